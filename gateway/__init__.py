@@ -1,0 +1,1 @@
+"""Offers gateway: personalized offers and cart promotions over GraphQL."""

@@ -1,0 +1,1 @@
+"""API keys, the principal a request acts as, and what it may do."""

@@ -1,0 +1,94 @@
+"""The ``gateway bench`` arguments and entry point (kept light: imported by ``gateway --help``).
+
+>>> gateway bench --scale 0.01 --duration 5     # quick run
+>>> gateway bench                                # 100,000 customers, 10 s per scenario
+>>> gateway bench --soak --scale 0.05            # 5 minutes at 80 % of the mix's maximum
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gateway.bench.run import BenchOptions
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``gateway bench``."""
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="dataset size; 1.0 = 100,000 customers"
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of each measured run")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up before it")
+    parser.add_argument("--connections", type=int, default=50, help="wrk connections")
+    parser.add_argument(
+        "--database", default="gateway_bench", help="database on DATABASE_URL's server"
+    )
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the dataset")
+    parser.add_argument(
+        "--evaluator-requests", type=int, default=2_000, help="evaluator requests per size"
+    )
+    parser.add_argument(
+        "--skip-postgraphile", action="store_true", help="do not run the PostGraphile peer"
+    )
+    parser.add_argument(
+        "--soak",
+        action="store_true",
+        help="instead: measure the mix's maximum (--warmup, --duration), then hold the gateway at "
+        "--soak-fraction of it; passes with zero errors, RSS growth < 10 %%, >= 95 %% of the rate",
+    )
+    parser.add_argument(
+        "--soak-seconds", type=float, default=300.0, help="length of the soak (default 300)"
+    )
+    parser.add_argument(
+        "--soak-fraction", type=float, default=0.8, help="share of the maximum rps (default 0.8)"
+    )
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    """Run the benchmark; progress on stderr, the table then the JSON line on stdout."""
+    from gateway.bench.report import json_line, table
+    from gateway.bench.run import BenchOptions, run_bench
+
+    if not 0 < args.scale <= 10:
+        print("gateway bench: --scale must be in (0, 10]", file=sys.stderr)
+        return 2
+    if not 1 <= args.duration <= 600 or not 0 <= args.warmup <= 120:
+        print("gateway bench: --duration 1..600 s, --warmup 0..120 s", file=sys.stderr)
+        return 2
+    options = BenchOptions(
+        scale=args.scale,
+        duration_s=args.duration,
+        warmup_s=args.warmup,
+        connections=args.connections,
+        database=args.database,
+        rebuild=args.rebuild,
+        evaluator_requests=args.evaluator_requests,
+        skip_postgraphile=args.skip_postgraphile,
+    )
+    if args.soak:
+        return _soak(args, options)
+    figures = run_bench(options, _log)
+    print(table(figures))
+    print(json_line(figures), flush=True)
+    return 0
+
+
+def _soak(args: argparse.Namespace, options: BenchOptions) -> int:
+    from gateway.bench import soak
+    from gateway.bench.report import json_line
+
+    if not 10 <= args.soak_seconds <= 3600 or not 0 < args.soak_fraction <= 1:
+        print("gateway bench: --soak-seconds 10..3600, --soak-fraction (0, 1]", file=sys.stderr)
+        return 2
+    soak_options = soak.SoakOptions(options, args.soak_seconds, args.soak_fraction)
+    figures = soak.run_soak(soak_options, _log)
+    print(soak.table(figures))
+    print(json_line(figures), flush=True)
+    return 0 if figures["passed"] else 1
+
+
+def _log(line: str) -> None:
+    print(f"bench: {line}", file=sys.stderr, flush=True)

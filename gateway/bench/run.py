@@ -1,0 +1,327 @@
+"""``gateway bench``: build or reuse the dataset, measure every scenario in one run, report.
+
+Order: dataset; SQL round trips and the evaluator (in-process, nothing else running); the gateway
+(one worker, pinned to core 0, production mode) under wrk on core 1 for the ceiling,
+personalizedOffers, cartPromotions and ``_entities``, then its RSS; the naive baseline; PostGraphile
+v4; the gateway with two workers (not pinned). Every server is stopped by PID when its part ends,
+also on errors and Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import orjson
+
+from gateway.auth.keys import create_key
+from gateway.auth.principal import Scope
+from gateway.bench import scenarios
+from gateway.bench.customer_rows import BRANDS
+from gateway.bench.dataset import DatasetInfo, ensure_dataset
+from gateway.bench.report import Figures, add_ratios_and_targets
+from gateway.bench.round_trips import count_round_trips, has_field, probes_for, schema_sdl
+from gateway.bench.servers import Server, ServerError, free_port, post
+from gateway.bench.shape import Shape
+from gateway.bench.wrk import WrkResult, run_wrk, write_script
+from gateway.embedded import EmbeddedPostgres
+from gateway.evaluator.bench import run_benchmark
+from gateway.settings import load_settings
+
+POSTGRAPHILE_DIR = Path(__file__).parent / "postgraphile"
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What ``gateway bench`` was asked for."""
+
+    scale: float = 1.0
+    duration_s: float = 10.0
+    warmup_s: float = 3.0
+    connections: int = 50
+    database: str = "gateway_bench"
+    rebuild: bool = False
+    evaluator_requests: int = 2_000
+    skip_postgraphile: bool = False
+
+
+@dataclass
+class Scenario:
+    """One load scenario: its name in the figures and the bodies wrk sends."""
+
+    name: str
+    bodies: list[str]
+    # Heavy requests (100 customers' promotions in one answer, ~0.6 s of one core each) are
+    # measured with a few connections: with 50, every one of them waits past wrk's timeout.
+    connections: int | None = None
+
+
+def run_bench(options: BenchOptions, log: Log) -> Figures:
+    """Every figure of one run (see ``report`` for the keys)."""
+    figures: Figures = {"notes": []}
+    with ExitStack() as stack:
+        info = prepare_dataset(stack, options, log)
+        shape = info.shape
+        figures["dataset"] = _dataset_figures(info)
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gateway-bench-")))
+        plan = _plan(shape, figures)
+        log("SQL round trips (in-process, development mode) ...")
+        _round_trips(info.dsn, shape, plan, figures)
+        log("evaluator alone (100 / 1,000 / 10,000 plays) ...")
+        _evaluator(options, figures)
+        token = asyncio.run(bench_key(info.dsn))
+        headers = {"Authorization": f"Bearer {token}"}
+        measure = _Measurer(options, workdir, log, figures)
+        env = gateway_env(info.dsn, workdir)
+        with start_gateway(workdir, env, workers=1, core="0") as server:
+            server.wait_ready(hello_body(), headers, timeout_s=60)
+            for scenario in plan:
+                measure(server, scenario, headers)
+            figures["rss_mb"] = round(server.rss_mb(), 1)
+        figures["workers1_rps"] = figures.get("cart_rps")
+        with _naive(workdir, info.dsn) as naive:
+            naive.wait_ready(hello_body(), {}, timeout_s=60)
+            measure(naive, Scenario("naive_cart", scenarios.cart_bodies(shape)), {})
+        if options.skip_postgraphile:
+            figures["notes"].append("PostGraphile skipped (--skip-postgraphile)")
+        else:
+            _postgraphile(info.dsn, shape, workdir, measure, log, figures)
+        with start_gateway(workdir, env, workers=2, core=None) as server:
+            server.wait_ready(hello_body(), headers, timeout_s=60)
+            measure(server, Scenario("workers2", scenarios.cart_bodies(shape)), headers)
+    figures["duration_s"] = options.duration_s
+    figures["connections"] = options.connections
+    figures["scale"] = options.scale
+    return add_ratios_and_targets(figures)
+
+
+def prepare_dataset(stack: ExitStack, options: BenchOptions, log: Log) -> DatasetInfo:
+    """The dataset of ``options.scale`` on DATABASE_URL's server (or an embedded one that
+    ``stack`` stops), built or reused."""
+    settings = load_settings()
+    server_dsn = settings.database_url
+    if not server_dsn:
+        embedded = EmbeddedPostgres(settings.data_dir / "postgres")
+        stack.callback(embedded.stop)
+        server_dsn = embedded.start()
+    shape = Shape.at(options.scale)
+    log(f"dataset: {shape} in database {options.database!r} ...")
+    info = asyncio.run(ensure_dataset(server_dsn, options.database, shape, rebuild=options.rebuild))
+    how = "reused (it took" if info.reused else "built in"
+    log(f"dataset {how} {info.seconds:.1f} s{')' if info.reused else ''}: {info.row_counts}")
+    return info
+
+
+def _dataset_figures(info: DatasetInfo) -> dict[str, Any]:
+    return {
+        "reused": info.reused,
+        "build_seconds": round(info.seconds, 1),
+        **{f"rows_{table}": count for table, count in info.row_counts.items()},
+    }
+
+
+HOT_SET = 200
+
+
+def _plan(shape: Shape, figures: Figures) -> list[Scenario]:
+    """The gateway scenarios this checkout can serve (missing ones are noted, figures null)."""
+    sdl = schema_sdl()
+    plan = [Scenario("hello", [scenarios.body(scenarios.HELLO)])]
+    if has_field(sdl, "Query", "personalizedOffers"):
+        plan.append(Scenario("personalized", scenarios.personalized_bodies(shape)))
+    else:
+        figures["notes"].append("personalizedOffers is not in the schema yet: not measured")
+    plan.append(Scenario("cart", scenarios.cart_bodies(shape)))
+    # Hot sets: the same 200 customers asking again (page reloads, a router retrying), which the
+    # response cache serves; the cold scenarios above spread over 5,000 customers and mostly miss.
+    if has_field(sdl, "Query", "personalizedOffers"):
+        hot = scenarios.personalized_bodies(shape, count=HOT_SET)
+        plan.append(Scenario("personalized_hot", hot))
+    plan.append(Scenario("cart_hot", scenarios.cart_bodies(shape, count=HOT_SET)))
+    key = scenarios.entity_key(sdl)
+    if key is not None and has_field(sdl, "Customer", "cartPromotions"):
+        plan.append(Scenario("entities100", scenarios.entities_bodies(shape, key), connections=4))
+    else:
+        figures["notes"].append(
+            "the federated Customer entity (with cartPromotions) is not in the schema yet: "
+            "_entities not measured"
+        )
+    return plan
+
+
+def _round_trips(dsn: str, shape: Shape, plan: list[Scenario], figures: Figures) -> None:
+    by_name = {s.name: s.bodies[0] for s in plan}
+    probes = probes_for(
+        shape, by_name.get("personalized"), by_name["cart"], by_name.get("entities100")
+    )
+    counts = asyncio.run(count_round_trips(dsn, probes))
+    figures["sql_round_trips_personalized"] = counts.get("personalized")
+    figures["sql_round_trips_cart_full"] = counts.get("cart_full")
+    figures["sql_round_trips_entities_100"] = counts.get("entities_100")
+
+
+def _evaluator(options: BenchOptions, figures: Figures) -> None:
+    results = run_benchmark((100, 1_000, 10_000), requests=options.evaluator_requests)
+    for result, label in zip(results, ("100", "1k", "10k"), strict=True):
+        figures[f"evaluator_{label}_p50_ms"] = round(result.median_ms, 4)
+        figures[f"evaluator_{label}_p99_ms"] = round(result.p99_ms, 4)
+
+
+async def bench_key(dsn: str) -> str:
+    """A new API key (read, write, router) for every benchmark brand; its token."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        scopes = [Scope.READ, Scope.WRITE, Scope.ROUTER]
+        return await create_key(conn, "gateway bench", scopes, [b for b, _ in BRANDS])
+    finally:
+        await conn.close()
+
+
+def hello_body() -> bytes:
+    """The ``{ __typename }`` POST body (readiness probe)."""
+    return scenarios.body(scenarios.HELLO).encode()
+
+
+def gateway_env(dsn: str, workdir: Path) -> dict[str, str]:
+    """The gateway's environment: production mode on ``dsn``, no demo data, quiet logs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update(
+        DATABASE_URL=dsn,
+        GATEWAY_ENV="production",
+        GATEWAY_LOAD_DEMO="false",
+        GATEWAY_SIGNING_KEY=secrets.token_urlsafe(32),
+        GATEWAY_DATA_DIR=str(workdir / "gateway"),
+        GATEWAY_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def start_gateway(
+    workdir: Path, env: Mapping[str, str], *, workers: int, core: str | None
+) -> Server:
+    """``gateway serve`` on a free port (pinned to ``core`` unless None), its log in ``workdir``."""
+    port = free_port()
+    command = [sys.executable, "-m", "gateway", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    log = workdir / f"gateway-{workers}.log"
+    return Server.start(
+        f"gateway ({workers} worker)", command, port=port, env=env, log=log, core=core
+    )
+
+
+def _naive(workdir: Path, dsn: str) -> Server:
+    port = free_port()
+    command = [sys.executable, "-m", "gateway.bench.naive", "--port", str(port)]
+    env = {**os.environ, "DATABASE_URL": dsn}
+    return Server.start("naive baseline", command, port=port, env=env, log=workdir / "naive.log")
+
+
+def _postgraphile(
+    dsn: str, shape: Shape, workdir: Path, measure: _Measurer, log: Log, figures: Figures
+) -> None:
+    binary = POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"
+    if shutil.which("node") is None:
+        figures["notes"].append("node is not installed: PostGraphile not measured")
+        return
+    if not binary.exists():
+        log("npm ci (PostGraphile v4) ...")
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],
+            cwd=POSTGRAPHILE_DIR,
+            check=True,
+            timeout=300,
+            capture_output=True,
+        )
+    port = free_port()
+    command = ["node", str(binary), "-c", dsn, "-s", "public", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--disable-graphiql", "--disable-query-log"]
+    env = {**os.environ, "NODE_ENV": "production"}
+    with Server.start(
+        "postgraphile", command, port=port, env=env, log=workdir / "postgraphile.log"
+    ) as server:
+        server.wait_ready(hello_body(), {}, timeout_s=90)
+        bodies = scenarios.cart_bodies(shape, query=scenarios.POSTGRAPHILE_CART)
+        measure(server, Scenario("postgraphile_cart", bodies), {})
+
+
+class _Measurer:
+    """Check a scenario's answers, warm up, then one measured wrk run into the figures."""
+
+    def __init__(self, options: BenchOptions, workdir: Path, log: Log, figures: Figures) -> None:
+        self.options = options
+        self.workdir = workdir
+        self.log = log
+        self.figures = figures
+
+    def __call__(self, server: Server, scenario: Scenario, headers: Mapping[str, str]) -> None:
+        try:
+            check_answers(server, scenario, headers)
+        except (ServerError, OSError, ValueError) as exc:
+            self.figures["notes"].append(f"{scenario.name}: not measured: {exc}")
+            self.log(f"{scenario.name}: not measured: {exc}")
+            return
+        script = write_script(self.workdir / f"{scenario.name}.lua", scenario.bodies, headers)
+        url = server.url()
+        self.log(
+            f"{scenario.name}: warm-up {self.options.warmup_s:.0f} s, "
+            f"then {self.options.duration_s:.0f} s ..."
+        )
+        connections = scenario.connections or self.options.connections
+        if scenario.connections:
+            self.figures[f"{scenario.name}_connections"] = connections
+        if self.options.warmup_s > 0:
+            run_wrk(url, script, duration_s=self.options.warmup_s, connections=connections)
+        started = time.monotonic()
+        result = run_wrk(url, script, duration_s=self.options.duration_s, connections=connections)
+        if result.requests == 0:
+            # Each response takes longer than the run when 50 share one core: measure what
+            # one core does with 2 at a time instead, and say so.
+            result = run_wrk(url, script, duration_s=self.options.duration_s, connections=2)
+            self.figures["notes"].append(
+                f"{scenario.name}: no response completed within {self.options.duration_s:.0f} s "
+                f"at {connections} connections; measured with 2 connections"
+            )
+        self._record(scenario.name, result)
+        errors = result.non_2xx + result.socket_errors
+        if result.requests == 0:
+            self.figures["notes"].append(f"{scenario.name}: no response completed at all")
+        elif errors > result.requests * 0.01:
+            self.figures["notes"].append(
+                f"{scenario.name}: {errors} of {result.requests} responses failed: figure suspect"
+            )
+        self.log(
+            f"{scenario.name}: {result.rps:,.0f} rps, p50 {result.p50_ms:.1f} ms, p99 "
+            f"{result.p99_ms:.1f} ms, {result.non_2xx + result.socket_errors} errors "
+            f"({time.monotonic() - started:.0f} s)"
+        )
+
+    def _record(self, name: str, result: WrkResult) -> None:
+        if result.requests == 0:  # nothing measured: null figures, not zeros
+            for suffix in ("rps", "p50_ms", "p99_ms", "errors"):
+                self.figures[f"{name}_{suffix}"] = None
+            return
+        self.figures[f"{name}_rps"] = round(result.rps, 1)
+        self.figures[f"{name}_p50_ms"] = round(result.p50_ms, 2)
+        self.figures[f"{name}_p99_ms"] = round(result.p99_ms, 2)
+        self.figures[f"{name}_errors"] = result.non_2xx + result.socket_errors
+
+
+def check_answers(server: Server, scenario: Scenario, headers: Mapping[str, str]) -> None:
+    """A few bodies must answer without GraphQL errors (ValueError naming the first error)."""
+    for text in scenario.bodies[:: max(1, len(scenario.bodies) // 5)][:5]:
+        answer = orjson.loads(post(server.url(), text.encode(), headers))
+        if answer.get("errors") or not answer.get("data"):
+            raise ValueError(f"answered {orjson.dumps(answer)[:300].decode()}")

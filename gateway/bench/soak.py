@@ -1,0 +1,471 @@
+"""``gateway bench --soak`` (issue #8): the gateway held at a fraction of its measured maximum for
+minutes; it passes with zero errors, RSS growth under 10 % and the paced rate actually achieved.
+
+Steps: the dataset and the gateway as ``gateway bench`` starts them (one worker pinned to core 0,
+production mode, an API key); the maximum rps of a realistic MIX (personalizedOffers with a user
+agent and custom attributes, cartPromotions with restrictions and supplementaryCriteria, a few
+``{ __typename }``) with wrk on core 1 after a warm-up; then wrk paced at ``fraction`` of that
+maximum for ``seconds``, counting non-2xx responses and GraphQL errors (HTTP 200 with ``"errors"``)
+in Lua, while the worker's RSS is sampled every 10 s. Growth is measured from the first sample
+after one minute (warm caches) to the last one.
+
+>>> gateway bench --soak --scale 0.05                       # 5 minutes at 80 %
+>>> gateway bench --soak --soak-seconds 30 --scale 0.01     # a quick check
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import re
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gateway.bench import scenarios
+from gateway.bench.report import Figures
+from gateway.bench.run import (
+    BenchOptions,
+    Log,
+    Scenario,
+    bench_key,
+    check_answers,
+    gateway_env,
+    hello_body,
+    prepare_dataset,
+    start_gateway,
+)
+from gateway.bench.servers import SERVER_CORE, Server, ServerError
+from gateway.bench.shape import Shape
+from gateway.bench.wrk import WrkError, finish_wrk, parse_output, run_wrk, start_wrk, write_script
+
+SAMPLE_EVERY_S = 10.0
+WARM_AFTER_S = 60.0
+MAX_RSS_GROWTH_PCT = 10.0
+MIN_ACHIEVED_SHARE = 0.95
+HELLO_EVERY = 4  # one `{ __typename }` after every 4 personalized + cart pairs
+
+# The keys of the last line, in this order (more may follow them).
+JSON_KEYS = (
+    "soak_seconds", "target_rps", "achieved_rps", "requests", "errors", "non_2xx",
+    "graphql_errors", "socket_errors", "rss_start_mb", "rss_end_mb", "rss_growth_pct", "p50_ms",
+    "p99_ms", "passed",
+)  # fmt: skip
+
+CACHE_HITS = "gateway_response_cache_hits_total"
+CACHE_MISSES = "gateway_response_cache_misses_total"
+
+_COUNTS = re.compile(r"^soak-counts non_2xx=(\d+) graphql_errors=(\d+)$", re.M)
+_FIRST_ERROR = re.compile(r"^soak-first-error (.*)$", re.M)
+
+
+@dataclass(frozen=True)
+class SoakOptions:
+    """What ``gateway bench --soak`` was asked for (``bench`` gives scale, database, wrk runs)."""
+
+    bench: BenchOptions = field(default_factory=BenchOptions)
+    seconds: float = 300.0
+    fraction: float = 0.8
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One reading during the soak: seconds since it started, RSS, 1-minute load average."""
+
+    at_s: float
+    rss_mb: float
+    load_1m: float
+
+
+def mix_bodies(shape: Shape, count: int = 5000) -> list[str]:
+    """personalizedOffers and cartPromotions bodies in turn, a ``{ __typename }`` now and then.
+
+    >>> [orjson.loads(b)["query"].split()[1] for b in mix_bodies(Shape.at(0.01))[:9]]
+    ['Offers(...', 'Cart(...', ..., '__typename']     # P C P C P C P C H, then again
+    """
+    personalized = scenarios.personalized_bodies(shape, count)
+    cart = scenarios.cart_bodies(shape, count)
+    hello = scenarios.body(scenarios.HELLO)
+    bodies: list[str] = []
+    for i, pair in enumerate(zip(personalized, cart, strict=True)):
+        bodies += pair
+        if i % HELLO_EVERY == HELLO_EVERY - 1:
+            bodies.append(hello)
+    return bodies
+
+
+def connection_interval_ms(target_rps: float, connections: int) -> float:
+    """How often each connection sends at ``target_rps``: connections x 1000 / target_rps ms.
+
+    >>> connection_interval_ms(400, 50)
+    125.0
+    """
+    if target_rps <= 0 or connections <= 0:
+        raise ValueError("target_rps and connections must be positive")
+    return connections * 1000 / target_rps
+
+
+def paced_lua(target_rps: float, connections: int) -> str:
+    """wrk callbacks for the soak: ``delay()`` paces, ``response()`` counts, ``done()`` prints.
+
+    Each connection waits connections x 1000 / target_rps ms per request, counted on a schedule
+    (LuaJIT's ffi clock) rather than from when its last response arrived: a fixed wait after each
+    response would send less than the target by the response time. A schedule that has fallen
+    behind restarts from now instead of bursting to catch up, so a slow server shows as an
+    achieved rate below the target.
+    """
+    interval = connection_interval_ms(target_rps, connections)
+    return f"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct {{ long tv_sec; long tv_nsec; }} soak_timespec;
+int clock_gettime(int clock_id, soak_timespec *tp);
+]]
+local CLOCK_MONOTONIC = 1
+local clock = ffi.new("soak_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(CLOCK_MONOTONIC, clock)
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+end
+
+-- connections x 1000 / target_rps: each connection's interval between requests
+local connection_interval_ms = {interval!r}
+local connections = {connections}
+local send_every_ms = connection_interval_ms / connections
+local next_send_ms = nil
+
+delay = function()
+  local now = now_ms()
+  if next_send_ms == nil or next_send_ms < now then
+    next_send_ms = now
+  end
+  next_send_ms = next_send_ms + send_every_ms
+  return math.floor(next_send_ms - now)
+end
+
+non_2xx = 0
+graphql_errors = 0
+first_error = ""
+
+response = function(status, headers, body)
+  if status < 200 or status > 299 then
+    non_2xx = non_2xx + 1
+  elseif body ~= nil and string.find(body, '"errors"', 1, true) then
+    graphql_errors = graphql_errors + 1
+  else
+    return
+  end
+  if first_error == "" then
+    -- From the errors member when there is one: a partial answer starts with its data.
+    local at = body and string.find(body, '"errors"', 1, true) or 1
+    first_error = status .. " " .. string.sub(body or "", at, at + 300):gsub("%s+", " ")
+  end
+end
+
+local threads = {{}}
+
+setup = function(thread)
+  table.insert(threads, thread)
+end
+
+done = function(summary, latency, requests)
+  local bad_status, bad_body, sample = 0, 0, ""
+  for _, thread in ipairs(threads) do
+    bad_status = bad_status + thread:get("non_2xx")
+    bad_body = bad_body + thread:get("graphql_errors")
+    if sample == "" then sample = thread:get("first_error") end
+  end
+  io.write(string.format("soak-counts non_2xx=%d graphql_errors=%d\\n", bad_status, bad_body))
+  if sample ~= "" then io.write("soak-first-error " .. sample .. "\\n") end
+end
+"""
+
+
+def parse_counts(output: str) -> tuple[int, int, str]:
+    """(non_2xx, graphql_errors, first error) from the line ``done()`` printed."""
+    match = _COUNTS.search(output)
+    if match is None:
+        raise WrkError(f"wrk: the soak script printed no counts:\n{output}")
+    first = _FIRST_ERROR.search(output)
+    return int(match.group(1)), int(match.group(2)), first.group(1) if first else ""
+
+
+def rss_growth(
+    samples: Sequence[Sample], warm_after_s: float = WARM_AFTER_S
+) -> tuple[float, float, float]:
+    """(start MB, end MB, growth %): the first sample after ``warm_after_s`` (the first one when
+    the run is shorter) against the last.
+
+    >>> rss_growth([Sample(0, 80, 1), Sample(60, 100, 1), Sample(300, 105, 1)])
+    (100.0, 105.0, 5.0)
+    """
+    if not samples:
+        return math.nan, math.nan, math.nan
+    warm = [s for s in samples if s.at_s >= warm_after_s]
+    start = warm[0] if len(warm) >= 2 else samples[0]
+    end = samples[-1]
+    growth = (end.rss_mb - start.rss_mb) / start.rss_mb * 100 if start.rss_mb > 0 else math.nan
+    return round(start.rss_mb, 1), round(end.rss_mb, 1), round(growth, 2)
+
+
+def verdict(*, errors: int, rss_growth_pct: float, achieved_rps: float, target_rps: float) -> bool:
+    """Passed: no error at all, RSS growth under 10 % and at least 95 % of the target rate.
+
+    >>> verdict(errors=0, rss_growth_pct=3.0, achieved_rps=396, target_rps=400)
+    True
+    """
+    return (
+        errors == 0
+        and not math.isnan(rss_growth_pct)
+        and rss_growth_pct < MAX_RSS_GROWTH_PCT
+        and target_rps > 0
+        and achieved_rps >= MIN_ACHIEVED_SHARE * target_rps
+    )
+
+
+def soak_figures(
+    *,
+    seconds: float,
+    target_rps: float,
+    output: str,
+    samples: Sequence[Sample],
+    warm_after_s: float = WARM_AFTER_S,
+) -> Figures:
+    """The soak's figures from the paced wrk run's output and the samples (JSON_KEYS first)."""
+    result = parse_output(output)
+    non_2xx, graphql_errors, first_error = parse_counts(output)
+    errors = non_2xx + graphql_errors + result.socket_errors
+    start_mb, end_mb, growth = rss_growth(samples, warm_after_s)
+    figures: Figures = {
+        "soak_seconds": seconds,
+        "target_rps": round(target_rps, 1),
+        "achieved_rps": round(result.rps, 1),
+        "requests": result.requests,
+        "errors": errors,
+        "non_2xx": non_2xx,
+        "graphql_errors": graphql_errors,
+        "socket_errors": result.socket_errors,
+        "rss_start_mb": start_mb,
+        "rss_end_mb": end_mb,
+        "rss_growth_pct": growth,
+        "p50_ms": round(result.p50_ms, 2),
+        "p99_ms": round(result.p99_ms, 2),
+        "passed": verdict(
+            errors=errors, rss_growth_pct=growth, achieved_rps=result.rps, target_rps=target_rps
+        ),
+        "first_error": first_error or None,
+        "rss_samples_mb": [round(s.rss_mb, 1) for s in samples],
+        "load_1m": [round(s.load_1m, 2) for s in samples],
+        "notes": [],
+    }
+    if samples and samples[-1].at_s < WARM_AFTER_S + SAMPLE_EVERY_S:
+        figures["notes"].append("shorter than the one-minute warm-up: growth from the first sample")
+    if result.non_2xx != non_2xx:
+        figures["notes"].append(f"wrk counted {result.non_2xx} non-2xx, the script {non_2xx}")
+    return figures
+
+
+def run_soak(options: SoakOptions, log: Log) -> Figures:
+    """Dataset, gateway, maximum of the mix, then the paced soak: its figures."""
+    bench = options.bench
+    with ExitStack() as stack:
+        info = prepare_dataset(stack, bench, log)
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gateway-soak-")))
+        headers = {"Authorization": f"Bearer {asyncio.run(bench_key(info.dsn))}"}
+        env = gateway_env(info.dsn, workdir)
+        server = stack.enter_context(start_gateway(workdir, env, workers=1, core=SERVER_CORE))
+        server.wait_ready(hello_body(), headers, timeout_s=60)
+        bodies = mix_bodies(info.shape)
+        check_answers(server, Scenario("mix", bodies), headers)
+        maximum = _maximum(server, bodies, headers, bench, workdir, log)
+        target = maximum["max_rps"] * options.fraction
+        log(
+            f"soak: {options.seconds:.0f} s at {options.fraction:.0%} of the maximum = "
+            f"{target:,.0f} rps, {bench.connections} connections, "
+            f"{connection_interval_ms(target, bench.connections):.1f} ms per connection ..."
+        )
+        script = write_script(
+            workdir / "soak.lua",
+            bodies,
+            headers,
+            extra=paced_lua(target, bench.connections),
+        )
+        cache_before = _cache_counts(server, headers)
+        output, samples = _paced_run(server, script, options, log)
+        cache_after = _cache_counts(server, headers)
+    # Caches are warm after a minute, or once every body has been sent (the response cache is
+    # keyed by body): growth is measured from then, so a bounded cache filling up is not a leak.
+    pass_s = len(bodies) / target
+    warm_after_s = max(WARM_AFTER_S, pass_s)
+    figures = soak_figures(
+        seconds=options.seconds,
+        target_rps=target,
+        output=output,
+        samples=samples,
+        warm_after_s=warm_after_s,
+    )
+    figures["cache_hit_pct"] = cache_hit_pct(cache_before, cache_after)
+    figures["mix_bodies"] = len(bodies)
+    figures["rss_warm_after_s"] = round(warm_after_s, 1)
+    if pass_s > WARM_AFTER_S:
+        figures["notes"].append(
+            f"one pass over the mix's {len(bodies):,} bodies takes {pass_s:.0f} s at the target: "
+            "RSS growth is measured from then (the response cache fills until then)"
+        )
+    figures["notes"] = maximum.pop("notes") + figures["notes"]
+    figures.update(maximum)
+    figures.update(
+        fraction=options.fraction,
+        connections=bench.connections,
+        scale=bench.scale,
+        cores=os.cpu_count(),
+    )
+    return figures
+
+
+def metric_total(text: str, name: str) -> float | None:
+    """The value of an unlabelled sample ``name`` in Prometheus text, None when absent.
+
+    >>> metric_total("# HELP x\\nx_total 12.0\\n", "x_total")
+    12.0
+    """
+    match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
+    return float(match.group(1)) if match else None
+
+
+def cache_hit_pct(
+    before: tuple[float, float] | None, after: tuple[float, float] | None
+) -> float | None:
+    """Response-cache hits between two (hits, misses) readings, in % (None: unknown)."""
+    if before is None or after is None:
+        return None
+    hits, misses = after[0] - before[0], after[1] - before[1]
+    return round(hits / (hits + misses) * 100, 1) if hits + misses > 0 else None
+
+
+def _cache_counts(server: Server, headers: Mapping[str, str]) -> tuple[float, float] | None:
+    request = urllib.request.Request(server.url("/metrics"), headers=dict(headers))
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+    except (OSError, urllib.error.URLError):
+        return None
+    hits, misses = metric_total(text, CACHE_HITS), metric_total(text, CACHE_MISSES)
+    return None if hits is None or misses is None else (hits, misses)
+
+
+def _maximum(
+    server: Server,
+    bodies: Sequence[str],
+    headers: Mapping[str, str],
+    bench: BenchOptions,
+    workdir: Path,
+    log: Log,
+) -> dict[str, Any]:
+    script = write_script(workdir / "mix.lua", bodies, headers)
+    log(f"maximum of the mix: warm-up {bench.warmup_s:.0f} s, then {bench.duration_s:.0f} s ...")
+    if bench.warmup_s > 0:
+        run_wrk(server.url(), script, duration_s=bench.warmup_s, connections=bench.connections)
+    result = run_wrk(
+        server.url(), script, duration_s=bench.duration_s, connections=bench.connections
+    )
+    if result.requests == 0 or result.rps <= 0:
+        raise ServerError("no response completed while measuring the maximum")
+    notes = []
+    if result.non_2xx + result.socket_errors:
+        notes.append(
+            f"maximum run: {result.non_2xx} non-2xx and {result.socket_errors} socket errors"
+        )
+    log(f"maximum: {result.rps:,.0f} rps, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms")
+    return {
+        "max_rps": round(result.rps, 1),
+        "max_p50_ms": round(result.p50_ms, 2),
+        "max_p99_ms": round(result.p99_ms, 2),
+        "max_load_1m": round(os.getloadavg()[0], 2),
+        "notes": notes,
+    }
+
+
+def _paced_run(
+    server: Server, script: Path, options: SoakOptions, log: Log
+) -> tuple[str, list[Sample]]:
+    """Run the paced wrk while sampling the server every ``SAMPLE_EVERY_S``; wrk's output."""
+    process = start_wrk(
+        server.url(), script, duration_s=options.seconds, connections=options.bench.connections
+    )
+    try:
+        samples = _sample_until_done(process, server, log)
+        return finish_wrk(process, duration_s=options.seconds), samples
+    finally:
+        if process.poll() is None:  # an error or Ctrl-C while sampling: stop our wrk by PID
+            process.kill()
+            process.wait()
+
+
+def _sample_until_done(process: subprocess.Popen[str], server: Server, log: Log) -> list[Sample]:
+    started = time.monotonic()
+
+    def sample() -> Sample:
+        return Sample(time.monotonic() - started, server.rss_tree_mb(), os.getloadavg()[0])
+
+    samples = [sample()]
+    while True:
+        due = started + SAMPLE_EVERY_S * len(samples)
+        try:
+            # wrk prints only when it ends (a few lines): its pipe cannot fill meanwhile.
+            process.wait(timeout=max(0.0, due - time.monotonic()))
+            break
+        except subprocess.TimeoutExpired:
+            samples.append(sample())
+        if server.process.poll() is not None:
+            raise ServerError(f"{server.name} exited during the soak: {server.tail()}")
+        if len(samples) % 6 == 1:
+            now = samples[-1]
+            log(f"soak: {now.at_s:.0f} s, RSS {now.rss_mb:.1f} MB, load {now.load_1m:.2f}")
+    samples.append(sample())
+    return samples
+
+
+def table(figures: Mapping[str, Any]) -> str:
+    """The human-readable summary (the JSON line follows it)."""
+    rows = [
+        ("maximum of the mix (rps)", figures.get("max_rps")),
+        ("target rps", f"{figures['target_rps']} ({figures.get('fraction', 0):.0%})"),
+        ("achieved rps", figures["achieved_rps"]),
+        ("requests", figures["requests"]),
+        ("errors (non-2xx / GraphQL / socket)", _errors(figures)),
+        ("latency p50 / p99 (ms)", f"{figures['p50_ms']} / {figures['p99_ms']}"),
+        ("RSS start -> end (MB)", f"{figures['rss_start_mb']} -> {figures['rss_end_mb']}"),
+        ("RSS growth (%)", figures["rss_growth_pct"]),
+        ("response-cache hits (%)", figures.get("cache_hit_pct")),
+        ("1-minute load average (samples)", _load(figures)),
+        ("passed", "yes" if figures["passed"] else "NO"),
+    ]
+    lines = [f"soak: {figures['soak_seconds']:.0f} s"]
+    lines += [f"  {label:<38} {'-' if value is None else value}" for label, value in rows]
+    if figures.get("first_error"):
+        lines.append(f"first error: {figures['first_error']}")
+    lines += [f"note: {note}" for note in figures.get("notes", [])]
+    return "\n".join(lines)
+
+
+def _errors(figures: Mapping[str, Any]) -> str:
+    return (
+        f"{figures['errors']} ({figures['non_2xx']} / {figures['graphql_errors']} / "
+        f"{figures['socket_errors']})"
+    )
+
+
+def _load(figures: Mapping[str, Any]) -> str:
+    loads = figures.get("load_1m") or []
+    if not loads:
+        return "-"
+    return f"min {min(loads):.2f}, max {max(loads):.2f} ({figures.get('cores')} cores)"

@@ -1,0 +1,210 @@
+"""The asyncpg pool, its per-connection setup, and per-request access that counts round trips."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import orjson
+
+from gateway.errors import ErrorCode, GatewayError
+from gateway.observability.metrics import POOL_IN_USE, POOL_WAITING
+from gateway.settings import Settings
+
+Record = asyncpg.Record
+# A plain connection or one borrowed from a pool.
+Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+
+# Errors that mean "the database is not there right now", as opposed to a bad query.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+# Raised while using a connection that the server dropped (asyncpg may also find the protocol
+# mid-operation): the connection is terminated rather than pooled again.
+LOST_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    *UNAVAILABLE_ERRORS,
+    asyncpg.exceptions.InternalClientError,
+)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb travels as bytes through orjson: no json module on the hot path.
+    await conn.set_type_codec(
+        "jsonb",
+        schema="pg_catalog",
+        encoder=lambda value: b"\x01" + orjson.dumps(value),
+        decoder=lambda data: orjson.loads(data[1:]),
+        format="binary",
+    )
+    await conn.set_type_codec(
+        "json",
+        schema="pg_catalog",
+        encoder=lambda value: orjson.dumps(value).decode(),
+        decoder=orjson.loads,
+        format="text",
+    )
+
+
+async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
+    """Open the connection pool with the gateway's codecs and timeouts.
+
+    >>> pool = await create_pool("postgresql://postgres@127.0.0.1/postgres", load_settings())
+    """
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        init=_init_connection,
+        server_settings={
+            "statement_timeout": str(settings.statement_timeout_ms),
+            "application_name": "offers-gateway",
+            # Our statements are prepared once per connection (asyncpg's statement cache) and
+            # their plans do not depend on the parameter values; re-planning them on each call
+            # (PostgreSQL's custom plans) costs more than running them.
+            "plan_cache_mode": "force_generic_plan",
+        },
+    )
+    assert pool is not None
+    return pool
+
+
+@dataclass
+class RoundTrips:
+    """How many SQL round trips a request has made."""
+
+    count: int = 0
+
+
+class RequestDb:
+    """A request's access to the database: every call is one counted round trip.
+
+    >>> rows = await ctx.db.fetch("SELECT name FROM brands WHERE brand_id = ANY($1)", ids)
+    """
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        acquire_timeout_s: float,
+        *,
+        read_pool: asyncpg.Pool | None = None,
+    ) -> None:
+        self._pool = pool
+        self._read_pool = read_pool or pool
+        self._acquire_timeout_s = acquire_timeout_s
+        self.round_trips = RoundTrips()
+
+    def use_primary(self) -> None:
+        """Send reads to the primary too: a mutation must read what it (or others) just wrote."""
+        self._read_pool = self._pool
+
+    @asynccontextmanager
+    async def connection(self, *, read_only: bool = False) -> AsyncIterator[CountingConnection]:
+        """Hold one connection (for a transaction); its calls count as round trips too.
+
+        ``read_only`` connections come from the read replica when there is one.
+        """
+        pool = self._read_pool if read_only else self._pool
+        POOL_WAITING.inc()
+        try:
+            conn = await pool.acquire(timeout=self._acquire_timeout_s)
+        except TimeoutError:
+            raise GatewayError(
+                ErrorCode.DATABASE_UNAVAILABLE, "database: no connection free in time, retry"
+            ) from None
+        except UNAVAILABLE_ERRORS:
+            raise GatewayError(
+                ErrorCode.DATABASE_UNAVAILABLE, "database: unavailable, retry shortly"
+            ) from None
+        finally:
+            POOL_WAITING.dec()
+        POOL_IN_USE.inc()
+        try:
+            yield CountingConnection(conn, self.round_trips)
+        except asyncpg.exceptions.QueryCanceledError:
+            raise GatewayError(
+                ErrorCode.TIMEOUT, "database: the query took too long and was cancelled"
+            ) from None
+        except LOST_CONNECTION_ERRORS:
+            # The connection's state is unknown (lost mid-operation): never pool it again.
+            # (When asyncpg noticed the loss itself, the proxy is already detached.)
+            with contextlib.suppress(asyncpg.exceptions.InterfaceError):
+                conn.terminate()
+            raise GatewayError(
+                ErrorCode.DATABASE_UNAVAILABLE, "database: connection lost, retry shortly"
+            ) from None
+        finally:
+            POOL_IN_USE.dec()
+            # asyncpg's reset may find the connection broken and terminate it; the pool opens a
+            # new one when needed. What the request did before is already settled.
+            with contextlib.suppress(*LOST_CONNECTION_ERRORS):
+                await pool.release(conn)
+
+    async def fetch(self, query: str, *args: Any) -> list[Record]:
+        """Rows of ``query`` (one round trip; the replica unless a mutation is running)."""
+        async with self.connection(read_only=True) as conn:
+            return await conn.fetch(query, *args)
+
+    async def fetchrow(self, query: str, *args: Any) -> Record | None:
+        """The first row of ``query``, or None (one round trip; as ``fetch``)."""
+        async with self.connection(read_only=True) as conn:
+            return await conn.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        """The first value of the first row of ``query`` (one round trip; as ``fetch``)."""
+        async with self.connection(read_only=True) as conn:
+            return await conn.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        """Run ``query``, return its status (one round trip)."""
+        async with self.connection() as conn:
+            return await conn.execute(query, *args)
+
+
+class CountingConnection:
+    """An acquired connection whose queries count as round trips."""
+
+    def __init__(self, conn: Connection, round_trips: RoundTrips) -> None:
+        self.raw = conn
+        self._round_trips = round_trips
+
+    def transaction(self, **kwargs: Any) -> Any:
+        """``conn.transaction()``; BEGIN and COMMIT are not counted as separate trips."""
+        return self.raw.transaction(**kwargs)
+
+    async def fetch(self, query: str, *args: Any) -> list[Record]:
+        """Rows of ``query``."""
+        self._round_trips.count += 1
+        return await self.raw.fetch(query, *args)
+
+    async def fetchrow(self, query: str, *args: Any) -> Record | None:
+        """The first row of ``query``, or None."""
+        self._round_trips.count += 1
+        return await self.raw.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        """The first value of the first row of ``query``."""
+        self._round_trips.count += 1
+        return await self.raw.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        """Run ``query``, return its status."""
+        self._round_trips.count += 1
+        return await self.raw.execute(query, *args)
+
+    async def executemany(self, query: str, args: Sequence[Sequence[Any]]) -> None:
+        """Run ``query`` once per argument tuple, pipelined."""
+        self._round_trips.count += 1
+        await self.raw.executemany(query, args)

@@ -1,0 +1,62 @@
+"""Errors the gateway reports to clients, each with an ``extensions.code``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from graphql import GraphQLError
+
+
+class ErrorCode(StrEnum):
+    """Machine-readable codes put in ``extensions.code``."""
+
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    SUBSCRIPTION_REQUIRED = "SUBSCRIPTION_REQUIRED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    TIMEOUT = "TIMEOUT"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class GatewayError(Exception):
+    """An expected error shown to the client as is: a message naming the field, and a code.
+
+    >>> raise GatewayError(ErrorCode.BAD_USER_INPUT, "customerId: must not be empty")
+    """
+
+    def __init__(
+        self, code: ErrorCode, message: str, *, extensions: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extensions = {"code": code.value, **(extensions or {})}
+
+
+def bad_input(field: str, problem: str) -> GatewayError:
+    """A BAD_USER_INPUT error whose message starts with the offending field's name."""
+    return GatewayError(
+        ErrorCode.BAD_USER_INPUT, f"{field}: {problem}", extensions={"field": field}
+    )
+
+
+def with_code(error: GraphQLError, code: str) -> GraphQLError:
+    """Return ``error`` with ``extensions.code`` set to ``code`` (kept when already set)."""
+    if error.extensions and "code" in error.extensions:
+        return error
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions={**(error.extensions or {}), "code": code},
+    )

@@ -1,0 +1,54 @@
+"""The offer evaluator: a pure package (no I/O) that picks the best play for a subject.
+
+Plain frozen dataclasses in (``Subject``, ``Play``), a ``Decision`` out. Audience rules are
+validated and compiled once (``compile_audience``); a brand's plays are indexed once
+(``PlayIndex``) and reused for every request.
+"""
+
+from gateway.evaluator.device import device_from_user_agent
+from gateway.evaluator.durations import format_duration, parse_duration
+from gateway.evaluator.evaluate import evaluate
+from gateway.evaluator.index import PlayIndex
+from gateway.evaluator.models import (
+    BASIS_POINTS,
+    DEFAULT_DECISION_TTL,
+    Customer,
+    Decision,
+    Device,
+    EndUser,
+    History,
+    Outcome,
+    Play,
+    PlayHistory,
+    RequestInfo,
+    Subject,
+    Subscription,
+    Verdict,
+)
+from gateway.evaluator.rules import EVERYONE, Audience, RuleError, compile_audience
+
+__all__ = [
+    "BASIS_POINTS",
+    "DEFAULT_DECISION_TTL",
+    "EVERYONE",
+    "Audience",
+    "Customer",
+    "Decision",
+    "Device",
+    "EndUser",
+    "History",
+    "Outcome",
+    "Play",
+    "PlayHistory",
+    "PlayIndex",
+    "RequestInfo",
+    "RuleError",
+    "Subject",
+    "Subscription",
+    "Verdict",
+    "compile_audience",
+    "device_from_user_agent",
+    "evaluate",
+    "format_duration",
+    "parse_duration",
+]

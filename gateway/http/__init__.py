@@ -1,0 +1,1 @@
+"""HTTP conventions around ``/graphql``: CORS, gzip, persisted queries, coded HTTP errors."""

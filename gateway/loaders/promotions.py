@@ -1,0 +1,68 @@
+"""Loaders for cart promotions: each batch is one SQL round trip, whatever the number of keys.
+
+A federation ``Customer.cartPromotions`` for 100 customers makes one listing query; selecting
+``restrictions`` or ``supplementaryCriteria`` adds one query each for all listed promotions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from gateway.db import RequestDb
+from gateway.loaders.base import Loader
+from gateway.promotions.listing import CartPromotionRecord, ListingKey, fetch_cart_promotions
+from gateway.promotions.programs import LoyaltyProgramRecord, fetch_programs
+from gateway.promotions.restrictions import RestrictionsKey, RestrictionState, fetch_restrictions
+
+
+class CartPromotionsByCustomerLoader(Loader[ListingKey, list[CartPromotionRecord]]):
+    """(customer_id, include_supplementary) → the promotions that customer sees."""
+
+    def __init__(self, db: RequestDb, now: datetime) -> None:
+        super().__init__()
+        self._db = db
+        self._now = now
+
+    async def batch_load_fn(self, keys: list[ListingKey]) -> list[list[CartPromotionRecord]]:
+        return await fetch_cart_promotions(self._db, keys, self._now)
+
+
+class RestrictionsByCustomerPromotionLoader(Loader[RestrictionsKey, list[RestrictionState]]):
+    """(customer_id, promotion_id, cart scope) → the promotion's limits and their usage."""
+
+    def __init__(self, db: RequestDb) -> None:
+        super().__init__()
+        self._db = db
+
+    async def batch_load_fn(self, keys: list[RestrictionsKey]) -> list[list[RestrictionState]]:
+        return await fetch_restrictions(self._db, keys)
+
+
+class LoyaltyProgramByIdLoader(Loader[str, LoyaltyProgramRecord | None]):
+    """program_id → the loyalty program (for supplementaryCriteria)."""
+
+    def __init__(self, db: RequestDb) -> None:
+        super().__init__()
+        self._db = db
+
+    async def batch_load_fn(self, keys: list[str]) -> list[LoyaltyProgramRecord | None]:
+        return await fetch_programs(self._db, keys)
+
+
+@dataclass(frozen=True)
+class PromotionLoaders:
+    """The cart-promotion loaders of one request."""
+
+    cart_promotions: CartPromotionsByCustomerLoader
+    restrictions: RestrictionsByCustomerPromotionLoader
+    programs: LoyaltyProgramByIdLoader
+
+    @classmethod
+    def build(cls, db: RequestDb, now: datetime) -> PromotionLoaders:
+        """New loaders for one request."""
+        return cls(
+            cart_promotions=CartPromotionsByCustomerLoader(db, now),
+            restrictions=RestrictionsByCustomerPromotionLoader(db),
+            programs=LoyaltyProgramByIdLoader(db),
+        )

@@ -1,0 +1,103 @@
+"""Numbered SQL migrations (``sql/NNN_name.sql``), each applied once, in order, under a lock."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.db import Connection
+
+logger = logging.getLogger("gateway")
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+# Any constant works; it only has to be the same for every replica of the gateway.
+_ADVISORY_LOCK_KEY = 0x6F66_6665_7273  # "offers"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered SQL file."""
+
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        """SHA-256 of the file, to notice a migration edited after it was applied."""
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def discover(sql_dir: Path = SQL_DIR) -> list[Migration]:
+    """The migrations in ``sql_dir``, ordered by number; duplicate numbers are an error."""
+    found: dict[int, Migration] = {}
+    for path in sorted(sql_dir.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise ValueError(f"{path}: migration files are named NNN_lower_case_name.sql")
+        version = int(match.group(1))
+        if version in found:
+            raise ValueError(f"{path}: migration number {version:03d} is used twice")
+        found[version] = Migration(version, path.stem, path.read_text())
+    return [found[v] for v in sorted(found)]
+
+
+_CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    checksum   text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+async def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list[str]:
+    """Apply every pending migration; return the names applied (empty when up to date).
+
+    Safe to run from several processes at once: they queue on an advisory lock.
+
+    >>> await migrate(conn)
+    ['001_core']
+    """
+    migrations = discover() if migrations is None else migrations
+    applied_now: list[str] = []
+    await conn.execute("SELECT pg_advisory_lock($1)", _ADVISORY_LOCK_KEY)
+    try:
+        await conn.execute(_CREATE_TABLE)
+        done = {
+            row["version"]: row["checksum"]
+            for row in await conn.fetch("SELECT version, checksum FROM schema_migrations")
+        }
+        for migration in migrations:
+            if migration.version in done:
+                if done[migration.version] != migration.checksum:
+                    logger.warning("migration %s changed after it was applied", migration.name)
+                continue
+            async with conn.transaction():
+                await conn.execute(migration.sql)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                    migration.version,
+                    migration.name,
+                    migration.checksum,
+                )
+            logger.info("applied migration %s", migration.name)
+            applied_now.append(migration.name)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)
+    return applied_now
+
+
+async def pending(conn: Connection, migrations: list[Migration] | None = None) -> list[str]:
+    """Names of the migrations not yet applied to this database."""
+    migrations = discover() if migrations is None else migrations
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    done: set[int] = set()
+    if exists:
+        done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+    return [m.name for m in migrations if m.version not in done]

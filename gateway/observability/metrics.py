@@ -1,0 +1,60 @@
+"""Prometheus metrics: requests and latency by operation, errors by code, SQL, pool, evaluator."""
+
+from __future__ import annotations
+
+import re
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+
+REQUESTS = Counter(
+    "gateway_graphql_requests_total", "GraphQL operations served.", ["operation", "outcome"]
+)
+LATENCY = Histogram(
+    "gateway_graphql_request_seconds",
+    "Time to execute a GraphQL operation.",
+    ["operation"],
+    buckets=_LATENCY_BUCKETS,
+)
+ERRORS = Counter("gateway_graphql_errors_total", "GraphQL errors by extensions.code.", ["code"])
+SQL_ROUND_TRIPS = Histogram(
+    "gateway_sql_round_trips",
+    "SQL round trips per GraphQL operation.",
+    buckets=(0, 1, 2, 3, 4, 6, 10),
+)
+POOL_IN_USE = Gauge("gateway_pool_in_use", "Database connections checked out.")
+POOL_WAITING = Gauge("gateway_pool_waiting", "Requests waiting for a database connection.")
+EVALUATOR_SECONDS = Histogram(
+    "gateway_evaluator_seconds",
+    "Time the offer evaluator takes for one decision.",
+    buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01),
+)
+
+CACHE_HITS = Counter("gateway_response_cache_hits_total", "Responses served from the cache.")
+CACHE_MISSES = Counter(
+    "gateway_response_cache_misses_total", "Cacheable requests the cache could not answer."
+)
+CACHE_STORES = Counter("gateway_response_cache_stores_total", "Responses stored in the cache.")
+CACHE_INVALIDATIONS = Counter(
+    "gateway_response_cache_invalidations_total",
+    "Generation bumps (notifications and this worker's writes), by scope.",
+    ["scope"],
+)
+
+# Operation names come from clients: keep the label set bounded.
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_MAX_NAMES = 200
+_seen_names: set[str] = set()
+
+
+def operation_label(name: str | None) -> str:
+    """A bounded metric label for a client-chosen operation name."""
+    if not name:
+        return "anonymous"
+    if name in _seen_names:
+        return name
+    if not _NAME.match(name) or len(_seen_names) >= _MAX_NAMES:
+        return "other"
+    _seen_names.add(name)
+    return name

@@ -1,0 +1,1 @@
+"""Personalized offers outside the schema: decision tokens, the catalog, request assembly."""

@@ -1,0 +1,133 @@
+"""One schema extension for everything the gateway adds around an operation.
+
+Parse and validation caches, query limits, the router scope guard, error codes and masking,
+metrics and the ``sqlRoundTrips`` figure all run in a single extension: strawberry wraps every
+hook of every extension on every request, so one extension costs far less than eight.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any
+
+from graphql import GraphQLError, parse
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from gateway.auth.principal import Scope
+from gateway.cache.tags import is_cacheable_selection
+from gateway.observability.metrics import (
+    ERRORS,
+    LATENCY,
+    REQUESTS,
+    SQL_ROUND_TRIPS,
+    operation_label,
+)
+from gateway.schema.extensions import classify
+from gateway.schema.guards import ROUTER_FIELDS, root_field_names
+from gateway.schema.limits import limit_rules
+from gateway.settings import Settings
+
+CACHE_SIZE = 1024
+
+# Shared by every schema: keyed by the query text (and token limit) / by the parsed document.
+_cached_parse = lru_cache(maxsize=CACHE_SIZE)(parse)
+_cached_validate = lru_cache(maxsize=CACHE_SIZE)(validate_document)
+_cached_root_fields = lru_cache(maxsize=CACHE_SIZE)(root_field_names)
+
+
+def gateway_extension(settings: Settings) -> Callable[[], SchemaExtension]:
+    """A factory of the gateway's extension, configured for ``settings``.
+
+    >>> Schema(query=Query, extensions=[gateway_extension(settings)])
+    """
+    rules = tuple(limit_rules(settings))
+    if settings.is_production:
+        # The router still reads `_service { sdl }`: this rule leaves it alone.
+        rules += (NoSchemaIntrospectionCustomRule,)
+    max_tokens = settings.max_query_tokens
+    report_round_trips = not settings.is_production
+
+    class GatewayExtension(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            started = time.perf_counter()
+            context = self.execution_context
+            context.parse_options["max_tokens"] = max_tokens
+            context.validation_rules = context.validation_rules + rules
+            yield
+            result = context.result
+            errors = result.errors if result is not None else None
+            if result is not None and errors:
+                errors = result.errors = [classify(error) for error in errors]
+            label = operation_label(context.operation_name)
+            LATENCY.labels(label).observe(time.perf_counter() - started)
+            REQUESTS.labels(label, "error" if errors else "ok").inc()
+            for error in errors or ():
+                ERRORS.labels(str((error.extensions or {}).get("code", "UNKNOWN"))).inc()
+            db = getattr(context.context, "db", None)
+            if db is not None:
+                SQL_ROUND_TRIPS.observe(db.round_trips.count)
+            tags = getattr(context.context, "cache", None)
+            if tags is not None:
+                tags.operations += 1
+                tags.ok = result is not None and not errors
+
+        def on_parse(self) -> Iterator[None]:
+            context = self.execution_context
+            if context.query is not None:
+                context.graphql_document = _cached_parse(context.query, max_tokens=max_tokens)
+            yield
+
+        def on_validate(self) -> Iterator[None]:
+            context = self.execution_context
+            if context.graphql_document is not None:
+                context.pre_execution_errors = _cached_validate(
+                    context.schema._schema, context.graphql_document, context.validation_rules
+                )
+            yield
+
+        def on_execute(self) -> Iterator[None]:
+            context = self.execution_context
+            if context.operation_type is OperationType.MUTATION:
+                db = getattr(context.context, "db", None)
+                if db is not None:
+                    db.use_primary()  # read-your-writes: no replica lag inside a mutation
+            principal = getattr(context.context, "principal", None)
+            document = context.graphql_document
+            if (
+                principal is not None
+                and document is not None
+                and Scope.ROUTER not in principal.scopes
+            ):
+                forbidden = sorted(_cached_root_fields(document) & ROUTER_FIELDS)
+                if forbidden:
+                    error = GraphQLError(
+                        f"{forbidden[0]}: this API key lacks the 'router' scope",
+                        extensions={"code": "FORBIDDEN"},
+                    )
+                    context.result = ExecutionResult(data=None, errors=[error])
+            tags = getattr(context.context, "cache", None)
+            if tags is not None and document is not None:
+                if context.operation_type is OperationType.MUTATION:
+                    tags.mutated = True
+                elif context.operation_type is OperationType.QUERY:
+                    tags.cacheable = is_cacheable_selection(_cached_root_fields(document))
+                    db = getattr(context.context, "db", None)
+                    if tags.cacheable and tags.active and db is not None:
+                        # A replica may lag behind the notifications: an answer stored under
+                        # fresh generations must be read from the primary.
+                        db.use_primary()
+            yield
+
+        def get_results(self) -> dict[str, Any]:
+            if not report_round_trips:
+                return {}
+            db = getattr(self.execution_context.context, "db", None)
+            return {"sqlRoundTrips": db.round_trips.count} if db is not None else {}
+
+    return GatewayExtension

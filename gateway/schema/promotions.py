@@ -1,0 +1,542 @@
+"""Cart promotions: ``Query.cartPromotions`` and the issue / earn / redeem mutations (issue #3).
+
+Scalar fields are plain attributes (no resolver call per field); ``restrictions`` and
+``supplementaryCriteria`` resolve through per-request loaders, so they cost one query each for
+every promotion of the request, and nothing when not selected.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gateway.auth.principal import Scope
+from gateway.auth.scoping import require_promotion_access
+from gateway.context import Context, Info
+from gateway.promotions import inputs
+from gateway.promotions.decision import RedemptionRequest
+from gateway.promotions.issuance import MAX_CUSTOMERS_PER_ISSUE, EarnRequest, earn, issue
+from gateway.promotions.listing import CartPromotionRecord
+from gateway.promotions.model import (
+    ApplicationMode,
+    EarnedStatus,
+    EarnedType,
+    ProgramType,
+    PromotionStatus,
+    RejectionCode,
+    RestrictionKpi,
+    RestrictionLevel,
+)
+from gateway.promotions.redeem import RedemptionOutcome, redeem
+from gateway.promotions.restrictions import RestrictionState
+
+
+@strawberry.type(description="One limit on redeeming a promotion, and what is left of it.")
+class Restriction:
+    level: RestrictionLevel = strawberry.field(description="What the limit is counted over.")
+    kpi: RestrictionKpi = strawberry.field(description="What the limit counts.")
+    max_limit: Decimal = strawberry.field(
+        description="The limit: a count, or an amount for the DISCOUNT kpi."
+    )
+    remaining_redemption: Decimal = strawberry.field(
+        description="max(0, maxLimit - used). CART level: maxLimit (no cart is in question)."
+    )
+    product_sku: str | None = strawberry.field(description="The product, at PRODUCT level.")
+    category_id: str | None = strawberry.field(description="The category, at CATEGORY level.")
+
+    @classmethod
+    def from_state(cls, state: RestrictionState) -> Restriction:
+        """The GraphQL view of one limit."""
+        return cls(
+            level=state.level,
+            kpi=state.kpi,
+            max_limit=state.shown_max_limit,
+            remaining_redemption=state.remaining,
+            product_sku=state.product_sku,
+            category_id=state.category_id,
+        )
+
+
+@strawberry.type(description="A promotion's limits, by level. Absent levels are empty lists.")
+class PromotionRestrictions:
+    cart: list[Restriction] = strawberry.field(description="Per cart (or transaction).")
+    customer: list[Restriction] = strawberry.field(description="This customer's use.")
+    promotion: list[Restriction] = strawberry.field(description="All customers together.")
+    product: list[Restriction] = strawberry.field(
+        description="Per product (DISCOUNT kpi only), for this customer."
+    )
+    category: list[Restriction] = strawberry.field(
+        description="Per category (REDEMPTION kpi only), for this customer."
+    )
+
+    @classmethod
+    def from_states(cls, states: list[RestrictionState]) -> PromotionRestrictions | None:
+        """Group limits by level; None when the promotion has no limit."""
+        if not states:
+            return None
+        by_level: dict[RestrictionLevel, list[Restriction]] = {
+            level: [] for level in RestrictionLevel
+        }
+        for state in states:
+            by_level[state.level].append(Restriction.from_state(state))
+        return cls(
+            cart=by_level[RestrictionLevel.CART],
+            customer=by_level[RestrictionLevel.CUSTOMER],
+            promotion=by_level[RestrictionLevel.PROMOTION],
+            product=by_level[RestrictionLevel.PRODUCT],
+            category=by_level[RestrictionLevel.CATEGORY],
+        )
+
+
+async def load_restrictions(
+    ctx: Context, customer_id: str, promotion_id: str
+) -> PromotionRestrictions | None:
+    """The customer's view of a promotion's limits, through the request's batching loader."""
+    states = await ctx.loaders.promotions.restrictions.load((customer_id, promotion_id, None))
+    return PromotionRestrictions.from_states(states)
+
+
+@strawberry.type(description="The supplementary loyalty program a promotion comes through.")
+class SupplementaryCriteria:
+    loyalty_program_id: strawberry.ID = strawberry.field(description="The loyalty program.")
+    program_type: ProgramType = strawberry.field(description="The kind of program.")
+    partner_program_id: strawberry.ID | None = strawberry.field(
+        description="The partner's program id, for a partner program."
+    )
+
+
+@strawberry.type(description="A cart promotion as one customer sees it.")
+class CartPromotion:
+    promotion_id: strawberry.ID = strawberry.field(description="The promotion.")
+    promotion_name: str = strawberry.field(description="Its name.")
+    customer_id: strawberry.ID = strawberry.field(description="The customer it is listed for.")
+    valid_till: datetime | None = strawberry.field(
+        description="When the customer's use ends (the earlier of their own deadline, their "
+        "membership's end and the promotion's end); null: no end."
+    )
+    earned_type: EarnedType = strawberry.field(description="How the customer came to hold it.")
+    earned_status: EarnedStatus = strawberry.field(
+        description="Whether the customer can use it now."
+    )
+    promotion_status: PromotionStatus = strawberry.field(
+        description="Whether the promotion is running. ACTIVE does not mean anything is left: "
+        "see restrictions."
+    )
+    milestone_id: strawberry.ID | None = strawberry.field(
+        description="The milestone or achievement it is linked to."
+    )
+    target_group_id: strawberry.ID | None = strawberry.field(
+        description="The customer group it was designed for."
+    )
+    application_mode: ApplicationMode = strawberry.field(description="How it is applied.")
+    # strawberry's own JSON scalar: gateway.schema.scalars.JSON warns on import (deprecated
+    # strawberry.scalar(class) form), which fails the test run.
+    custom_field_values: JSON = strawberry.field(description="Custom key-value pairs (an object).")
+    event_time: datetime | None = strawberry.field(
+        description="When the event that issued or earned it happened; null for tier and "
+        "program promotions."
+    )
+    criteria_program_id: strawberry.Private[str | None]
+
+    @classmethod
+    def from_record(cls, record: CartPromotionRecord) -> CartPromotion:
+        """The GraphQL view of a listed promotion."""
+        return cls(
+            promotion_id=strawberry.ID(record.promotion_id),
+            promotion_name=record.promotion_name,
+            customer_id=strawberry.ID(record.customer_id),
+            valid_till=record.valid_till,
+            earned_type=record.earned_type,
+            earned_status=record.earned_status,
+            promotion_status=record.promotion_status,
+            milestone_id=_optional_id(record.milestone_id),
+            target_group_id=_optional_id(record.target_group_id),
+            application_mode=record.application_mode,
+            custom_field_values=JSON(record.custom_field_values),
+            event_time=record.event_time,
+            criteria_program_id=record.criteria_program_id,
+        )
+
+    @strawberry.field(
+        description="Its limits and what is left of them; null when it has no limit. "
+        "Loaded only when selected, for all listed promotions at once."
+    )
+    async def restrictions(self, info: Info) -> PromotionRestrictions | None:
+        return await load_restrictions(info.context, self.customer_id, self.promotion_id)
+
+    @strawberry.field(
+        description="The supplementary program it comes through; null when it does not come "
+        "through one."
+    )
+    async def supplementary_criteria(self, info: Info) -> SupplementaryCriteria | None:
+        if self.criteria_program_id is None:
+            return None
+        program = await info.context.loaders.promotions.programs.load(self.criteria_program_id)
+        if program is None:
+            return None
+        return SupplementaryCriteria(
+            loyalty_program_id=strawberry.ID(program.program_id),
+            program_type=program.program_type,
+            partner_program_id=_optional_id(program.partner_program_id),
+        )
+
+
+def _optional_id(value: str | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(value)
+
+
+# The listing's arguments, shared by Query.cartPromotions and Customer.cartPromotions.
+IncludeSupplementaryArgument = Annotated[
+    bool,
+    strawberry.argument(
+        description="Also list POS promotions of the customer's supplementary programs."
+    ),
+]
+StatusFilterArgument = Annotated[
+    list[PromotionStatus] | None,
+    strawberry.argument(description="Only promotions with one of these statuses."),
+]
+
+
+async def list_cart_promotions(
+    ctx: Context,
+    customer_id: str,
+    include_supplementary: bool,
+    status: list[PromotionStatus] | None,
+) -> list[CartPromotion]:
+    """The cart promotions a customer sees, optionally only those with one of ``status``.
+
+    Goes through the request's loader, so listing many customers (federation) is one query.
+    An unknown customer sees none.
+
+    >>> await list_cart_promotions(ctx, "demo-loyal", False, [PromotionStatus.ACTIVE])
+    """
+    inputs.customer_id("customerId", customer_id)
+    ctx.principal.require(Scope.READ, "cartPromotions")
+    ctx.cache.read_customer(customer_id)
+    records = await ctx.loaders.promotions.cart_promotions.load(
+        (customer_id, include_supplementary)
+    )
+    # Restrictions read the promotions' shared counters; statuses change with time.
+    ctx.cache.read_promotions(record.promotion_id for record in records)
+    for record in records:
+        ctx.cache.valid_until(record.changes_at)
+    wanted = None if status is None else frozenset(status)
+    principal = ctx.principal
+    return [
+        CartPromotion.from_record(record)
+        for record in records
+        if (wanted is None or record.promotion_status in wanted)
+        and principal.may_see_brand(record.brand_id)
+    ]
+
+
+@strawberry.type
+class PromotionQueries:
+    """Root fields for cart promotions."""
+
+    @strawberry.field(
+        description="Cart promotions of a customer: issued to or earned by them, POS promotions "
+        "of their loyalty tier and, when asked, of their supplementary programs. Never "
+        "promotions for all loyalty customers or POS promotions without a tag. Highest "
+        "priority first. An unknown customer has none."
+    )
+    async def cart_promotions(
+        self,
+        info: Info,
+        customer_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The customer (1-128 characters).")
+        ],
+        include_supplementary: IncludeSupplementaryArgument = False,
+        status: StatusFilterArgument = None,
+    ) -> list[CartPromotion]:
+        return await list_cart_promotions(info.context, customer_id, include_supplementary, status)
+
+
+@strawberry.input(description="A redemption of a cart promotion in a transaction.")
+class RedeemCartPromotionInput:
+    customer_id: strawberry.ID = strawberry.field(description="The customer redeeming.")
+    promotion_id: strawberry.ID = strawberry.field(description="The promotion redeemed.")
+    transaction_id: strawberry.ID = strawberry.field(
+        description="The caller's transaction (TRANSACTION limits count distinct ones)."
+    )
+    amount: Decimal = strawberry.field(
+        description="The discount given, >= 0 with at most 2 decimals (DISCOUNT limits sum it)."
+    )
+    idempotency_key: str = strawberry.field(
+        description="Unique per redemption attempt of this customer (1-128 characters). A retry "
+        "with the same key and the same fields returns the first result and counts nothing; "
+        "with other fields it is a CONFLICT error."
+    )
+    cart_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The cart (CART limits count per cart). Default: transactionId."
+    )
+    product_sku: str | None = strawberry.field(
+        default=None, description="The product it applies to (for PRODUCT limits)."
+    )
+    category_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The product category it applies to (for CATEGORY limits)."
+    )
+
+    def to_request(self) -> RedemptionRequest:
+        """The validated request; BAD_USER_INPUT names the first bad field."""
+        transaction_id = inputs.text_id("input.transactionId", self.transaction_id)
+        return RedemptionRequest(
+            customer_id=inputs.customer_id("input.customerId", self.customer_id),
+            promotion_id=inputs.catalog_id("input.promotionId", self.promotion_id),
+            transaction_id=transaction_id,
+            cart_id=inputs.optional_text_id("input.cartId", self.cart_id) or transaction_id,
+            amount=inputs.amount("input.amount", self.amount),
+            product_sku=inputs.optional_text_id("input.productSku", self.product_sku),
+            category_id=inputs.optional_text_id("input.categoryId", self.category_id),
+            idempotency_key=inputs.text_id("input.idempotencyKey", self.idempotency_key),
+        )
+
+
+@strawberry.type(description="A redemption that went through: every applicable limit counted it.")
+class Redemption:
+    redemption_id: strawberry.ID = strawberry.field(description="The ledger entry.")
+    customer_id: strawberry.ID = strawberry.field(description="The customer.")
+    promotion_id: strawberry.ID = strawberry.field(description="The promotion.")
+    transaction_id: strawberry.ID = strawberry.field(description="The transaction.")
+    cart_id: strawberry.ID = strawberry.field(description="The cart (transactionId if none).")
+    amount: Decimal = strawberry.field(description="The discount given.")
+    product_sku: str | None = strawberry.field(description="The product, if given.")
+    category_id: strawberry.ID | None = strawberry.field(description="The category, if given.")
+    idempotency_key: str = strawberry.field(description="The key it is stored under.")
+    redeemed_at: datetime = strawberry.field(description="When it was redeemed.")
+    replayed: bool = strawberry.field(
+        description="True when this is the stored result of an earlier request with this key."
+    )
+
+    @strawberry.field(
+        description="The promotion's limits for this customer now, after this redemption; "
+        "null when it has no limit."
+    )
+    async def restrictions(self, info: Info) -> PromotionRestrictions | None:
+        return await load_restrictions(info.context, self.customer_id, self.promotion_id)
+
+
+@strawberry.type(description="A redemption that was refused; nothing was counted.")
+class RedemptionRejected:
+    code: RejectionCode = strawberry.field(description="Why.")
+    message: str = strawberry.field(description="Why, for people.")
+    restriction: Restriction | None = strawberry.field(
+        description="For LIMIT_REACHED: the limit, with what was left of it when refused."
+    )
+    idempotency_key: str = strawberry.field(description="The key of the request.")
+    replayed: bool = strawberry.field(
+        description="True when this is the stored result of an earlier request with this key."
+    )
+
+
+RedeemResult = Annotated[
+    Redemption | RedemptionRejected,
+    strawberry.union("RedeemResult", description="A redemption, or why it was refused."),
+]
+
+_REJECTION_MESSAGES = {
+    RejectionCode.LIMIT_REACHED: "A redemption limit has too little left for this redemption.",
+    RejectionCode.NOT_ISSUED: "The customer does not hold this promotion.",
+    RejectionCode.NOT_ACTIVE: "The promotion is not running (deactivated or not started).",
+    RejectionCode.EXPIRED: "The promotion, or the customer's use of it, has expired.",
+    RejectionCode.LOCKED: "The customer holds this promotion but it is not unlocked yet.",
+}
+
+
+def _redeem_result(outcome: RedemptionOutcome) -> Redemption | RedemptionRejected:
+    request = outcome.request
+    if outcome.rejection is not None:
+        return RedemptionRejected(
+            code=outcome.rejection,
+            message=_REJECTION_MESSAGES[outcome.rejection],
+            restriction=None
+            if outcome.restriction is None
+            else Restriction.from_state(outcome.restriction),
+            idempotency_key=request.idempotency_key,
+            replayed=outcome.replayed,
+        )
+    assert outcome.redemption_id is not None
+    return Redemption(
+        redemption_id=strawberry.ID(str(outcome.redemption_id)),
+        customer_id=strawberry.ID(request.customer_id),
+        promotion_id=strawberry.ID(request.promotion_id),
+        transaction_id=strawberry.ID(request.transaction_id),
+        cart_id=strawberry.ID(request.cart_id),
+        amount=request.amount,
+        product_sku=request.product_sku,
+        category_id=_optional_id(request.category_id),
+        idempotency_key=request.idempotency_key,
+        redeemed_at=outcome.attempted_at,
+        replayed=outcome.replayed,
+    )
+
+
+@strawberry.type(description="The outcome of issuing a promotion to customers.")
+class IssueCartPromotionPayload:
+    promotion_id: strawberry.ID = strawberry.field(description="The promotion issued.")
+    issued_customer_ids: list[strawberry.ID] = strawberry.field(
+        description="Customers who hold it now and did not before."
+    )
+    already_issued_customer_ids: list[strawberry.ID] = strawberry.field(
+        description="Customers who already held it (left as they were)."
+    )
+    not_eligible_customer_ids: list[strawberry.ID] = strawberry.field(
+        description="Unknown customers, and customers of another brand than the promotion's."
+    )
+
+
+@strawberry.input(description="The loyalty program a promotion was earned through.")
+class SupplementaryCriteriaInput:
+    loyalty_program_id: strawberry.ID = strawberry.field(
+        description="A supplementary or partner program the customer is a member of; its type "
+        "and partner id are taken from the program."
+    )
+
+
+@strawberry.input(description="An event through which a customer earned a promotion.")
+class EarnCartPromotionInput:
+    customer_id: strawberry.ID = strawberry.field(description="The customer.")
+    promotion_id: strawberry.ID = strawberry.field(
+        description="A customer-issued promotion of the customer's brand."
+    )
+    earned_type: EarnedType = strawberry.field(description="How it was earned.")
+    milestone_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The milestone or achievement completed."
+    )
+    event_time: datetime | None = strawberry.field(
+        default=None, description="When it was earned (with a UTC offset). Default: now."
+    )
+    valid_till: datetime | None = strawberry.field(
+        default=None,
+        description="The customer's deadline to use it (with a UTC offset); null: the "
+        "promotion's end.",
+    )
+    supplementary_criteria: SupplementaryCriteriaInput | None = strawberry.field(
+        default=None, description="The supplementary program it was earned through."
+    )
+
+    def to_request(self, now: datetime) -> EarnRequest:
+        """The validated earn event; BAD_USER_INPUT names the first bad field."""
+        criteria = self.supplementary_criteria
+        return EarnRequest(
+            customer_id=inputs.customer_id("input.customerId", self.customer_id),
+            promotion_id=inputs.catalog_id("input.promotionId", self.promotion_id),
+            earned_type=self.earned_type,
+            milestone_id=inputs.optional_text_id(
+                "input.milestoneId", self.milestone_id, max_length=64
+            ),
+            event_time=inputs.aware("input.eventTime", self.event_time or now),
+            valid_till=None
+            if self.valid_till is None
+            else inputs.aware("input.validTill", self.valid_till),
+            supplementary_program_id=None
+            if criteria is None
+            else inputs.catalog_id(
+                "input.supplementaryCriteria.loyaltyProgramId", criteria.loyalty_program_id
+            ),
+        )
+
+
+@strawberry.type(description="The customer's promotion after an earn event.")
+class EarnCartPromotionPayload:
+    cart_promotion: CartPromotion = strawberry.field(
+        description="The promotion as the customer now sees it."
+    )
+    created: bool = strawberry.field(
+        description="True when the customer did not hold it before (false: it was unlocked "
+        "and its earn details updated)."
+    )
+
+
+@strawberry.type
+class PromotionMutations:
+    """Mutations for cart promotions."""
+
+    @strawberry.mutation(
+        description="Redeem a promotion: every applicable limit (each level and kpi) is checked "
+        "and counted atomically, so no limit is ever exceeded, whatever the concurrency. "
+        "Refusals are results (RedemptionRejected), not errors. Idempotent by idempotencyKey."
+    )
+    async def redeem_cart_promotion(
+        self,
+        info: Info,
+        input: Annotated[
+            RedeemCartPromotionInput, strawberry.argument(description="The redemption.")
+        ],
+    ) -> RedeemResult:
+        ctx = info.context
+        request = input.to_request()
+        await require_promotion_access(
+            ctx, Scope.WRITE, request.promotion_id, "redeemCartPromotion"
+        )
+        outcome = await redeem(ctx.db, request, ctx.now)
+        ctx.cache.wrote_customers((request.customer_id,))
+        ctx.cache.wrote_promotions((request.promotion_id,))
+        # Later selections in this operation must see the counters as they are now.
+        ctx.loaders.promotions.restrictions.clear((request.customer_id, request.promotion_id, None))
+        return _redeem_result(outcome)
+
+    @strawberry.mutation(
+        description="Issue a customer-issued promotion to many customers (at most "
+        f"{MAX_CUSTOMERS_PER_ISSUE}). Idempotent: customers who hold it already are left as "
+        "they are."
+    )
+    async def issue_cart_promotion(
+        self,
+        info: Info,
+        promotion_id: Annotated[
+            strawberry.ID, strawberry.argument(description="A customer-issued promotion.")
+        ],
+        customer_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description=f"The customers, 1 to {MAX_CUSTOMERS_PER_ISSUE} (duplicates ignored)."
+            ),
+        ],
+    ) -> IssueCartPromotionPayload:
+        ctx = info.context
+        promotion = inputs.catalog_id("promotionId", promotion_id)
+        customers = inputs.customer_ids("customerIds", customer_ids, MAX_CUSTOMERS_PER_ISSUE)
+        await require_promotion_access(ctx, Scope.ADMIN, promotion, "issueCartPromotion")
+        outcome = await issue(ctx.db, promotion, customers, ctx.now)
+        ctx.cache.wrote_customers(outcome.issued)
+        for customer_id in outcome.issued:
+            _forget_listing(ctx, customer_id)
+        return IssueCartPromotionPayload(
+            promotion_id=strawberry.ID(outcome.promotion_id),
+            issued_customer_ids=[strawberry.ID(c) for c in outcome.issued],
+            already_issued_customer_ids=[strawberry.ID(c) for c in outcome.already_issued],
+            not_eligible_customer_ids=[strawberry.ID(c) for c in outcome.not_eligible],
+        )
+
+    @strawberry.mutation(
+        description="Record that a customer earned a customer-issued promotion (activity, "
+        "milestone, tier or loyalty program). Earning one already held unlocks it and records "
+        "the latest event."
+    )
+    async def earn_cart_promotion(
+        self,
+        info: Info,
+        input: Annotated[EarnCartPromotionInput, strawberry.argument(description="The event.")],
+    ) -> EarnCartPromotionPayload:
+        ctx = info.context
+        request = input.to_request(ctx.now)
+        await require_promotion_access(ctx, Scope.ADMIN, request.promotion_id, "earnCartPromotion")
+        created = await earn(ctx.db, request, ctx.now)
+        ctx.cache.wrote_customers((request.customer_id,))
+        _forget_listing(ctx, request.customer_id)
+        listed = await ctx.loaders.promotions.cart_promotions.load((request.customer_id, True))
+        [record] = [r for r in listed if r.promotion_id == request.promotion_id]
+        return EarnCartPromotionPayload(
+            cart_promotion=CartPromotion.from_record(record), created=created
+        )
+
+
+def _forget_listing(ctx: Context, customer_id: str) -> None:
+    for include_supplementary in (False, True):
+        ctx.loaders.promotions.cart_promotions.clear((customer_id, include_supplementary))

@@ -1,0 +1,209 @@
+"""Configuration, read once from the environment and validated.
+
+Every setting is an environment variable; an invalid value fails at start with an error that names
+the variable, for example ``Setting 'GATEWAY_POOL_MAX_SIZE' is invalid: Input should be a valid
+integer``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    """The gateway's settings. Field descriptions are the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", frozen=True)
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+        description="PostgreSQL (>= 14) to use. Unset: an embedded PostgreSQL in the data dir.",
+    )
+    database_read_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_READ_URL", "database_read_url"),
+        description="A read replica: queries read there; mutations (and everything they read) "
+        "use DATABASE_URL. Unset: everything uses DATABASE_URL.",
+    )
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` requires API keys, hides GraphiQL, introspection and debug data.",
+    )
+    data_dir: Path = Field(
+        default=Path(".gateway"),
+        description="Where the embedded PostgreSQL and local state live.",
+    )
+    pool_min_size: int = Field(default=2, ge=0, description="Connections kept open per worker.")
+    pool_max_size: int = Field(default=20, ge=1, description="Most connections per worker.")
+    pool_acquire_timeout_s: float = Field(
+        default=5.0, gt=0, description="Wait for a free connection before DATABASE_UNAVAILABLE."
+    )
+    statement_timeout_ms: int = Field(
+        default=5000, ge=1, description="PostgreSQL statement_timeout for every connection."
+    )
+    signing_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for personalized-offer ids. Development: generated in the data dir.",
+    )
+    load_demo: bool = Field(
+        default=True, description="Load the demo data into an empty database at `serve`."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Log level of the `gateway` logger."
+    )
+    require_api_keys: bool | None = Field(
+        default=None,
+        description="Require `Authorization: Bearer <key>`. Unset: yes in production, and when "
+        "`serve` listens beyond loopback; no for development on loopback.",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="`json`: one JSON object per line with the request id."
+    )
+    otel_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP endpoint for OpenTelemetry traces (needs `uv sync --extra otel`), "
+        "e.g. `http://127.0.0.1:4318/v1/traces`. Unset: no tracing.",
+    )
+    # Limits (issue #8): checked before any resolver or SQL runs.
+    max_query_depth: int = Field(default=10, ge=1, description="Deepest selection allowed.")
+    max_query_aliases: int = Field(default=30, ge=0, description="Most aliases in one document.")
+    max_query_tokens: int = Field(default=2000, ge=10, description="Most tokens in one document.")
+    max_body_bytes: int = Field(
+        default=65536, ge=1024, description="Largest request body accepted (413 above)."
+    )
+    max_entities: int = Field(
+        default=200, ge=1, description="Most `_entities` representations in one request."
+    )
+    request_timeout_s: float = Field(
+        default=10.0, gt=0, description="Deadline for one request; TIMEOUT after it."
+    )
+    # Browser clients (issue #6).
+    cors_origins: Annotated[tuple[str, ...] | None, NoDecode] = Field(
+        default=None,
+        description="Comma-separated origins that browsers may call /graphql from (CORS), for "
+        "example `https://shop.example.com`; `*` allows any. Unset: none in production, any port "
+        "of http://localhost, 127.0.0.1 or [::1] in development.",
+    )
+    gzip_minimum_size: int = Field(
+        default=1024, ge=0, description="Gzip responses of at least this many bytes (if accepted)."
+    )
+    persisted_queries_cache_size: int = Field(
+        default=1000,
+        ge=1,
+        description="Automatic persisted queries each worker remembers (least recently used go).",
+    )
+    persisted_queries_file: Path | None = Field(
+        default=None,
+        description="JSON object of sha256 hex -> query text: persisted operations known at start.",
+    )
+    persisted_queries_only: bool = Field(
+        default=False,
+        description="Run only the operations in GATEWAY_PERSISTED_QUERIES_FILE (an allow-list); "
+        "anything else is refused with PERSISTED_QUERY_NOT_IN_LIST.",
+    )
+    ide_assets_dir: Path | None = Field(
+        default=None,
+        description="Where `gateway ide install` puts GraphiQL's pinned npm packages so /graphql "
+        "works offline. Unset: `ide` in the data dir.",
+    )
+
+    # Response cache (issue #7).
+    response_cache: int | None = Field(
+        default=None,
+        ge=0,
+        description="Read responses each worker keeps, invalidated by PostgreSQL LISTEN/NOTIFY "
+        "when their data changes (`0`: off). Unset: 10000 in production, off in development.",
+    )
+    response_cache_max_bytes: int = Field(
+        default=32 << 20, ge=0, description="Most bytes of responses each worker keeps cached."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _check_pool_bounds(self) -> Settings:
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError("GATEWAY_POOL_MIN_SIZE must not exceed GATEWAY_POOL_MAX_SIZE")
+        if self.env == "production" and self.signing_key is None:
+            # Replicas must sign and verify offer ids with one shared key.
+            raise ValueError("GATEWAY_SIGNING_KEY is required when GATEWAY_ENV=production")
+        return self
+
+    @model_validator(mode="after")
+    def _check_allow_list(self) -> Settings:
+        if self.persisted_queries_only and self.persisted_queries_file is None:
+            raise ValueError(
+                "GATEWAY_PERSISTED_QUERIES_ONLY needs the allow-list GATEWAY_PERSISTED_QUERIES_FILE"
+            )
+        return self
+
+    @property
+    def keys_required(self) -> bool:
+        """True when every request must carry an API key."""
+        if self.require_api_keys is not None:
+            return self.require_api_keys
+        return self.is_production
+
+    @property
+    def response_cache_entries(self) -> int:
+        """Responses the cache keeps per worker (0: no response cache)."""
+        if self.response_cache is not None:
+            return self.response_cache
+        return 10_000 if self.is_production else 0
+
+    @property
+    def is_production(self) -> bool:
+        """True when running with GATEWAY_ENV=production."""
+        return self.env == "production"
+
+    @property
+    def ide_dir(self) -> Path:
+        """Where GraphiQL's npm packages are installed (GATEWAY_IDE_ASSETS_DIR or data dir)."""
+        return self.ide_assets_dir or self.data_dir / "ide"
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets ``field``."""
+    info = Settings.model_fields[field]
+    if isinstance(info.validation_alias, AliasChoices):
+        return str(info.validation_alias.choices[0])
+    return f"GATEWAY_{field.upper()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment (and ``overrides``), naming any bad variable.
+
+    >>> load_settings(env="production").is_production
+    True
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = [str(part) for part in error["loc"] if part]
+            name = env_name(loc[0]) if loc and loc[0] in Settings.model_fields else None
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"Setting '{name}' is invalid: {message}" if name else message)
+        raise SettingsError("; ".join(problems)) from None

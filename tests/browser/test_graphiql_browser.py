@@ -1,0 +1,159 @@
+"""GraphiQL in a real browser: Debian's chromium opens /graphql of a running ``gateway serve``.
+
+Needs ``/usr/bin/chromium`` (``apt-get install -y chromium``; .ci/run installs it) and the GraphiQL
+assets (this test runs ``gateway ide install`` when they are missing; npm and the npm registry are
+then needed). Missing either is a failure, never a skip: the page must work offline everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+from playwright.async_api import Browser, Page, Request, async_playwright
+
+from gateway.auth.keys import create_key
+from gateway.auth.principal import Scope
+from gateway.ide import ASSETS_URL, DEFAULT_QUERY
+from tests.serving import ROOT, running_gateway
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IDE_DIR = ROOT / ".gateway" / "ide"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's chromium; missing is a failure with the command that installs it."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    """Headless chromium driven by Playwright (no `playwright install`: no browser download)."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS
+        )
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture(scope="module")
+def ide_assets() -> Path:
+    """The GraphiQL npm packages, installed with ``gateway ide install`` when missing."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "ide", "install", "--dir", str(IDE_DIR)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"`gateway ide install` failed (needs npm):\n{done.stdout}{done.stderr}")
+    return IDE_DIR
+
+
+@pytest.fixture
+async def api_key(database_dsn: str) -> str:
+    """A real read key for every brand: GraphiQL must send it like any other client."""
+    conn = await asyncpg.connect(database_dsn)
+    try:
+        brands = [row["brand_id"] for row in await conn.fetch("SELECT brand_id FROM brands")]
+        return await create_key(conn, "graphiql-browser-test", [Scope.READ], brands)
+    finally:
+        await conn.close()
+
+
+async def _editor(page: Page, selector: str) -> str:
+    """The text of the CodeMirror editor under ``selector``."""
+    return str(
+        await page.eval_on_selector(f"{selector} .CodeMirror", "e => e.CodeMirror.getValue()")
+    )
+
+
+async def test_graphiql_runs_the_default_query_offline(
+    browser: Browser, ide_assets: Path, database_dsn: str, api_key: str, tmp_path: Path
+) -> None:
+    headers = json.dumps({"Authorization": f"Bearer {api_key}"})
+    env = {
+        "DATABASE_URL": database_dsn,
+        "GATEWAY_DATA_DIR": str(tmp_path / "state"),
+        "GATEWAY_IDE_ASSETS_DIR": str(ide_assets),
+    }
+    requests: list[Request] = []
+    with running_gateway(env) as (base, _process):
+        page = await browser.new_page()
+        page.on("request", lambda request: requests.append(request))
+        page.set_default_timeout(20_000)
+
+        # Open GraphiQL, enter the API key in the headers pane, run the default query, read the
+        # result pane.
+        await page.goto(f"{base}/graphql", wait_until="networkidle")
+        await page.wait_for_selector(".graphiql-query-editor .CodeMirror")
+        assert await _editor(page, ".graphiql-query-editor") == DEFAULT_QUERY
+        await page.get_by_role("button", name="Headers").click()
+        await page.eval_on_selector(
+            ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror",
+            "(e, text) => e.CodeMirror.setValue(text)",
+            headers,
+        )
+        await page.click(".graphiql-execute-button")
+        await page.wait_for_function(
+            "() => document.querySelector('.graphiql-response .CodeMirror')"
+            '?.CodeMirror.getValue().match(/"(data|errors)"/)'
+        )
+        result = json.loads(await _editor(page, ".graphiql-response"))
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "graphiql.png"), full_page=True)
+
+        # shouldPersistHeaders: after a reload the tab still holds the key and sends it again.
+        await page.reload(wait_until="networkidle")
+        await page.wait_for_selector(".graphiql-query-editor .CodeMirror")
+        await page.click(".graphiql-execute-button")
+        await page.wait_for_function(
+            "() => document.querySelector('.graphiql-response .CodeMirror')"
+            '?.CodeMirror.getValue().match(/"(data|errors)"/)'
+        )
+        await page.get_by_role("button", name="Headers").click()
+        persisted = await page.eval_on_selector(
+            ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror",
+            "e => e.CodeMirror.getValue()",
+        )
+        await page.close()
+
+    assert "errors" not in result, result
+    assert result["data"]["personalizedOffers"]["offers"], "demo-b2c is shown an offer"
+    assert result["data"]["cartPromotions"], "demo-loyal holds promotions"
+
+    urls = [request.url for request in requests]
+    left = [
+        url
+        for url in urls
+        if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).hostname != "127.0.0.1"
+    ]
+    assert left == [], "every request must stay on 127.0.0.1"
+    assert any(ASSETS_URL in url for url in urls), "assets come from the local mount"
+
+    posted = [(r, json.loads(r.post_data or "{}")) for r in requests if r.method == "POST"]
+    runs = [r for r, body in posted if body.get("query") == DEFAULT_QUERY]
+    assert len(runs) == 2, "the query was posted to /graphql, before and after the reload"
+    assert [r.headers.get("authorization") for r in runs] == [f"Bearer {api_key}"] * 2
+    assert json.loads(persisted) == json.loads(headers)

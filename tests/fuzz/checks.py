@@ -1,0 +1,51 @@
+"""What every gateway response must look like, whatever was sent."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote_plus
+
+import httpx
+import orjson
+
+# Signs of Python internals leaking into a response: tracebacks, exception class names, reprs.
+_LEAK = re.compile(
+    r"Traceback|File \"|asyncpg|psycopg|NoneType|object at 0x|<class '|"
+    r"\b(?:[A-Z][a-z]+)+(?:Error|Exception|Warning)\b|InvalidOperation|ConversionSyntax|"
+    r"\b(?:decimal|orjson|strawberry|graphql|starlette|gateway|pydantic)\.[a-z_]+"
+)
+
+
+def leaked_internals(text: str) -> list[str]:
+    """The fragments of ``text`` that look like Python internals (empty: none).
+
+    >>> leaked_internals('{"message": "ValueError: bad"}')
+    ['ValueError']
+    """
+    return [match.group(0) for match in _LEAK.finditer(text)]
+
+
+def assert_well_behaved(response: httpx.Response) -> None:
+    """No 5xx, a JSON object body, a coded error for every error, nothing internal leaked."""
+    context = f"{response.request.method} {response.request.url} -> {response.status_code}"
+    assert response.status_code < 500, f"{context}: {response.text[:2000]}"
+    assert response.headers.get("content-type", "").startswith("application/json"), (
+        f"{context}: content-type {response.headers.get('content-type')!r}"
+    )
+    body = orjson.loads(response.content)
+    assert isinstance(body, dict), f"{context}: body is not an object: {response.text[:500]}"
+    assert "data" in body or "errors" in body, f"{context}: {response.text[:500]}"
+    # Messages may quote what the client sent (a variable's value): that is not a leak.
+    body_sent = response.request.content.decode(errors="replace")
+    sent = body_sent + body_sent.replace('\\"', '"') + unquote_plus(str(response.request.url))
+    for error in body.get("errors") or ():
+        code = (error.get("extensions") or {}).get("code")
+        assert isinstance(code, str) and code, f"{context}: error without a code: {error}"
+        assert code != "INTERNAL_SERVER_ERROR", f"{context}: unexpected error: {error}"
+        # Only the message is checked for leaks: ``locations``/``path`` are ours, and data
+        # may legitimately echo what the client sent.
+        message = str(error.get("message", ""))
+        leaks = [leak for leak in leaked_internals(message) if leak not in sent]
+        assert not leaks, f"{context}: internals {leaks} in error {error}"
+    leaks = [leak for leak in leaked_internals(response.text) if leak.startswith("Traceback")]
+    assert not leaks, f"{context}: traceback in {response.text[:2000]}"

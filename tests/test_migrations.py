@@ -1,0 +1,92 @@
+"""Migrations: applied once, in order, atomically, and safely from several processes at once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from gateway import migrations
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def _applied(dsn: str) -> list[tuple[int, str]]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT version, name FROM schema_migrations ORDER BY version")
+    finally:
+        await conn.close()
+    return [(row["version"], row["name"]) for row in rows]
+
+
+async def test_each_migration_is_applied_once(empty_database_dsn: str) -> None:
+    conn = await asyncpg.connect(empty_database_dsn)
+    try:
+        first = await migrations.migrate(conn)
+        second = await migrations.migrate(conn)
+        still_pending = await migrations.pending(conn)
+    finally:
+        await conn.close()
+
+    expected = [m.name for m in migrations.discover()]
+    assert first == expected
+    assert second == []
+    assert still_pending == []
+    assert [name for _, name in await _applied(empty_database_dsn)] == expected
+
+
+async def test_two_processes_migrating_together_apply_each_migration_once(
+    empty_database_dsn: str,
+) -> None:
+    env = {**os.environ, "DATABASE_URL": empty_database_dsn}
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "gateway",
+            "migrate",
+            env=env,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
+    outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in processes)), 60)
+
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    expected = [(m.version, m.name) for m in migrations.discover()]
+    assert await _applied(empty_database_dsn) == expected
+
+
+async def test_a_failing_migration_changes_nothing(empty_database_dsn: str, tmp_path: Path) -> None:
+    (tmp_path / "001_good.sql").write_text("CREATE TABLE good (id int);")
+    (tmp_path / "002_bad.sql").write_text("CREATE TABLE half (id int); SELECT no_such_function();")
+    conn = await asyncpg.connect(empty_database_dsn)
+    try:
+        with pytest.raises(asyncpg.exceptions.UndefinedFunctionError):
+            await migrations.migrate(conn, migrations.discover(tmp_path))
+        half_exists = await conn.fetchval("SELECT to_regclass('half') IS NOT NULL")
+        pending = await migrations.pending(conn, migrations.discover(tmp_path))
+    finally:
+        await conn.close()
+
+    assert half_exists is False
+    assert pending == ["002_bad"]
+    assert await _applied(empty_database_dsn) == [(1, "001_good")]
+
+
+def test_badly_named_or_duplicate_files_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "001_a.sql").write_text("")
+    (tmp_path / "001_b.sql").write_text("")
+    with pytest.raises(ValueError, match="used twice"):
+        migrations.discover(tmp_path)
+    (tmp_path / "001_b.sql").unlink()
+    (tmp_path / "2_c.sql").write_text("")
+    with pytest.raises(ValueError, match="NNN_lower_case_name"):
+        migrations.discover(tmp_path)

@@ -1,0 +1,91 @@
+"""Request ids, body limits and /metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+
+from gateway.observability.logs import JsonFormatter
+from gateway.observability.request_id import request_id_var
+
+
+async def test_a_sane_request_id_is_echoed_and_a_missing_one_is_made(
+    client: httpx.AsyncClient,
+) -> None:
+    given = await client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"X-Request-ID": "abc-123"}
+    )
+    made = await client.post("/graphql", json={"query": "{ __typename }"})
+    hostile = await client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"X-Request-ID": "a b\\nc"}
+    )
+
+    assert given.headers["x-request-id"] == "abc-123"
+    assert len(made.headers["x-request-id"]) == 32
+    assert hostile.headers["x-request-id"] != "a b\\nc"
+
+
+async def test_an_oversized_body_gets_a_coded_413(client: httpx.AsyncClient) -> None:
+    query = "{ __typename }" + " " * 70_000
+
+    response = await client.post("/graphql", json={"query": query})
+
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_metrics_count_operations_and_error_codes(client: httpx.AsyncClient) -> None:
+    await client.post("/graphql", json={"query": "query Ping { __typename }"})
+    await client.post("/graphql", json={"query": "query Broken { nope }"})
+
+    text = (await client.get("/metrics")).text
+
+    assert 'gateway_graphql_requests_total{operation="Ping",outcome="ok"}' in text
+    assert 'gateway_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"}' in text
+    assert "gateway_sql_round_trips_bucket" in text
+    assert "gateway_pool_in_use 0.0" in text and "gateway_pool_waiting 0.0" in text
+
+
+def test_json_log_lines_carry_the_request_id(caplog: pytest.LogCaptureFixture) -> None:
+    token = request_id_var.set("rid-1")
+    try:
+        record = logging.makeLogRecord(
+            {
+                "name": "gateway",
+                "levelno": 20,
+                "levelname": "INFO",
+                "msg": "hello %s",
+                "args": ("you",),
+            }
+        )
+        line = JsonFormatter().format(record)
+    finally:
+        request_id_var.reset(token)
+
+    assert json.loads(line) | {"time": "-"} == {
+        "time": "-",
+        "level": "INFO",
+        "logger": "gateway",
+        "message": "hello you",
+        "request_id": "rid-1",
+    }
+
+
+async def test_the_evaluator_time_is_recorded(client: httpx.AsyncClient) -> None:
+    query = '{ personalizedOffers(input: {customerId: "demo-b2c"}) { expiresAt } }'
+    before = await client.get("/metrics")
+
+    await client.post("/graphql", json={"query": query})
+    after = await client.get("/metrics")
+
+    assert _count(after.text, "gateway_evaluator_seconds_count") == (
+        _count(before.text, "gateway_evaluator_seconds_count") + 1
+    )
+
+
+def _count(text: str, name: str) -> float:
+    line = next(line for line in text.splitlines() if line.startswith(name))
+    return float(line.split()[-1])

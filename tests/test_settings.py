@@ -1,0 +1,76 @@
+"""Settings: invalid values fail early with an error naming the environment variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_are_development_with_an_embedded_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("GATEWAY_ENV", raising=False)
+
+    settings = load_settings()
+
+    assert settings.database_url is None
+    assert settings.is_production is False
+    assert settings.data_dir == Path(".gateway")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("GATEWAY_POOL_MAX_SIZE", "many"),
+        ("GATEWAY_ENV", "staging"),
+        ("GATEWAY_STATEMENT_TIMEOUT_MS", "0"),
+    ],
+)
+def test_an_invalid_variable_is_named(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SettingsError, match=f"Setting '{variable}' is invalid"):
+        load_settings()
+
+
+def test_inconsistent_pool_bounds_name_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_POOL_MIN_SIZE", "20")
+    monkeypatch.setenv("GATEWAY_POOL_MAX_SIZE", "5")
+
+    with pytest.raises(SettingsError, match="GATEWAY_POOL_MIN_SIZE must not exceed"):
+        load_settings()
+
+
+def test_the_command_line_reports_a_bad_variable_and_exits_2() -> None:
+    env = {**os.environ, "GATEWAY_POOL_MAX_SIZE": "many"}
+
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "migrate"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 2
+    assert "Setting 'GATEWAY_POOL_MAX_SIZE' is invalid" in done.stderr
+
+
+def test_production_requires_a_signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GATEWAY_SIGNING_KEY", raising=False)
+
+    with pytest.raises(SettingsError, match="GATEWAY_SIGNING_KEY is required"):
+        load_settings(env="production")
+    assert load_settings(env="production", signing_key="k").is_production
