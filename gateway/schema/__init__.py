@@ -10,6 +10,7 @@ from strawberry.types.base import get_object_definition
 
 from gateway.observability.tracing import tracing_extensions
 from gateway.schema.customer import Customer
+from gateway.schema.execution import GatewayExecutionContext
 from gateway.schema.federation import GatewaySchema
 from gateway.schema.offers import OfferMutations, OfferQueries
 from gateway.schema.pipeline import gateway_extension
@@ -63,6 +64,7 @@ def build_schema(
         ],
         federation_version=FEDERATION_VERSION,
         max_entities=settings.max_entities,
+        execution_context_class=GatewayExecutionContext,
     )
 
 

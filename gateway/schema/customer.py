@@ -19,6 +19,7 @@ from gateway.schema.promotions import (
     StatusFilterArgument,
     list_cart_promotions,
 )
+from gateway.schema.selection import selected_field_names
 
 
 @strawberry.federation.type(
@@ -43,7 +44,9 @@ class Customer:
         include_supplementary: IncludeSupplementaryArgument = False,
         status: StatusFilterArgument = None,
     ) -> list[CartPromotion]:
-        return await list_cart_promotions(info.context, self.id, include_supplementary, status)
+        return await list_cart_promotions(
+            info.context, self.id, include_supplementary, status, selected_field_names(info)
+        )
 
     @strawberry.field(
         description="The best offer for this customer now, as `Query.personalizedOffers` "

@@ -31,8 +31,10 @@ from gateway.promotions.model import (
     RestrictionKpi,
     RestrictionLevel,
 )
+from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.redeem import RedemptionOutcome, redeem
 from gateway.promotions.restrictions import RestrictionState
+from gateway.schema.selection import selected_field_names
 
 
 @strawberry.type(description="One limit on redeeming a promotion, and what is left of it.")
@@ -108,6 +110,32 @@ class SupplementaryCriteria:
         description="The partner's program id, for a partner program."
     )
 
+    @classmethod
+    def from_program(cls, program: LoyaltyProgramRecord | None) -> SupplementaryCriteria | None:
+        """The GraphQL view of a program (None for none)."""
+        if program is None:
+            return None
+        return cls(
+            loyalty_program_id=strawberry.ID(program.program_id),
+            program_type=program.program_type,
+            partner_program_id=_optional_id(program.partner_program_id),
+        )
+
+
+async def load_criteria(ctx: Context, program_id: str | None) -> SupplementaryCriteria | None:
+    """The supplementary program ``program_id``, through the request's batching loader."""
+    if program_id is None:
+        return None
+    program = await ctx.loaders.promotions.programs.load(program_id)
+    return SupplementaryCriteria.from_program(program)
+
+
+class NotLoaded:
+    """The type of NOT_LOADED: a field's value has not been preloaded."""
+
+
+NOT_LOADED = NotLoaded()
+
 
 @strawberry.type(description="A cart promotion as one customer sees it.")
 class CartPromotion:
@@ -141,6 +169,12 @@ class CartPromotion:
         "program promotions."
     )
     criteria_program_id: strawberry.Private[str | None]
+    # Filled by list_cart_promotions for the whole list when the query selects them, so that the
+    # two fields below complete synchronously (no coroutine per promotion).
+    preloaded_restrictions: strawberry.Private[PromotionRestrictions | NotLoaded | None] = (
+        NOT_LOADED
+    )
+    preloaded_criteria: strawberry.Private[SupplementaryCriteria | NotLoaded | None] = NOT_LOADED
 
     @classmethod
     def from_record(cls, record: CartPromotionRecord) -> CartPromotion:
@@ -165,24 +199,22 @@ class CartPromotion:
         description="Its limits and what is left of them; null when it has no limit. "
         "Loaded only when selected, for all listed promotions at once."
     )
-    async def restrictions(self, info: Info) -> PromotionRestrictions | None:
-        return await load_restrictions(info.context, self.customer_id, self.promotion_id)
+    def restrictions(self, info: Info) -> PromotionRestrictions | None:
+        if not isinstance(self.preloaded_restrictions, NotLoaded):
+            return self.preloaded_restrictions
+        # Not preloaded: graphql-core awaits the returned coroutine.
+        return load_restrictions(  # type: ignore[return-value]
+            info.context, self.customer_id, self.promotion_id
+        )
 
     @strawberry.field(
         description="The supplementary program it comes through; null when it does not come "
         "through one."
     )
-    async def supplementary_criteria(self, info: Info) -> SupplementaryCriteria | None:
-        if self.criteria_program_id is None:
-            return None
-        program = await info.context.loaders.promotions.programs.load(self.criteria_program_id)
-        if program is None:
-            return None
-        return SupplementaryCriteria(
-            loyalty_program_id=strawberry.ID(program.program_id),
-            program_type=program.program_type,
-            partner_program_id=_optional_id(program.partner_program_id),
-        )
+    def supplementary_criteria(self, info: Info) -> SupplementaryCriteria | None:
+        if not isinstance(self.preloaded_criteria, NotLoaded):
+            return self.preloaded_criteria
+        return load_criteria(info.context, self.criteria_program_id)  # type: ignore[return-value]
 
 
 def _optional_id(value: str | None) -> strawberry.ID | None:
@@ -207,11 +239,13 @@ async def list_cart_promotions(
     customer_id: str,
     include_supplementary: bool,
     status: list[PromotionStatus] | None,
+    selected: frozenset[str] = frozenset(),
 ) -> list[CartPromotion]:
     """The cart promotions a customer sees, optionally only those with one of ``status``.
 
-    Goes through the request's loader, so listing many customers (federation) is one query.
-    An unknown customer sees none.
+    Goes through the request's loaders, so listing many customers (federation) is one query;
+    ``restrictions`` and ``supplementaryCriteria`` are loaded for the whole list (one query
+    each) when they are in ``selected``. An unknown customer sees none.
 
     >>> await list_cart_promotions(ctx, "demo-loyal", False, [PromotionStatus.ACTIVE])
     """
@@ -227,12 +261,37 @@ async def list_cart_promotions(
         ctx.cache.valid_until(record.changes_at)
     wanted = None if status is None else frozenset(status)
     principal = ctx.principal
-    return [
+    promotions = [
         CartPromotion.from_record(record)
         for record in records
         if (wanted is None or record.promotion_status in wanted)
         and principal.may_see_brand(record.brand_id)
     ]
+    await _preload(ctx, promotions, selected)
+    return promotions
+
+
+async def _preload(ctx: Context, promotions: list[CartPromotion], selected: frozenset[str]) -> None:
+    loaders = ctx.loaders.promotions
+    # Both batches are queued before either is awaited, so they run side by side.
+    pending_restrictions = (
+        loaders.restrictions.load_many([(p.customer_id, p.promotion_id, None) for p in promotions])
+        if "restrictions" in selected and promotions
+        else None
+    )
+    program_ids = sorted({p.criteria_program_id for p in promotions if p.criteria_program_id})
+    pending_programs = (
+        loaders.programs.load_many(program_ids) if "supplementaryCriteria" in selected else None
+    )
+    if pending_restrictions is not None:
+        for promotion, states in zip(promotions, await pending_restrictions, strict=True):
+            promotion.preloaded_restrictions = PromotionRestrictions.from_states(states)
+    if pending_programs is not None:
+        programs = dict(zip(program_ids, await pending_programs, strict=True))
+        for promotion in promotions:
+            program_id = promotion.criteria_program_id
+            program = None if program_id is None else programs[program_id]
+            promotion.preloaded_criteria = SupplementaryCriteria.from_program(program)
 
 
 @strawberry.type
@@ -254,7 +313,9 @@ class PromotionQueries:
         include_supplementary: IncludeSupplementaryArgument = False,
         status: StatusFilterArgument = None,
     ) -> list[CartPromotion]:
-        return await list_cart_promotions(info.context, customer_id, include_supplementary, status)
+        return await list_cart_promotions(
+            info.context, customer_id, include_supplementary, status, selected_field_names(info)
+        )
 
 
 @strawberry.input(description="A redemption of a cart promotion in a transaction.")

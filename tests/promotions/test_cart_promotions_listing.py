@@ -310,3 +310,46 @@ async def test_many_customers_share_one_listing_query(
     assert ctx.db.round_trips.count == 1
     assert [p.promotion_id for p in listings[1]] == ["acme-silver-pos"]
     assert all(listing == [] for listing in listings[2:])
+
+
+THROUGH_FRAGMENTS = """
+query ($customerId: ID!) {
+  cartPromotions(customerId: $customerId, includeSupplementary: true) {
+    ...promotion
+    ... on CartPromotion { program: supplementaryCriteria { loyaltyProgramId } }
+  }
+}
+fragment promotion on CartPromotion {
+  promotionId
+  limits: restrictions { customer { kpi remainingRedemption } }
+}
+"""
+
+
+async def test_fields_selected_through_fragments_and_aliases_load_in_one_batch_each(
+    gql: Gql,
+) -> None:
+    direct = await gql(ALL_FIELDS, {"customerId": "demo-loyal", "includeSupplementary": True})
+    result = await gql(THROUGH_FRAGMENTS, {"customerId": "demo-loyal"})
+
+    assert result.errors is None
+    assert result.extensions == {"sqlRoundTrips": 3}
+    expected = by_id(direct.data)
+    for promotion_id, promotion in by_id(result.data).items():
+        restrictions = expected[promotion_id]["restrictions"]
+        criteria = expected[promotion_id]["supplementaryCriteria"]
+        assert promotion["limits"] == (
+            None
+            if restrictions is None
+            else {
+                "customer": [
+                    {"kpi": r["kpi"], "remainingRedemption": r["remainingRedemption"]}
+                    for r in restrictions["customer"]
+                ]
+            }
+        )
+        assert promotion["program"] == (
+            None if criteria is None else {"loyaltyProgramId": criteria["loyaltyProgramId"]}
+        )
+    assert any(p["limits"] for p in by_id(result.data).values())
+    assert any(p["program"] for p in by_id(result.data).values())
