@@ -142,8 +142,8 @@ def _show(value: object) -> str:
 
 LOAD_ROWS = (
     ("hello", "{ __typename } ceiling"),
-    ("personalized", "personalizedOffers (user agent, custom)"),
-    ("cart", "cartPromotions + restrictions + criteria"),
+    ("personalized", "personalizedOffers, each customer once (UA, custom)"),
+    ("cart", "cartPromotions + restrictions + criteria, once each"),
     ("personalized_hot", "personalizedOffers, 200 hot customers"),
     ("cart_hot", "cartPromotions, 200 hot customers"),
     ("entities100", "_entities x100 cartPromotions{restrictions}"),
@@ -156,7 +156,8 @@ LOAD_ROWS = (
 def table(figures: Mapping[str, Any]) -> str:
     """The human-readable table."""
     lines = [
-        f"{'scenario':<46} {'rps':>8} {'x hello':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}",
+        f"{'scenario':<46} {'rps':>8} {'x hello':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        f" {'cache hits %':>13}",
     ]
     for key, label in LOAD_ROWS:
         ratio = figures.get(f"{key}_over_hello")
@@ -164,6 +165,7 @@ def table(figures: Mapping[str, Any]) -> str:
             f"{label:<46} {_show(figures.get(f'{key}_rps')):>8} {_show(ratio):>8}"
             f" {_show(figures.get(f'{key}_p50_ms')):>8} {_show(figures.get(f'{key}_p99_ms')):>8}"
             f" {_show(figures.get(f'{key}_errors')):>7}"
+            f" {_show(figures.get(f'{key}_cache_hit_pct')):>13}"
         )
     lines.append("")
     lines.append(

@@ -29,6 +29,7 @@ import orjson
 from gateway.auth.keys import create_key
 from gateway.auth.principal import Scope
 from gateway.bench import scenarios
+from gateway.bench.cache_counts import cache_counts, cache_hit_pct
 from gateway.bench.customer_rows import BRANDS
 from gateway.bench.dataset import DatasetInfo, ensure_dataset
 from gateway.bench.report import Figures, add_ratios_and_targets
@@ -64,6 +65,8 @@ class Scenario:
 
     name: str
     bodies: list[str]
+    # Other customers' bodies for the warm-up, so that the measured run misses the cache.
+    warmup_bodies: list[str] | None = None
     # Heavy requests (100 customers' promotions in one answer, ~0.6 s of one core each) are
     # measured with a few connections: with 50, every one of them waits past wrk's timeout.
     connections: int | None = None
@@ -94,14 +97,14 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
         figures["workers1_rps"] = figures.get("cart_rps")
         with _naive(workdir, info.dsn) as naive:
             naive.wait_ready(hello_body(), {}, timeout_s=60)
-            measure(naive, Scenario("naive_cart", scenarios.cart_bodies(shape)), {})
+            measure(naive, cold_cart_scenario(shape, "naive_cart"), {})
         if options.skip_postgraphile:
             figures["notes"].append("PostGraphile skipped (--skip-postgraphile)")
         else:
             _postgraphile(info.dsn, shape, workdir, measure, log, figures)
         with start_gateway(workdir, env, workers=2, core=None) as server:
             server.wait_ready(hello_body(), headers, timeout_s=60)
-            measure(server, Scenario("workers2", scenarios.cart_bodies(shape)), headers)
+            measure(server, cold_cart_scenario(shape, "workers2"), headers)
     figures["duration_s"] = options.duration_s
     figures["connections"] = options.connections
     figures["scale"] = options.scale
@@ -140,13 +143,16 @@ def _plan(shape: Shape, figures: Figures) -> list[Scenario]:
     """The gateway scenarios this checkout can serve (missing ones are noted, figures null)."""
     sdl = schema_sdl()
     plan = [Scenario("hello", [scenarios.body(scenarios.HELLO)])]
+    warm, measured = scenarios.cold_customers(shape)
     if has_field(sdl, "Query", "personalizedOffers"):
-        plan.append(Scenario("personalized", scenarios.personalized_bodies(shape)))
+        personalized = scenarios.personalized_bodies_for(measured)
+        warmup = scenarios.personalized_bodies_for(warm)
+        plan.append(Scenario("personalized", personalized, warmup_bodies=warmup))
     else:
         figures["notes"].append("personalizedOffers is not in the schema yet: not measured")
-    plan.append(Scenario("cart", scenarios.cart_bodies(shape)))
+    plan.append(cold_cart_scenario(shape, "cart"))
     # Hot sets: the same 200 customers asking again (page reloads, a router retrying), which the
-    # response cache serves; the cold scenarios above spread over 5,000 customers and mostly miss.
+    # response cache serves; the cold scenarios above meet each customer once and miss.
     if has_field(sdl, "Query", "personalizedOffers"):
         hot = scenarios.personalized_bodies(shape, count=HOT_SET)
         plan.append(Scenario("personalized_hot", hot))
@@ -160,6 +166,16 @@ def _plan(shape: Shape, figures: Figures) -> list[Scenario]:
             "_entities not measured"
         )
     return plan
+
+
+def cold_cart_scenario(shape: Shape, name: str, query: str = scenarios.CART) -> Scenario:
+    """The cart over customers met once each (warm-up on others): response-cache misses."""
+    warm, measured = scenarios.cold_customers(shape)
+    return Scenario(
+        name,
+        scenarios.cart_bodies_for(measured, query),
+        warmup_bodies=scenarios.cart_bodies_for(warm, query),
+    )
 
 
 def _round_trips(dsn: str, shape: Shape, plan: list[Scenario], figures: Figures) -> None:
@@ -253,8 +269,11 @@ def _postgraphile(
         "postgraphile", command, port=port, env=env, log=workdir / "postgraphile.log"
     ) as server:
         server.wait_ready(hello_body(), {}, timeout_s=90)
-        bodies = scenarios.cart_bodies(shape, query=scenarios.POSTGRAPHILE_CART)
-        measure(server, Scenario("postgraphile_cart", bodies), {})
+        measure(
+            server,
+            cold_cart_scenario(shape, "postgraphile_cart", scenarios.POSTGRAPHILE_CART),
+            {},
+        )
 
 
 class _Measurer:
@@ -283,9 +302,17 @@ class _Measurer:
         if scenario.connections:
             self.figures[f"{scenario.name}_connections"] = connections
         if self.options.warmup_s > 0:
-            run_wrk(url, script, duration_s=self.options.warmup_s, connections=connections)
+            warmup = script
+            if scenario.warmup_bodies:
+                warmup = self.workdir / f"{scenario.name}-warmup.lua"
+                write_script(warmup, scenario.warmup_bodies, headers)
+            run_wrk(url, warmup, duration_s=self.options.warmup_s, connections=connections)
         started = time.monotonic()
+        cache_before = cache_counts(server, headers)
         result = run_wrk(url, script, duration_s=self.options.duration_s, connections=connections)
+        self.figures[f"{scenario.name}_cache_hit_pct"] = cache_hit_pct(
+            cache_before, cache_counts(server, headers)
+        )
         if result.requests == 0:
             # Each response takes longer than the run when 50 share one core: measure what
             # one core does with 2 at a time instead, and say so.

@@ -7,7 +7,7 @@ spread over the whole dataset so the database serves many different rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import orjson
@@ -127,14 +127,35 @@ def personalized_variables(number: int) -> dict[str, object]:
     }
 
 
+# Cold runs must not meet a customer twice, or the response cache answers: more customers than
+# ~3,000 rps x 13 s, and the warm-up asks other customers than the measured run.
+COLD_CUSTOMERS = 50_000
+
+
+def cold_customers(shape: Shape, count: int = COLD_CUSTOMERS) -> tuple[list[int], list[int]]:
+    """Customer numbers for the cold runs: (warm-up, measured), disjoint (1 in 5 warms up)."""
+    numbers = list(sample_customers(shape, count))
+    return numbers[::5], [n for i, n in enumerate(numbers) if i % 5]
+
+
 def personalized_bodies(shape: Shape, count: int = 5000) -> list[str]:
     """One personalizedOffers body per sampled customer."""
-    return [body(PERSONALIZED, personalized_variables(n)) for n in sample_customers(shape, count)]
+    return personalized_bodies_for(sample_customers(shape, count))
+
+
+def personalized_bodies_for(numbers: Iterable[int]) -> list[str]:
+    """One personalizedOffers body per customer number."""
+    return [body(PERSONALIZED, personalized_variables(n)) for n in numbers]
 
 
 def cart_bodies(shape: Shape, count: int = 5000, query: str = CART) -> list[str]:
     """One cart body per sampled customer (``query`` takes ``$customerId``)."""
-    return [body(query, {"customerId": customer_id(n)}) for n in sample_customers(shape, count)]
+    return cart_bodies_for(sample_customers(shape, count), query)
+
+
+def cart_bodies_for(numbers: Iterable[int], query: str = CART) -> list[str]:
+    """One cart body per customer number (``query`` takes ``$customerId``)."""
+    return [body(query, {"customerId": customer_id(n)}) for n in numbers]
 
 
 def entity_key(sdl: str) -> str | None:

@@ -22,8 +22,6 @@ import re
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.bench import scenarios
+from gateway.bench.cache_counts import cache_counts, cache_hit_pct
 from gateway.bench.report import Figures
 from gateway.bench.run import (
     BenchOptions,
@@ -60,8 +59,6 @@ JSON_KEYS = (
     "p99_ms", "passed",
 )  # fmt: skip
 
-CACHE_HITS = "gateway_response_cache_hits_total"
-CACHE_MISSES = "gateway_response_cache_misses_total"
 
 _COUNTS = re.compile(r"^soak-counts non_2xx=(\d+) graphql_errors=(\d+)$", re.M)
 _FIRST_ERROR = re.compile(r"^soak-first-error (.*)$", re.M)
@@ -298,9 +295,9 @@ def run_soak(options: SoakOptions, log: Log) -> Figures:
             headers,
             extra=paced_lua(target, bench.connections),
         )
-        cache_before = _cache_counts(server, headers)
+        cache_before = cache_counts(server, headers)
         output, samples = _paced_run(server, script, options, log)
-        cache_after = _cache_counts(server, headers)
+        cache_after = cache_counts(server, headers)
     # Caches are warm after a minute, or once every body has been sent (the response cache is
     # keyed by body): growth is measured from then, so a bounded cache filling up is not a leak.
     pass_s = len(bodies) / target
@@ -329,37 +326,6 @@ def run_soak(options: SoakOptions, log: Log) -> Figures:
         cores=os.cpu_count(),
     )
     return figures
-
-
-def metric_total(text: str, name: str) -> float | None:
-    """The value of an unlabelled sample ``name`` in Prometheus text, None when absent.
-
-    >>> metric_total("# HELP x\\nx_total 12.0\\n", "x_total")
-    12.0
-    """
-    match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
-    return float(match.group(1)) if match else None
-
-
-def cache_hit_pct(
-    before: tuple[float, float] | None, after: tuple[float, float] | None
-) -> float | None:
-    """Response-cache hits between two (hits, misses) readings, in % (None: unknown)."""
-    if before is None or after is None:
-        return None
-    hits, misses = after[0] - before[0], after[1] - before[1]
-    return round(hits / (hits + misses) * 100, 1) if hits + misses > 0 else None
-
-
-def _cache_counts(server: Server, headers: Mapping[str, str]) -> tuple[float, float] | None:
-    request = urllib.request.Request(server.url("/metrics"), headers=dict(headers))
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            text = response.read().decode()
-    except (OSError, urllib.error.URLError):
-        return None
-    hits, misses = metric_total(text, CACHE_HITS), metric_total(text, CACHE_MISSES)
-    return None if hits is None or misses is None else (hits, misses)
 
 
 def _maximum(

@@ -13,14 +13,13 @@ from pathlib import Path
 import orjson
 import pytest
 
+from gateway.bench.cache_counts import cache_hit_pct, metric_total
 from gateway.bench.report import json_line
 from gateway.bench.shape import Shape
 from gateway.bench.soak import (
     JSON_KEYS,
     Sample,
-    cache_hit_pct,
     connection_interval_ms,
-    metric_total,
     mix_bodies,
     paced_lua,
     parse_counts,
