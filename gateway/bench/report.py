@@ -142,8 +142,8 @@ def _show(value: object) -> str:
 
 LOAD_ROWS = (
     ("hello", "{ __typename } ceiling"),
-    ("personalized", "personalizedOffers, each customer once (UA, custom)"),
-    ("cart", "cartPromotions + restrictions + criteria, once each"),
+    ("personalized", "personalizedOffers, customers met once"),
+    ("cart", "cart + restrictions + criteria, met once"),
     ("personalized_hot", "personalizedOffers, 200 hot customers"),
     ("cart_hot", "cartPromotions, 200 hot customers"),
     ("entities100", "_entities x100 cartPromotions{restrictions}"),
