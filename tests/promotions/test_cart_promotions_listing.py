@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
@@ -11,7 +12,7 @@ import pytest
 
 from gateway.context import build_context
 from gateway.promotions.model import PromotionStatus
-from gateway.schema.promotions import list_cart_promotions
+from gateway.schema.promotions import CartPromotion, list_cart_promotions
 from gateway.settings import Settings
 from tests.conftest import Gql
 
@@ -353,3 +354,21 @@ async def test_fields_selected_through_fragments_and_aliases_load_in_one_batch_e
         )
     assert any(p["limits"] for p in by_id(result.data).values())
     assert any(p["program"] for p in by_id(result.data).values())
+
+
+async def test_promotions_listed_without_preloading_still_resolve_their_fields(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    ctx = build_context(pool, settings, clock=lambda: NOW)
+    wanted = frozenset({"restrictions", "supplementaryCriteria"})
+    preloaded = await list_cart_promotions(ctx, "demo-loyal", True, None, wanted)
+    bare = await list_cart_promotions(ctx, "demo-loyal", True, None)
+    info = SimpleNamespace(context=ctx)
+    restrictions = CartPromotion.restrictions
+    criteria = CartPromotion.supplementary_criteria
+
+    assert [p.promotion_id for p in bare] == [p.promotion_id for p in preloaded]
+    for plain, loaded in zip(bare, preloaded, strict=True):
+        assert await restrictions(plain, info) == restrictions(loaded, info)
+        assert await criteria(plain, info) == criteria(loaded, info)
+    assert any(criteria(p, info) for p in preloaded)
