@@ -82,6 +82,8 @@ QUERIES = [
     "{ broken { name count colour } }",
     "{ broken { count } }",
     "{ items { name(x: 1) } }",
+    # The same type under two selection sets: each is planned on its own.
+    "{ a: items { name shout } b: items { count colour nextCount } c: broken { at tags } }",
 ]
 
 

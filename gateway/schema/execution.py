@@ -1,18 +1,20 @@
 """graphql-core execution with a short path for plain scalar fields.
 
 A cart answer is hundreds of fields, and most are attributes of a dataclass (``promotionName``,
-``kpi``, ``maxLimit``...). graphql-core treats each one like any resolver: a ``ResolveInfo``, the
-argument values, two awaitable checks and the generic ``complete_value`` dispatch — about 9 µs a
-field on these machines, most of a cache-miss answer's time. For a field that strawberry resolves
-by attribute lookup (its resolver is marked ``_is_default``) and whose type is a scalar or an enum,
-this context reads and coerces the value directly. Anything else — a real resolver, an object or
-list type, ``__typename``, a value that is missing or fails to coerce — takes graphql-core's own
-path, so errors, null propagation and messages stay exactly as they were.
+``kpi``, ``maxLimit``...). graphql-core treats each one like any resolver: a ``Path``, a
+``ResolveInfo``, the argument values, two awaitable checks and the generic ``complete_value``
+dispatch — most of a cache-miss answer's time. For a field that strawberry resolves by attribute
+lookup (no resolver, no field extension, the default ``getattr`` resolver) and whose type is a
+scalar or an enum, this context reads and coerces the value directly; which fields those are is
+worked out once per selection set and request. Anything else — a real resolver, an object or list
+type, ``__typename``, arguments, a value that is missing or fails to coerce — takes graphql-core's
+own path, so errors, null propagation and messages stay exactly as they were (tests compare both).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from graphql import (
     GraphQLEnumType,
@@ -21,10 +23,22 @@ from graphql import (
     GraphQLScalarType,
     Undefined,
 )
-from graphql.pyutils import Path
+from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 _LEAF_TYPES = (GraphQLScalarType, GraphQLEnumType)
+_STRAWBERRY_FIELD = "strawberry-definition"  # where strawberry keeps a GraphQLField's source
+
+
+class _Step(NamedTuple):
+    """One entry of a selection set: how to complete it."""
+
+    response_name: str
+    field_details_list: Any
+    # Set for attribute-backed scalar fields (the short path), None for graphql-core's path.
+    attribute: str | None
+    coerce: Callable[[Any], Any] | None
+    non_null: bool
 
 
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -36,36 +50,109 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # resolves fields (tracing), and then every field keeps graphql-core's path.
         manager = self.middleware_manager
         self._short_path = manager is None or not manager.middlewares
+        # graphql-core collects a selection set once per type and reuses the result for every
+        # item of a list: plan it once too (kept with it, so its id cannot be reused).
+        self._plans: dict[int, tuple[object, list[_Step]]] = {}
 
-    def execute_field(
+    def execute_fields(
         self,
         parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: Any,
-        path: Path,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        """Resolve a field: attribute-backed scalars here, the rest as graphql-core does."""
-        field_node = field_details_list[0].node
-        field_def = parent_type.fields.get(field_node.name.value)
-        if field_def is not None and not field_node.arguments and self._short_path:
-            resolve = field_def.resolve
-            if resolve is not None and getattr(resolve, "_is_default", False):
-                return_type = field_def.type
-                non_null = isinstance(return_type, GraphQLNonNull)
-                leaf_type = return_type.of_type if non_null else return_type
-                if isinstance(leaf_type, _LEAF_TYPES):
-                    value = resolve(source, None)
+        """Execute a selection set; attribute-backed scalars complete without the machinery."""
+        if not self._short_path:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        planned = self._plans.get(id(grouped_field_set))
+        if planned is None or planned[0] is not grouped_field_set:
+            planned = (grouped_field_set, _plan(parent_type, grouped_field_set))
+            self._plans[id(grouped_field_set)] = planned
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        type_name = parent_type.name
+        try:
+            for step in planned[1]:
+                if step.attribute is not None:
+                    value = getattr(source_value, step.attribute)
                     if value is None:
-                        if not non_null:
-                            return None
+                        if not step.non_null:
+                            results[step.response_name] = None
+                            continue
                     elif not isinstance(value, Exception):
                         try:
-                            coerced = leaf_type.coerce_output_value(value)
+                            coerced = step.coerce(value)  # type: ignore[misc]
                         except Exception:  # graphql-core reports it, below
                             coerced = None
                         if coerced is not None and coerced is not Undefined:
-                            return coerced
-        return super().execute_field(
-            parent_type, source, field_details_list, path, position_context
-        )
+                            results[step.response_name] = coerced
+                            continue
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    step.field_details_list,
+                    Path(path, step.response_name, type_name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[step.response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(step.response_name)
+        except Exception:
+            if awaitable_fields:
+                # Settle the coroutines already made: they may fail too (as graphql-core does).
+                self.settle_in_background([results[name] for name in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                name = awaitable_fields[0]
+                results[name] = await results[name]
+            else:
+                awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+
+def _plan(parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
+    return [
+        _step(parent_type, response_name, field_details_list)
+        for response_name, field_details_list in grouped_field_set.items()
+    ]
+
+
+def _step(parent_type: GraphQLObjectType, response_name: str, field_details_list: Any) -> _Step:
+    general = _Step(response_name, field_details_list, None, None, False)
+    field_node = field_details_list[0].node
+    field_def = parent_type.fields.get(field_node.name.value)
+    if field_def is None or field_node.arguments:
+        return general
+    resolve = field_def.resolve
+    definition = field_def.extensions.get(_STRAWBERRY_FIELD)
+    if (
+        resolve is None
+        or not getattr(resolve, "_is_default", False)
+        or definition is None
+        or getattr(definition, "default_resolver", None) is not getattr
+    ):
+        return general
+    return_type = field_def.type
+    non_null = isinstance(return_type, GraphQLNonNull)
+    leaf_type = return_type.of_type if non_null else return_type
+    if not isinstance(leaf_type, _LEAF_TYPES):
+        return general
+    return _Step(
+        response_name,
+        field_details_list,
+        definition.python_name,
+        leaf_type.coerce_output_value,
+        non_null,
+    )
