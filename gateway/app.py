@@ -36,6 +36,7 @@ from gateway.cache.tags import CacheTags
 from gateway.context import Clock, Context, build_context, utc_now
 from gateway.db import UNAVAILABLE_ERRORS, create_pool
 from gateway.errors import ErrorCode, GatewayError
+from gateway.evaluator.device import use_parser as use_user_agent_parser
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.errors import METHOD_NOT_ALLOWED, code_for_status, error_response
 from gateway.http.middleware import http_middleware
@@ -291,6 +292,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
     if not database_url:
         raise ValueError(f"{env_name('database_url')} is required to create the app")
 
+    use_user_agent_parser(settings.user_agent_parser)
     entries = settings.response_cache_entries
     response_cache = (
         ResponseCache(entries, settings.response_cache_max_bytes) if entries > 0 else None

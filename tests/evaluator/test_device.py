@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.evaluator import device_from_user_agent
+from gateway.evaluator.device import use_parser
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
@@ -69,3 +70,16 @@ def test_huge_user_agents_are_truncated_and_cached() -> None:
     first = device_from_user_agent(WINDOWS_CHROME + " x" * 10_000)
     assert first.browser == "Chrome"
     assert device_from_user_agent(WINDOWS_CHROME + " x" * 20_000) is first
+
+
+@pytest.mark.parametrize("user_agent", [case[0] for case in CASES])
+def test_the_compact_parser_sees_what_the_fast_one_sees(user_agent: str) -> None:
+    fast = device_from_user_agent(user_agent)
+    use_parser("compact")
+    try:
+        compact = device_from_user_agent(user_agent)
+    finally:
+        use_parser("fast")
+
+    assert compact == fast
+    assert device_from_user_agent(user_agent) == fast
