@@ -25,20 +25,25 @@ from graphql import (
 )
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 _LEAF_TYPES = (GraphQLScalarType, GraphQLEnumType)
-_STRAWBERRY_FIELD = "strawberry-definition"  # where strawberry keeps a GraphQLField's source
+
+
+class _Leaf(NamedTuple):
+    """How to complete an attribute-backed scalar field on the short path."""
+
+    attribute: str
+    coerce: Callable[[Any], Any]
+    non_null: bool
 
 
 class _Step(NamedTuple):
-    """One entry of a selection set: how to complete it."""
+    """One entry of a selection set: the short path when ``leaf`` is set, else graphql-core's."""
 
     response_name: str
     field_details_list: Any
-    # Set for attribute-backed scalar fields (the short path), None for graphql-core's path.
-    attribute: str | None
-    coerce: Callable[[Any], Any] | None
-    non_null: bool
+    leaf: _Leaf | None
 
 
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -77,15 +82,16 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         type_name = parent_type.name
         try:
             for step in planned[1]:
-                if step.attribute is not None:
-                    value = getattr(source_value, step.attribute)
+                leaf = step.leaf
+                if leaf is not None:
+                    value = getattr(source_value, leaf.attribute)
                     if value is None:
-                        if not step.non_null:
+                        if not leaf.non_null:
                             results[step.response_name] = None
                             continue
                     elif not isinstance(value, Exception):
                         try:
-                            coerced = step.coerce(value)  # type: ignore[misc]
+                            coerced = leaf.coerce(value)
                         except Exception:  # graphql-core reports it, below
                             coerced = None
                         if coerced is not None and coerced is not Undefined:
@@ -130,13 +136,13 @@ def _plan(parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]
 
 
 def _step(parent_type: GraphQLObjectType, response_name: str, field_details_list: Any) -> _Step:
-    general = _Step(response_name, field_details_list, None, None, False)
+    general = _Step(response_name, field_details_list, None)
     field_node = field_details_list[0].node
     field_def = parent_type.fields.get(field_node.name.value)
     if field_def is None or field_node.arguments:
         return general
     resolve = field_def.resolve
-    definition = field_def.extensions.get(_STRAWBERRY_FIELD)
+    definition = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if (
         resolve is None
         or not getattr(resolve, "_is_default", False)
@@ -149,10 +155,5 @@ def _step(parent_type: GraphQLObjectType, response_name: str, field_details_list
     leaf_type = return_type.of_type if non_null else return_type
     if not isinstance(leaf_type, _LEAF_TYPES):
         return general
-    return _Step(
-        response_name,
-        field_details_list,
-        definition.python_name,
-        leaf_type.coerce_output_value,
-        non_null,
-    )
+    leaf = _Leaf(definition.python_name, leaf_type.coerce_output_value, non_null)
+    return _Step(response_name, field_details_list, leaf)

@@ -279,10 +279,11 @@ async def _preload(ctx: Context, promotions: list[CartPromotion], selected: froz
         if "restrictions" in selected and promotions
         else None
     )
-    program_ids = sorted({p.criteria_program_id for p in promotions if p.criteria_program_id})
-    pending_programs = (
-        loaders.programs.load_many(program_ids) if "supplementaryCriteria" in selected else None
-    )
+    program_ids: list[str] = []
+    pending_programs = None
+    if "supplementaryCriteria" in selected:
+        program_ids = sorted({p.criteria_program_id for p in promotions if p.criteria_program_id})
+        pending_programs = loaders.programs.load_many(program_ids)
     if pending_restrictions is not None:
         for promotion, states in zip(promotions, await pending_restrictions, strict=True):
             promotion.preloaded_restrictions = PromotionRestrictions.from_states(states)
