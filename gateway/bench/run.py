@@ -143,8 +143,8 @@ def _plan(shape: Shape, figures: Figures) -> list[Scenario]:
     """The gateway scenarios this checkout can serve (missing ones are noted, figures null)."""
     sdl = schema_sdl()
     plan = [Scenario("hello", [scenarios.body(scenarios.HELLO)])]
-    warm, measured = scenarios.cold_customers(shape)
     if has_field(sdl, "Query", "personalizedOffers"):
+        warm, measured = scenarios.cold_customers(shape)
         personalized = scenarios.personalized_bodies_for(measured)
         warmup = scenarios.personalized_bodies_for(warm)
         plan.append(Scenario("personalized", personalized, warmup_bodies=warmup))
