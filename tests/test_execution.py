@@ -12,13 +12,33 @@ import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
 
-from gateway.schema.execution import GatewayExecutionContext
+from gateway.schema.execution import NOT_LOADED, GatewayExecutionContext, NotLoaded, preloaded
+
+RESOLVER_CALLS: list[str] = []
 
 
 @strawberry.enum
 class Colour(Enum):
     RED = "red"
     BLUE = "blue"
+
+
+@strawberry.type
+class Part:
+    label: str
+    weight: int
+
+    @strawberry.field
+    async def double(self) -> int:
+        return self.weight * 2
+
+    @strawberry.field
+    async def fail(self) -> int:
+        raise ValueError(f"no {self.label}")
+
+
+class HeavyPart(Part):
+    """A subclass: its values are not exactly Part's class, so they take graphql-core's path."""
 
 
 @strawberry.type
@@ -30,6 +50,19 @@ class Item:
     price: Decimal
     at: datetime
     tags: list[str]
+    parts: list[Part]
+    spare: Part | None
+    main: Part
+    maybe_parts: list[Part | None] | None
+    preloaded_part: strawberry.Private[Part | NotLoaded | None] = NOT_LOADED
+
+    @strawberry.field
+    @preloaded("preloaded_part")
+    def loaded_part(self) -> Part | None:
+        RESOLVER_CALLS.append(self.name)
+        if not isinstance(self.preloaded_part, NotLoaded):
+            return self.preloaded_part
+        return Part(label=f"resolved {self.name}", weight=0)
 
     @strawberry.field
     def shout(self) -> str:
@@ -49,6 +82,10 @@ def _item(**changes: Any) -> Item:
         "price": Decimal("9.90"),
         "at": datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
         "tags": ["a", "b"],
+        "parts": [Part(label="lid", weight=1), Part(label="spout", weight=2)],
+        "spare": None,
+        "main": Part(label="body", weight=5),
+        "maybe_parts": None,
     }
     fields.update(changes)
     return Item(**fields)
@@ -58,12 +95,42 @@ def _item(**changes: Any) -> Item:
 class Query:
     @strawberry.field
     def items(self) -> list[Item]:
-        return [_item(), _item(name="mug", note="blue", colour=Colour.RED)]
+        return [
+            _item(preloaded_part=None),
+            _item(
+                name="mug",
+                note="blue",
+                colour=Colour.RED,
+                spare=Part(label="handle", weight=1),
+                maybe_parts=[Part(label="cup", weight=2), None],
+                preloaded_part=Part(label="saucer", weight=3),
+            ),
+            _item(name="jug", parts=[]),
+        ]
 
     @strawberry.field
     def broken(self) -> list[Item | None]:
         # A null in a non-null field, a value that is not an Int, a value that is not a Colour.
-        return [_item(name=None), _item(count="many"), _item(colour="green"), _item()]
+        return [
+            _item(name=None),
+            _item(count="many"),
+            _item(colour="green"),
+            _item(),
+            # Nested: a null in a non-null item, a bad value in an object and in a nullable item,
+            # a tuple, a subclass, an object where a list belongs, a list where an object does.
+            _item(name="a", parts=[Part(label=None, weight=1)]),  # type: ignore[arg-type]
+            _item(name="b", main=Part(label="x", weight="heavy")),  # type: ignore[arg-type]
+            _item(name="c", maybe_parts=[Part(label="ok", weight="bad"), None]),  # type: ignore[arg-type]
+            _item(name="d", parts=(Part(label="t", weight=1),)),
+            _item(
+                name="e",
+                parts=[HeavyPart(label="h", weight=9)],
+                spare=HeavyPart(label="s", weight=1),
+            ),
+            _item(name="f", parts=Part(label="p", weight=1)),
+            _item(name="g", main=[Part(label="m", weight=1)]),
+            _item(name="h", preloaded_part="not a part"),
+        ]
 
 
 class CountingResolves(SchemaExtension):
@@ -84,6 +151,18 @@ QUERIES = [
     "{ items { name(x: 1) } }",
     # The same type under two selection sets: each is planned on its own.
     "{ a: items { name shout } b: items { count colour nextCount } c: broken { at tags } }",
+    # Objects and lists of objects, preloaded or not, with async fields and failures inside.
+    "{ items { parts { label weight } spare { label } main { label weight } "
+    "maybeParts { label } loadedPart { label weight } } }",
+    "{ broken { name parts { label } main { weight } maybeParts { label weight } "
+    "spare { label } loadedPart { label } } }",
+    "{ items { parts { label double } main { double } maybeParts { double } } }",
+    "{ items { name parts { fail } } }",
+    "{ items { name maybeParts { label fail } spare { fail } } }",
+    "{ items { parts { ... on Part { label } } main { ...W } } } fragment W on Part { weight }",
+    "query ($skip: Boolean!) { items { parts @skip(if: $skip) { label } "
+    "main @include(if: $skip) { label } spare { label @skip(if: $skip) weight } } }",
+    "{ items { x: parts { label } y: parts { weight } main { label } main { weight } } }",
 ]
 
 
@@ -110,11 +189,49 @@ async def test_bad_values_are_errors_with_their_path() -> None:
 
     result = await schema.execute("{ broken { name count colour } }")
 
-    assert result.data == {
-        "broken": [None, None, None, {"name": "kettle", "count": 3, "colour": "BLUE"}]
-    }
+    assert result.data is not None
+    assert result.data["broken"][:4] == [
+        None,
+        None,
+        None,
+        {"name": "kettle", "count": 3, "colour": "BLUE"},
+    ]
     assert [e.path for e in result.errors or []] == [
         ["broken", 0, "name"],
         ["broken", 1, "count"],
         ["broken", 2, "colour"],
     ]
+
+
+async def test_bad_nested_values_are_errors_with_their_path() -> None:
+    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
+
+    result = await schema.execute("{ broken { name parts { label } maybeParts { weight } } }")
+
+    assert result.data is not None
+    by_name = {item["name"]: item for item in result.data["broken"] if item is not None}
+    assert by_name["c"]["maybeParts"] == [None, None]
+    assert by_name["d"]["parts"] == [{"label": "t"}]
+    assert [e.path for e in result.errors or []] == [
+        ["broken", 0, "name"],
+        ["broken", 4, "parts", 0, "label"],
+        ["broken", 6, "maybeParts", 0, "weight"],
+        ["broken", 9, "parts"],  # an object where a list belongs
+    ]
+
+
+async def test_preloaded_fields_read_their_attribute_instead_of_the_resolver() -> None:
+    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
+    RESOLVER_CALLS.clear()
+
+    result = await schema.execute("{ items { name loadedPart { label } } }")
+
+    assert result.errors is None
+    assert result.data == {
+        "items": [
+            {"name": "kettle", "loadedPart": None},
+            {"name": "mug", "loadedPart": {"label": "saucer"}},
+            {"name": "jug", "loadedPart": {"label": "resolved jug"}},
+        ]
+    }
+    assert RESOLVER_CALLS == ["jug"]  # the only one not preloaded

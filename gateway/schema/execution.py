@@ -1,25 +1,36 @@
-"""graphql-core execution with a short path for plain scalar fields.
+"""graphql-core execution with a short path for fields that are plain attributes.
 
 A cart answer is hundreds of fields, and most are attributes of a dataclass (``promotionName``,
-``kpi``, ``maxLimit``...). graphql-core treats each one like any resolver: a ``Path``, a
-``ResolveInfo``, the argument values, two awaitable checks and the generic ``complete_value``
-dispatch — most of a cache-miss answer's time. For a field that strawberry resolves by attribute
-lookup (no resolver, no field extension, the default ``getattr`` resolver) and whose type is a
-scalar or an enum, this context reads and coerces the value directly; which fields those are is
-worked out once per selection set and request. Anything else — a real resolver, an object or list
-type, ``__typename``, arguments, a value that is missing or fails to coerce — takes graphql-core's
-own path, so errors, null propagation and messages stay exactly as they were (tests compare both).
+``kpi``, the five restriction lists...). graphql-core treats each one like any resolver: a
+``Path``, a ``ResolveInfo``, the argument values, awaitable checks, the generic ``complete_value``
+dispatch and, for lists, a look for ``@stream`` — most of a cache-miss answer's time. For a field
+that strawberry resolves by attribute lookup (no resolver, no field extension, the default
+``getattr`` resolver) or whose resolver is marked ``@preloaded`` (it returns an attribute when the
+list it belongs to filled it), this context reads the value and completes it directly:
+
+- a scalar or enum: coerced;
+- an object, or a list of objects, whose values are exactly the type's class: its selection set
+  is executed through graphql-core's ``collect_and_execute_subfields`` (``@defer`` still works),
+  and errors inside it are handled at the same paths with graphql-core's ``handle_field_error``.
+
+Which fields those are is worked out once per selection set and request. Anything else — a real
+resolver, arguments, directives on the field, ``__typename``, abstract types, ``is_type_of``, a
+value that is missing, not yet preloaded, of another class or fails to coerce — takes
+graphql-core's own path, so errors, null propagation and messages stay exactly as they were
+(tests compare both).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, NamedTuple, TypeVar
 
 from graphql import (
     GraphQLEnumType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLScalarType,
     Undefined,
 )
@@ -28,6 +39,33 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 _LEAF_TYPES = (GraphQLScalarType, GraphQLEnumType)
+_PRELOADED: Final = "__gateway_preloaded_attribute__"
+
+ResolverT = TypeVar("ResolverT", bound=Callable[..., Any])
+
+
+def preloaded(attribute: str) -> Callable[[ResolverT], ResolverT]:
+    """Mark a resolver that returns ``getattr(self, attribute)`` whenever that is not NOT_LOADED.
+
+    The short path then reads the attribute itself; when it holds NOT_LOADED, the resolver runs.
+
+    >>> @strawberry.field
+    ... @preloaded("preloaded_restrictions")
+    ... def restrictions(self, info: Info) -> PromotionRestrictions | None: ...
+    """
+
+    def mark(resolver: ResolverT) -> ResolverT:
+        setattr(resolver, _PRELOADED, attribute)
+        return resolver
+
+    return mark
+
+
+class NotLoaded:
+    """The type of NOT_LOADED: a field's value has not been preloaded."""
+
+
+NOT_LOADED: Final = NotLoaded()
 
 
 class _Leaf(NamedTuple):
@@ -38,16 +76,29 @@ class _Leaf(NamedTuple):
     non_null: bool
 
 
+class _Nested(NamedTuple):
+    """How to complete an attribute-backed object (or list of objects) on the short path."""
+
+    attribute: str
+    return_type: GraphQLOutputType
+    object_type: GraphQLObjectType
+    origin: type
+    non_null: bool
+    # The declared type of the items for a list field; None for an object field.
+    item_type: GraphQLOutputType | None
+
+
 class _Step(NamedTuple):
-    """One entry of a selection set: the short path when ``leaf`` is set, else graphql-core's."""
+    """One entry of a selection set: a short path when ``leaf`` or ``nested`` is set."""
 
     response_name: str
     field_details_list: Any
-    leaf: _Leaf | None
+    leaf: _Leaf | None = None
+    nested: _Nested | None = None
 
 
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """strawberry's execution context, completing attribute-backed scalar fields directly."""
+    """strawberry's execution context, completing attribute-backed fields directly."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,7 +118,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        """Execute a selection set; attribute-backed scalars complete without the machinery."""
+        """Execute a selection set; attribute-backed fields complete without the machinery."""
         if not self._short_path:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
@@ -84,18 +135,45 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             for step in planned[1]:
                 leaf = step.leaf
                 if leaf is not None:
-                    value = getattr(source_value, leaf.attribute)
+                    value = getattr(source_value, leaf.attribute, Undefined)
                     if value is None:
                         if not leaf.non_null:
                             results[step.response_name] = None
                             continue
-                    elif not isinstance(value, Exception):
+                    elif value is not Undefined and not isinstance(value, Exception):
                         try:
                             coerced = leaf.coerce(value)
                         except Exception:  # graphql-core reports it, below
                             coerced = None
                         if coerced is not None and coerced is not Undefined:
                             results[step.response_name] = coerced
+                            continue
+                else:
+                    nested = step.nested
+                    if nested is not None:
+                        value = getattr(source_value, nested.attribute, Undefined)
+                        completed: Any = Undefined
+                        if value is None:
+                            if not nested.non_null:
+                                results[step.response_name] = None
+                                continue
+                        elif nested.item_type is None:
+                            if type(value) is nested.origin:
+                                completed = self._complete_object(
+                                    nested, step, Path(path, step.response_name, type_name),
+                                    value, position_context,
+                                )  # fmt: skip
+                        elif type(value) is list and all(
+                            type(item) is nested.origin for item in value
+                        ):
+                            completed = self._complete_list(
+                                nested, step, Path(path, step.response_name, type_name),
+                                value, position_context,
+                            )  # fmt: skip
+                        if completed is not Undefined:
+                            results[step.response_name] = completed
+                            if completed is not None and is_awaitable(completed):
+                                awaitable_fields.append(step.response_name)
                             continue
                 result = self.execute_field(
                     parent_type,
@@ -127,6 +205,75 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return get_results()
 
+    def _complete_object(
+        self, nested: _Nested, step: _Step, path: Path, value: Any, position_context: Any
+    ) -> Any:
+        """The object field's selection set on ``value``; errors handled as execute_field does."""
+        details = step.field_details_list
+        try:
+            completed = self.collect_and_execute_subfields(
+                nested.object_type, details, path, value, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, nested.return_type, details, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._settle(completed, nested.return_type, details, path)
+        return completed
+
+    def _complete_list(
+        self, nested: _Nested, step: _Step, path: Path, items: list[Any], position_context: Any
+    ) -> Any:
+        """Each item's selection set, as complete_iterable_value and execute_field do."""
+        details = step.field_details_list
+        item_type = nested.item_type
+        assert item_type is not None
+        is_awaitable = self.is_awaitable
+        completed_items: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            try:
+                for index, item in enumerate(items):
+                    item_path = Path(path, index, None)
+                    try:
+                        completed = self.collect_and_execute_subfields(
+                            nested.object_type, details, item_path, item, position_context
+                        )
+                    except Exception as raw_error:
+                        self.handle_field_error(raw_error, item_type, details, item_path)
+                        completed = None
+                    else:
+                        if is_awaitable(completed):
+                            completed = self._settle(completed, item_type, details, item_path)
+                            awaitable_indices.append(index)
+                    completed_items.append(completed)
+            except Exception:
+                if awaitable_indices:
+                    self.settle_in_background([completed_items[i] for i in awaitable_indices])
+                raise
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, nested.return_type, details, path)
+            return None
+        if not awaitable_indices:
+            return completed_items
+
+        async def get_items() -> list[Any]:
+            awaited = await gather_with_cancel(*(completed_items[i] for i in awaitable_indices))
+            for index, item in zip(awaitable_indices, awaited, strict=True):
+                completed_items[index] = item
+            return completed_items
+
+        return self._settle(get_items(), nested.return_type, details, path)
+
+    async def _settle(
+        self, completed: Awaitable[Any], return_type: GraphQLOutputType, details: Any, path: Path
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, details, path)
+            return None
+
 
 def _plan(parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
     return [
@@ -136,24 +283,59 @@ def _plan(parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]
 
 
 def _step(parent_type: GraphQLObjectType, response_name: str, field_details_list: Any) -> _Step:
-    general = _Step(response_name, field_details_list, None)
+    general = _Step(response_name, field_details_list)
     field_node = field_details_list[0].node
     field_def = parent_type.fields.get(field_node.name.value)
     if field_def is None or field_node.arguments:
         return general
-    resolve = field_def.resolve
-    definition = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if (
-        resolve is None
-        or not getattr(resolve, "_is_default", False)
-        or definition is None
-        or getattr(definition, "default_resolver", None) is not getattr
-    ):
+    backing = _backing_attribute(field_def)
+    if backing is None:
         return general
+    attribute, is_plain = backing
     return_type = field_def.type
     non_null = isinstance(return_type, GraphQLNonNull)
-    leaf_type = return_type.of_type if non_null else return_type
-    if not isinstance(leaf_type, _LEAF_TYPES):
+    named = return_type.of_type if non_null else return_type
+    if isinstance(named, _LEAF_TYPES):
+        if not is_plain:
+            return general  # a scalar could coerce NOT_LOADED: only plain attributes here
+        return _Step(
+            response_name,
+            field_details_list,
+            leaf=_Leaf(attribute, named.coerce_output_value, non_null),
+        )
+    if any(details.node.directives for details in field_details_list):
+        return general  # @stream, or a directive graphql-core may learn to act on
+    item_type: GraphQLOutputType | None = None
+    if isinstance(named, GraphQLList):
+        item_type = named.of_type
+        named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+    origin = _object_origin(named)
+    if origin is None:
         return general
-    leaf = _Leaf(definition.python_name, leaf_type.coerce_output_value, non_null)
-    return _Step(response_name, field_details_list, leaf)
+    assert isinstance(named, GraphQLObjectType)
+    nested = _Nested(attribute, return_type, named, origin, non_null, item_type)
+    return _Step(response_name, field_details_list, nested=nested)
+
+
+def _backing_attribute(field_def: Any) -> tuple[str, bool] | None:
+    """The attribute a field reads and whether it is plain (else marked ``@preloaded``)."""
+    definition = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None or definition.extensions:
+        return None
+    resolve = field_def.resolve
+    if resolve is not None and getattr(resolve, "_is_default", False):
+        if getattr(definition, "default_resolver", None) is getattr:
+            return str(definition.python_name), True
+        return None
+    base = definition.base_resolver
+    marked = getattr(base.wrapped_func, _PRELOADED, None) if base is not None else None
+    return (marked, False) if isinstance(marked, str) else None
+
+
+def _object_origin(graphql_type: object) -> type | None:
+    """The class of a plain object type's values (None for other types, or with is_type_of)."""
+    if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.is_type_of is not None:
+        return None
+    definition = graphql_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None)
+    return origin if isinstance(origin, type) else None

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -30,15 +30,22 @@ from gateway.observability.metrics import (
 )
 from gateway.schema.extensions import classify
 from gateway.schema.guards import ROUTER_FIELDS, root_field_names
+from gateway.schema.identity_cache import IdentityMemo
 from gateway.schema.limits import limit_rules
 from gateway.settings import Settings
 
 CACHE_SIZE = 1024
 
-# Shared by every schema: keyed by the query text (and token limit) / by the parsed document.
+# Shared by every schema: keyed by the query text (and token limit) / by the parsed document,
+# which the parse cache hands out once per text (so by identity: see identity_cache).
 _cached_parse = lru_cache(maxsize=CACHE_SIZE)(parse)
-_cached_validate = lru_cache(maxsize=CACHE_SIZE)(validate_document)
-_cached_root_fields = lru_cache(maxsize=CACHE_SIZE)(root_field_names)
+_cached_validate: IdentityMemo[DocumentNode, list[GraphQLError]] = IdentityMemo(
+    lambda document, schema, rules: validate_document(schema, document, rules),
+    maxsize=CACHE_SIZE,
+)
+_cached_root_fields: IdentityMemo[DocumentNode, set[str]] = IdentityMemo(
+    root_field_names, maxsize=CACHE_SIZE
+)
 
 
 def gateway_extension(settings: Settings) -> Callable[[], SchemaExtension]:
@@ -87,7 +94,7 @@ def gateway_extension(settings: Settings) -> Callable[[], SchemaExtension]:
             context = self.execution_context
             if context.graphql_document is not None:
                 context.pre_execution_errors = _cached_validate(
-                    context.schema._schema, context.graphql_document, context.validation_rules
+                    context.graphql_document, context.schema._schema, context.validation_rules
                 )
             yield
 

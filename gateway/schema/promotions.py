@@ -34,6 +34,7 @@ from gateway.promotions.model import (
 from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.redeem import RedemptionOutcome, redeem
 from gateway.promotions.restrictions import RestrictionState
+from gateway.schema.execution import NOT_LOADED, NotLoaded, preloaded
 from gateway.schema.selection import selected_field_names
 
 
@@ -130,13 +131,6 @@ async def load_criteria(ctx: Context, program_id: str | None) -> SupplementaryCr
     return SupplementaryCriteria.from_program(program)
 
 
-class NotLoaded:
-    """The type of NOT_LOADED: a field's value has not been preloaded."""
-
-
-NOT_LOADED = NotLoaded()
-
-
 @strawberry.type(description="A cart promotion as one customer sees it.")
 class CartPromotion:
     promotion_id: strawberry.ID = strawberry.field(description="The promotion.")
@@ -199,6 +193,7 @@ class CartPromotion:
         description="Its limits and what is left of them; null when it has no limit. "
         "Loaded only when selected, for all listed promotions at once."
     )
+    @preloaded("preloaded_restrictions")
     def restrictions(self, info: Info) -> PromotionRestrictions | None:
         if not isinstance(self.preloaded_restrictions, NotLoaded):
             return self.preloaded_restrictions
@@ -211,6 +206,7 @@ class CartPromotion:
         description="The supplementary program it comes through; null when it does not come "
         "through one."
     )
+    @preloaded("preloaded_criteria")
     def supplementary_criteria(self, info: Info) -> SupplementaryCriteria | None:
         if not isinstance(self.preloaded_criteria, NotLoaded):
             return self.preloaded_criteria
