@@ -15,7 +15,7 @@ from graphql import GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -111,6 +111,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
                     response = await self.run(request)
                 else:
                     response = await self._run_cached(request, principal, self.response_cache)
+        except ClientDisconnect:
+            return  # the client left before its request arrived: nobody to answer
         except GatewayError as exc:
             status = 401 if exc.code is ErrorCode.UNAUTHENTICATED else 503
             response = error_response(status, exc.code.value, exc.message)

@@ -7,6 +7,7 @@ for the brand's catalog only when this process has not compiled that catalog ver
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,12 +16,17 @@ from typing import Any
 from gateway.db import Record, RequestDb
 from gateway.evaluator import Customer, History, PlayHistory, Subscription
 from gateway.loaders.base import Loader
-from gateway.offers.catalog import CATALOGS, BrandCatalog, CatalogCache, compile_catalog
+from gateway.offers.catalog import (
+    CATALOGS,
+    Abandoned,
+    BrandCatalog,
+    CatalogCache,
+    CatalogKey,
+    compile_catalog,
+)
 
 # (customer id, external user id or "")
 SnapshotKey = tuple[str, str]
-# (catalog version, brand id)
-CatalogKey = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -190,34 +196,56 @@ class BrandCatalogByVersionLoader(Loader[CatalogKey, BrandCatalog | None]):
         self.catalogs = cache
 
     async def batch_load_fn(self, keys: list[CatalogKey]) -> list[BrandCatalog | None]:
-        """Cached catalogs, plus the rest in one round trip."""
+        """Cached catalogs, those another request is compiling, and the rest in one round trip."""
         found: dict[CatalogKey, BrandCatalog | None] = {}
-        missing = []
+        missing: list[CatalogKey] = []
+        waiting: dict[CatalogKey, asyncio.Future[BrandCatalog | Abandoned | None]] = {}
         for key in keys:
             hit, catalog = self.catalogs.get(key)
             if hit:
                 found[key] = catalog
+            elif (pending := self.catalogs.loading(key)) is not None:
+                waiting[key] = pending
             else:
                 missing.append(key)
         if missing:
-            rows = await self.db.fetch(BRAND_CATALOGS, sorted({brand for _, brand in missing}))
-            by_brand = {}
-            for row in rows:
-                catalog = compile_catalog(
-                    row["brand_id"],
-                    row["name"],
-                    row["version"],
-                    row["plays"] or [],
-                    row["offers"] or [],
-                    row["mappings"] or [],
-                )
-                by_brand[row["brand_id"]] = catalog
-                self.catalogs.put((row["version"], row["brand_id"]), catalog)
-            for key in missing:
-                found[key] = by_brand.get(key[1])
-                if key[1] not in by_brand:
-                    self.catalogs.put(key, None)
+            self.catalogs.claim(missing)
+            try:
+                found.update(await self._compile(missing))
+            finally:
+                self.catalogs.release(missing)
+        abandoned = []
+        for key, pending in waiting.items():
+            outcome = await asyncio.shield(pending)  # our cancellation must not cancel theirs
+            if isinstance(outcome, Abandoned):
+                abandoned.append(key)
+            else:
+                found[key] = outcome
+        if abandoned:
+            found.update(await self._compile(abandoned))
         return [found[key] for key in keys]
+
+    async def _compile(self, keys: list[CatalogKey]) -> dict[CatalogKey, BrandCatalog | None]:
+        """Read and compile the brands of ``keys`` (one round trip), and cache them."""
+        rows = await self.db.fetch(BRAND_CATALOGS, sorted({brand for _, brand in keys}))
+        by_brand = {}
+        for row in rows:
+            catalog = compile_catalog(
+                row["brand_id"],
+                row["name"],
+                row["version"],
+                row["plays"] or [],
+                row["offers"] or [],
+                row["mappings"] or [],
+            )
+            by_brand[row["brand_id"]] = catalog
+            self.catalogs.put((row["version"], row["brand_id"]), catalog)
+        compiled = {}
+        for key in keys:
+            compiled[key] = by_brand.get(key[1])
+            if key[1] not in by_brand:
+                self.catalogs.put(key, None)
+        return compiled
 
 
 @dataclass(frozen=True)

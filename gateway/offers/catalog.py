@@ -8,9 +8,10 @@ catalog: a request first reads the current version (with the customer's data, no
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -157,12 +158,29 @@ def compile_catalog(
     )
 
 
+CatalogKey = tuple[str, str]  # (catalog version, brand id)
+
+
+class Abandoned:
+    """The type of ABANDONED: the request compiling a catalog stopped before it was done."""
+
+
+ABANDONED = Abandoned()
+
+
 class CatalogCache:
-    """Compiled catalogs by (catalog version, brand), least recently used evicted first."""
+    """Compiled catalogs by (catalog version, brand), least recently used evicted first.
+
+    One request at a time compiles a missing catalog (it ``claim``s it); the others await
+    ``loading(key)`` instead of reading and compiling it again — compiling 2,000 plays holds the
+    event loop for a few hundred milliseconds, and 50 requests each doing so after a start or a
+    catalog change would stall the worker for seconds.
+    """
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self._size = size
-        self._entries: OrderedDict[tuple[str, str], BrandCatalog | None] = OrderedDict()
+        self._entries: OrderedDict[CatalogKey, BrandCatalog | None] = OrderedDict()
+        self._loading: dict[CatalogKey, asyncio.Future[BrandCatalog | Abandoned | None]] = {}
 
     def get(self, key: tuple[str, str]) -> tuple[bool, BrandCatalog | None]:
         """(found, catalog); a brand known to be absent is cached as (True, None)."""
@@ -176,11 +194,39 @@ class CatalogCache:
         self._entries.clear()
 
     def put(self, key: tuple[str, str], catalog: BrandCatalog | None) -> None:
-        """Remember a compiled catalog (or that the brand does not exist)."""
+        """Remember a compiled catalog (or that the brand does not exist); wake its waiters."""
         self._entries[key] = catalog
         self._entries.move_to_end(key)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
+        pending = self._loading.pop(key, None)
+        if pending is not None and not pending.done():
+            pending.set_result(catalog)
+
+    def loading(self, key: CatalogKey) -> asyncio.Future[BrandCatalog | Abandoned | None] | None:
+        """The compilation another request has claimed for ``key``, if any.
+
+        Await it through ``asyncio.shield``: it resolves to the catalog, or to ABANDONED when
+        that request stopped first (then compile it yourself).
+        """
+        return self._loading.get(key)
+
+    def has_claims(self) -> bool:
+        """Whether some request is compiling a catalog now."""
+        return bool(self._loading)
+
+    def claim(self, keys: Iterable[CatalogKey]) -> None:
+        """Say the calling request compiles ``keys`` (it must ``put`` or ``release`` each)."""
+        loop = asyncio.get_running_loop()
+        for key in keys:
+            self._loading[key] = loop.create_future()
+
+    def release(self, keys: Iterable[CatalogKey]) -> None:
+        """End the claims on ``keys`` not ``put``: their waiters get ABANDONED."""
+        for key in keys:
+            pending = self._loading.pop(key, None)
+            if pending is not None and not pending.done():
+                pending.set_result(ABANDONED)
 
 
 # Keyed by content version, so one cache per process is safe for every pool and database.

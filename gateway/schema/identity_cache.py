@@ -27,9 +27,7 @@ class IdentityMemo(Generic[DocumentT, ResultT]):
         self._function = function
         self._maxsize = maxsize
         # Each entry keeps its document alive, so the id in its key cannot be reused meanwhile.
-        self._entries: OrderedDict[tuple[Hashable, ...], tuple[DocumentT, ResultT]] = (
-            OrderedDict()
-        )
+        self._entries: OrderedDict[tuple[Hashable, ...], tuple[DocumentT, ResultT]] = OrderedDict()
 
     def __call__(self, document: DocumentT, *key: Hashable) -> ResultT:
         """The remembered result for ``document`` and ``key``, computed on the first call."""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 
-from gateway.offers.catalog import CATALOGS
+from gateway.context import build_context
+from gateway.loaders.offers import BrandCatalogByVersionLoader
+from gateway.offers.catalog import CATALOGS, CatalogCache
+from gateway.settings import Settings
 from tests.conftest import Gql
 from tests.offers.queries import ANDROID_TABLET, IPHONE, NOW, OFFERS, WINDOWS_CHROME
 
@@ -187,6 +192,39 @@ async def test_at_most_three_round_trips(gql: Gql) -> None:
     assert first.extensions is not None and again.extensions is not None
     assert first.extensions["sqlRoundTrips"] == 2  # customer snapshot, then the brand's catalog
     assert again.extensions["sqlRoundTrips"] == 1  # the compiled catalog is cached
+
+
+async def test_concurrent_requests_compile_a_missing_catalog_once(gql: Gql) -> None:
+    CATALOGS.clear()
+    variables = {"input": {"customerId": "demo-b2b", "externalUserId": "u-bob"}}
+
+    results = await asyncio.gather(*(gql(OFFERS, variables) for _ in range(5)))
+
+    assert all(r.errors is None for r in results)
+    answers = {tuple(offer_ids(r.data["personalizedOffers"])) for r in results if r.data}
+    assert len(answers) == 1 and next(iter(answers))  # the same offer for all five
+    trips = [r.extensions["sqlRoundTrips"] for r in results if r.extensions is not None]
+    # Each reads its customer; one reads and compiles the catalog, the others wait for it.
+    assert sorted(trips) == [1, 1, 1, 1, 2]
+
+
+async def test_a_waiter_compiles_the_catalog_when_its_compiler_gives_up(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    cache = CatalogCache()
+    key = ("any version", "acme")
+    cache.claim([key])  # another request is compiling it
+    context = build_context(pool, settings)
+    waiter = asyncio.ensure_future(BrandCatalogByVersionLoader(context.db, cache).load(key))
+    await asyncio.sleep(0.05)
+    assert not waiter.done() and context.db.round_trips.count == 0  # it waits, reads nothing
+
+    cache.release([key])  # that request was cancelled before it was done
+    catalog = await waiter
+
+    assert catalog is not None and catalog.brand_id == "acme"
+    assert context.db.round_trips.count == 1
+    assert not cache.has_claims()
 
 
 async def test_input_bounds_are_checked(gql: Gql) -> None:
