@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import TypeVar
 
 from aiodataloader import DataLoader
@@ -25,3 +26,8 @@ class Loader(DataLoader[KeyT, ValueT]):
     def load(self, key: KeyT) -> asyncio.Future[ValueT]:
         """The value for ``key``: batched and cached as usual, never cancelled by one caller."""
         return asyncio.shield(super().load(key))
+
+    def load_many(self, keys: Iterable[KeyT]) -> asyncio.Future[list[ValueT]]:
+        """The values for ``keys`` in order, under one shield (not one per key)."""
+        load = super().load
+        return asyncio.shield(asyncio.gather(*[load(key) for key in keys]))

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from gateway.db import Record, RequestDb
@@ -248,17 +249,23 @@ class BrandCatalogByVersionLoader(Loader[CatalogKey, BrandCatalog | None]):
         return compiled
 
 
-@dataclass(frozen=True)
 class OfferLoaders:
-    """The personalized-offer loaders of one request."""
+    """The personalized-offer loaders of one request, each made when first used."""
 
-    customer_snapshot: CustomerSnapshotByCustomerLoader
-    brand_catalog: BrandCatalogByVersionLoader
+    def __init__(self, db: RequestDb) -> None:
+        self._db = db
 
     @classmethod
     def build(cls, db: RequestDb, now: datetime) -> OfferLoaders:
         """New loaders for one request."""
-        return cls(
-            customer_snapshot=CustomerSnapshotByCustomerLoader(db),
-            brand_catalog=BrandCatalogByVersionLoader(db),
-        )
+        return cls(db)
+
+    @cached_property
+    def customer_snapshot(self) -> CustomerSnapshotByCustomerLoader:
+        """(customer id, external user id) → what the evaluator knows of the customer."""
+        return CustomerSnapshotByCustomerLoader(self._db)
+
+    @cached_property
+    def brand_catalog(self) -> BrandCatalogByVersionLoader:
+        """(catalog version, brand id) → the compiled catalog."""
+        return BrandCatalogByVersionLoader(self._db)

@@ -6,8 +6,8 @@ A federation ``Customer.cartPromotions`` for 100 customers makes one listing que
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from gateway.db import RequestDb
 from gateway.loaders.base import Loader
@@ -50,19 +50,29 @@ class LoyaltyProgramByIdLoader(Loader[str, LoyaltyProgramRecord | None]):
         return await fetch_programs(self._db, keys)
 
 
-@dataclass(frozen=True)
 class PromotionLoaders:
-    """The cart-promotion loaders of one request."""
+    """The cart-promotion loaders of one request, each made when first used."""
 
-    cart_promotions: CartPromotionsByCustomerLoader
-    restrictions: RestrictionsByCustomerPromotionLoader
-    programs: LoyaltyProgramByIdLoader
+    def __init__(self, db: RequestDb, now: datetime) -> None:
+        self._db = db
+        self._now = now
 
     @classmethod
     def build(cls, db: RequestDb, now: datetime) -> PromotionLoaders:
         """New loaders for one request."""
-        return cls(
-            cart_promotions=CartPromotionsByCustomerLoader(db, now),
-            restrictions=RestrictionsByCustomerPromotionLoader(db),
-            programs=LoyaltyProgramByIdLoader(db),
-        )
+        return cls(db, now)
+
+    @cached_property
+    def cart_promotions(self) -> CartPromotionsByCustomerLoader:
+        """(customer id, include supplementary) → the customer's listed promotions."""
+        return CartPromotionsByCustomerLoader(self._db, self._now)
+
+    @cached_property
+    def restrictions(self) -> RestrictionsByCustomerPromotionLoader:
+        """(customer id, promotion id, cart id) → the promotion's restriction states."""
+        return RestrictionsByCustomerPromotionLoader(self._db)
+
+    @cached_property
+    def programs(self) -> LoyaltyProgramByIdLoader:
+        """Loyalty program id → the program (None when unknown)."""
+        return LoyaltyProgramByIdLoader(self._db)
