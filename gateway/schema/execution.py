@@ -13,7 +13,8 @@ list it belongs to filled it), this context reads the value and completes it dir
   is executed through graphql-core's ``collect_and_execute_subfields`` (``@defer`` still works),
   and errors inside it are handled at the same paths with graphql-core's ``handle_field_error``.
 
-Which fields those are is worked out once per selection set and request. Anything else — a real
+Which fields those are is worked out once per selection set of a parsed document (the plans are
+shared across requests: the parse cache hands out the same nodes). Anything else — a real
 resolver, arguments, directives on the field, ``__typename``, abstract types, ``is_type_of``, a
 value that is missing, not yet preloaded, of another class or fails to coerce — takes
 graphql-core's own path, so errors, null propagation and messages stay exactly as they were
@@ -22,6 +23,7 @@ graphql-core's own path, so errors, null propagation and messages stay exactly a
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, NamedTuple, TypeVar
 
@@ -89,12 +91,27 @@ class _Nested(NamedTuple):
 
 
 class _Step(NamedTuple):
-    """One entry of a selection set: a short path when ``leaf`` or ``nested`` is set."""
+    """How to complete one entry of a selection set: a short path when either is set."""
 
-    response_name: str
-    field_details_list: Any
     leaf: _Leaf | None = None
     nested: _Nested | None = None
+
+
+_GENERAL: Final = _Step()
+_SHARED_PLANS_SIZE: Final = 4096
+
+
+class _SharedPlan(NamedTuple):
+    """A plan kept across requests, with what its key's ids belong to (so they stay unique)."""
+
+    parent_type: GraphQLObjectType
+    field_nodes: list[Any]
+    steps: list[_Step]
+
+
+# Plans by (parent type, field nodes of the selection set), across requests: the parse cache
+# hands out the same nodes for the same query text, so a cached document is planned once.
+_shared_plans: OrderedDict[tuple[int, ...], _SharedPlan] = OrderedDict()
 
 
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -106,8 +123,9 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # resolves fields (tracing), and then every field keeps graphql-core's path.
         manager = self.middleware_manager
         self._short_path = manager is None or not manager.middlewares
-        # graphql-core collects a selection set once per type and reuses the result for every
-        # item of a list: plan it once too (kept with it, so its id cannot be reused).
+        # graphql-core collects a selection set once per type and request and reuses the result
+        # for every item of a list: look its plan up once too (kept with it, so its id cannot
+        # be reused).
         self._plans: dict[int, tuple[object, list[_Step]]] = {}
 
     def execute_fields(
@@ -132,13 +150,15 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         awaitable_fields: list[str] = []
         type_name = parent_type.name
         try:
-            for step in planned[1]:
+            for (response_name, details), step in zip(
+                grouped_field_set.items(), planned[1], strict=True
+            ):
                 leaf = step.leaf
                 if leaf is not None:
                     value = getattr(source_value, leaf.attribute, Undefined)
                     if value is None:
                         if not leaf.non_null:
-                            results[step.response_name] = None
+                            results[response_name] = None
                             continue
                     elif value is not Undefined and not isinstance(value, Exception):
                         try:
@@ -146,7 +166,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         except Exception:  # graphql-core reports it, below
                             coerced = None
                         if coerced is not None and coerced is not Undefined:
-                            results[step.response_name] = coerced
+                            results[response_name] = coerced
                             continue
                 else:
                     nested = step.nested
@@ -155,37 +175,37 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         completed: Any = Undefined
                         if value is None:
                             if not nested.non_null:
-                                results[step.response_name] = None
+                                results[response_name] = None
                                 continue
                         elif nested.item_type is None:
                             if type(value) is nested.origin:
                                 completed = self._complete_object(
-                                    nested, step, Path(path, step.response_name, type_name),
+                                    nested, details, Path(path, response_name, type_name),
                                     value, position_context,
                                 )  # fmt: skip
                         elif type(value) is list and all(
                             type(item) is nested.origin for item in value
                         ):
                             completed = self._complete_list(
-                                nested, step, Path(path, step.response_name, type_name),
+                                nested, details, Path(path, response_name, type_name),
                                 value, position_context,
                             )  # fmt: skip
                         if completed is not Undefined:
-                            results[step.response_name] = completed
+                            results[response_name] = completed
                             if completed is not None and is_awaitable(completed):
-                                awaitable_fields.append(step.response_name)
+                                awaitable_fields.append(response_name)
                             continue
                 result = self.execute_field(
                     parent_type,
                     source_value,
-                    step.field_details_list,
-                    Path(path, step.response_name, type_name),
+                    details,
+                    Path(path, response_name, type_name),
                     position_context,
                 )
                 if result is not Undefined:
-                    results[step.response_name] = result
+                    results[response_name] = result
                     if is_awaitable(result):
-                        awaitable_fields.append(step.response_name)
+                        awaitable_fields.append(response_name)
         except Exception:
             if awaitable_fields:
                 # Settle the coroutines already made: they may fail too (as graphql-core does).
@@ -206,10 +226,9 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return get_results()
 
     def _complete_object(
-        self, nested: _Nested, step: _Step, path: Path, value: Any, position_context: Any
+        self, nested: _Nested, details: Any, path: Path, value: Any, position_context: Any
     ) -> Any:
         """The object field's selection set on ``value``; errors handled as execute_field does."""
-        details = step.field_details_list
         try:
             completed = self.collect_and_execute_subfields(
                 nested.object_type, details, path, value, position_context
@@ -222,10 +241,9 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return completed
 
     def _complete_list(
-        self, nested: _Nested, step: _Step, path: Path, items: list[Any], position_context: Any
+        self, nested: _Nested, details: Any, path: Path, items: list[Any], position_context: Any
     ) -> Any:
         """Each item's selection set, as complete_iterable_value and execute_field do."""
-        details = step.field_details_list
         item_type = nested.item_type
         assert item_type is not None
         is_awaitable = self.is_awaitable
@@ -276,14 +294,22 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 
 def _plan(parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
-    return [
-        _step(parent_type, response_name, field_details_list)
-        for response_name, field_details_list in grouped_field_set.items()
-    ]
+    """The steps of a selection set, from the shared plans when the same nodes were planned."""
+    field_nodes = [details.node for fields in grouped_field_set.values() for details in fields]
+    key = (id(parent_type), *map(id, field_nodes))
+    shared = _shared_plans.get(key)
+    if shared is not None:
+        _shared_plans.move_to_end(key)
+        return shared.steps
+    steps = [_step(parent_type, fields) for fields in grouped_field_set.values()]
+    _shared_plans[key] = _SharedPlan(parent_type, field_nodes, steps)
+    if len(_shared_plans) > _SHARED_PLANS_SIZE:
+        _shared_plans.popitem(last=False)
+    return steps
 
 
-def _step(parent_type: GraphQLObjectType, response_name: str, field_details_list: Any) -> _Step:
-    general = _Step(response_name, field_details_list)
+def _step(parent_type: GraphQLObjectType, field_details_list: Any) -> _Step:
+    general = _GENERAL
     field_node = field_details_list[0].node
     field_def = parent_type.fields.get(field_node.name.value)
     if field_def is None or field_node.arguments:
@@ -298,11 +324,7 @@ def _step(parent_type: GraphQLObjectType, response_name: str, field_details_list
     if isinstance(named, _LEAF_TYPES):
         if not is_plain:
             return general  # a scalar could coerce NOT_LOADED: only plain attributes here
-        return _Step(
-            response_name,
-            field_details_list,
-            leaf=_Leaf(attribute, named.coerce_output_value, non_null),
-        )
+        return _Step(leaf=_Leaf(attribute, named.coerce_output_value, non_null))
     if any(details.node.directives for details in field_details_list):
         return general  # @stream, or a directive graphql-core may learn to act on
     item_type: GraphQLOutputType | None = None
@@ -314,7 +336,7 @@ def _step(parent_type: GraphQLObjectType, response_name: str, field_details_list
         return general
     assert isinstance(named, GraphQLObjectType)
     nested = _Nested(attribute, return_type, named, origin, non_null, item_type)
-    return _Step(response_name, field_details_list, nested=nested)
+    return _Step(nested=nested)
 
 
 def _backing_attribute(field_def: Any) -> tuple[str, bool] | None:
