@@ -40,6 +40,8 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from gateway.schema.leaf_coercion import Coercer, leaf_coercer
+
 _LEAF_TYPES = (GraphQLScalarType, GraphQLEnumType)
 _PRELOADED: Final = "__gateway_preloaded_attribute__"
 
@@ -74,7 +76,7 @@ class _Leaf(NamedTuple):
     """How to complete an attribute-backed scalar field on the short path."""
 
     attribute: str
-    coerce: Callable[[Any], Any]
+    coerce: Coercer  # Undefined: take graphql-core's path
     non_null: bool
 
 
@@ -160,12 +162,9 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         if not leaf.non_null:
                             results[response_name] = None
                             continue
-                    elif value is not Undefined and not isinstance(value, Exception):
-                        try:
-                            coerced = leaf.coerce(value)
-                        except Exception:  # graphql-core reports it, below
-                            coerced = None
-                        if coerced is not None and coerced is not Undefined:
+                    elif value is not Undefined:
+                        coerced = leaf.coerce(value)
+                        if coerced is not Undefined:
                             results[response_name] = coerced
                             continue
                 else:
@@ -183,9 +182,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                     nested, details, Path(path, response_name, type_name),
                                     value, position_context,
                                 )  # fmt: skip
-                        elif type(value) is list and all(
-                            type(item) is nested.origin for item in value
-                        ):
+                        elif type(value) is list and _all_exactly(value, nested.origin):
                             completed = self._complete_list(
                                 nested, details, Path(path, response_name, type_name),
                                 value, position_context,
@@ -293,6 +290,14 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
 
 
+def _all_exactly(items: list[Any], origin: type) -> bool:
+    """Whether every item is exactly of class ``origin`` (a loop: lists here are short)."""
+    for item in items:  # noqa: SIM110 (all() would make a generator per list)
+        if type(item) is not origin:
+            return False
+    return True
+
+
 def _plan(parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
     """The steps of a selection set, from the shared plans when the same nodes were planned."""
     field_nodes = [details.node for fields in grouped_field_set.values() for details in fields]
@@ -324,7 +329,7 @@ def _step(parent_type: GraphQLObjectType, field_details_list: Any) -> _Step:
     if isinstance(named, _LEAF_TYPES):
         if not is_plain:
             return general  # a scalar could coerce NOT_LOADED: only plain attributes here
-        return _Step(leaf=_Leaf(attribute, named.coerce_output_value, non_null))
+        return _Step(leaf=_Leaf(attribute, leaf_coercer(named), non_null))
     if any(details.node.directives for details in field_details_list):
         return general  # @stream, or a directive graphql-core may learn to act on
     item_type: GraphQLOutputType | None = None
