@@ -235,3 +235,30 @@ async def test_preloaded_fields_read_their_attribute_instead_of_the_resolver() -
         ]
     }
     assert RESOLVER_CALLS == ["jug"]  # the only one not preloaded
+
+
+async def test_a_document_executed_again_answers_from_its_own_data() -> None:
+    # The second run reuses the first's field collections and plans (shared across requests):
+    # it must still read its own values.
+    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
+    query = "query Q { items { name parts { label ...W } } } fragment W on Part { weight }"
+
+    first = await schema.execute(query)
+    second = await schema.execute(query)
+    skipped = await schema.execute(
+        "query ($s: Boolean!) { items { name @skip(if: $s) } }", variable_values={"s": True}
+    )
+    shown = await schema.execute(
+        "query ($s: Boolean!) { items { name @skip(if: $s) } }", variable_values={"s": False}
+    )
+
+    assert first.errors is None and second.errors is None
+    assert first.data == second.data
+    assert second.data is not None
+    assert [i["name"] for i in second.data["items"]] == ["kettle", "mug", "jug"]
+    assert second.data["items"][0]["parts"] == [
+        {"label": "lid", "weight": 1},
+        {"label": "spout", "weight": 2},
+    ]
+    assert skipped.data == {"items": [{}, {}, {}]}
+    assert shown.data == {"items": [{"name": "kettle"}, {"name": "mug"}, {"name": "jug"}]}

@@ -28,12 +28,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final, NamedTuple, TypeVar
 
 from graphql import (
+    FragmentDefinitionNode,
     GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    OperationDefinitionNode,
     Undefined,
 )
 from graphql.pyutils import Path, gather_with_cancel
@@ -41,6 +43,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from gateway.schema.leaf_coercion import Coercer, leaf_coercer
+from gateway.schema.static_selections import has_static_selections
 
 _LEAF_TYPES = (GraphQLScalarType, GraphQLEnumType)
 _PRELOADED: Final = "__gateway_preloaded_attribute__"
@@ -111,6 +114,12 @@ class _SharedPlan(NamedTuple):
     steps: list[_Step]
 
 
+# Sub-field collections of operations without directives, by (type, field nodes), across
+# requests: graphql-core's own cache lives one request (see static_selections).
+_shared_collections: OrderedDict[tuple[int, ...], tuple[object, Any, Any]] = OrderedDict()
+# Whether an operation has static selections, by the operation node (kept, so its id stays).
+_static_operations: OrderedDict[int, tuple[OperationDefinitionNode, bool]] = OrderedDict()
+
 # Plans by (parent type, field nodes of the selection set), across requests: the parse cache
 # hands out the same nodes for the same query text, so a cached document is planned once.
 _shared_plans: OrderedDict[tuple[int, ...], _SharedPlan] = OrderedDict()
@@ -129,6 +138,30 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # for every item of a list: look its plan up once too (kept with it, so its id cannot
         # be reused).
         self._plans: dict[int, tuple[object, list[_Step]]] = {}
+        self._static = self._short_path and _is_static(self.operation, self.fragment_definitions)
+
+    def collect_subfields(self, return_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        """graphql-core's per-request memo, backed by collections shared across requests."""
+        if not self._static:
+            return super().collect_subfields(return_type, field_details_list)
+        memo = self._relevant_sub_fields
+        memo_key = (return_type, id(field_details_list))
+        cached = memo.get(memo_key)
+        if cached is not None:
+            return cached[1]
+        key = (id(return_type), *[id(details.node) for details in field_details_list])
+        shared = _shared_collections.get(key)
+        if shared is not None:
+            _shared_collections.move_to_end(key)
+            collected = shared[2]
+            memo[memo_key] = (field_details_list, collected)
+            return collected
+        collected = super().collect_subfields(return_type, field_details_list)
+        # Kept with the objects the key's ids belong to, so that they cannot be reused meanwhile.
+        _shared_collections[key] = (return_type, field_details_list, collected)
+        if len(_shared_collections) > _SHARED_PLANS_SIZE:
+            _shared_collections.popitem(last=False)
+        return collected
 
     def execute_fields(
         self,
@@ -288,6 +321,19 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, details, path)
             return None
+
+
+def _is_static(
+    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+) -> bool:
+    """``has_static_selections``, remembered per operation node (its fragments come with it)."""
+    entry = _static_operations.get(id(operation))
+    if entry is None or entry[0] is not operation:
+        entry = (operation, has_static_selections(operation, fragments))
+        _static_operations[id(operation)] = entry
+        if len(_static_operations) > _SHARED_PLANS_SIZE:
+            _static_operations.popitem(last=False)
+    return entry[1]
 
 
 def _all_exactly(items: list[Any], origin: type) -> bool:
