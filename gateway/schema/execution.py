@@ -13,8 +13,9 @@ list it belongs to filled it), this context reads the value and completes it dir
   is executed through graphql-core's ``collect_and_execute_subfields`` (``@defer`` still works),
   and errors inside it are handled at the same paths with graphql-core's ``handle_field_error``.
 
-Which fields those are is worked out once per selection set of a parsed document (the plans are
-shared across requests: the parse cache hands out the same nodes). Anything else — a real
+Which fields those are is worked out once per selection set and request — or, for a cached
+document without directives, once for all requests, with graphql-core's field collection (shared
+too: see ``collect_subfields``). Anything else — a real
 resolver, arguments, directives on the field, ``__typename``, abstract types, ``is_type_of``, a
 value that is missing, not yet preloaded, of another class or fails to coerce — takes
 graphql-core's own path, so errors, null propagation and messages stay exactly as they were
@@ -103,26 +104,28 @@ class _Step(NamedTuple):
 
 
 _GENERAL: Final = _Step()
-_SHARED_PLANS_SIZE: Final = 4096
+_SHARED_SIZE: Final = 4096
 
 
-class _SharedPlan(NamedTuple):
-    """A plan kept across requests, with what its key's ids belong to (so they stay unique)."""
+class _SharedCollection(NamedTuple):
+    """A sub-field collection kept across requests, with its plan and what its key's ids
+    belong to (kept alive with it, so that no other object can take one of those ids)."""
 
-    parent_type: GraphQLObjectType
-    field_nodes: list[Any]
+    return_type: GraphQLObjectType
+    field_details_list: Any
+    collected: Any
     steps: list[_Step]
 
 
 # Sub-field collections of operations without directives, by (type, field nodes), across
-# requests: graphql-core's own cache lives one request (see static_selections).
-_shared_collections: OrderedDict[tuple[int, ...], tuple[object, Any, Any]] = OrderedDict()
+# requests: graphql-core's own cache lives one request (see static_selections). The parse cache
+# hands out the same nodes for the same query text, so a cached document is collected and
+# planned once.
+_shared_collections: OrderedDict[tuple[int, ...], _SharedCollection] = OrderedDict()
+# The same collections' plans by the id of their grouped field set.
+_shared_plans: dict[int, _SharedCollection] = {}
 # Whether an operation has static selections, by the operation node (kept, so its id stays).
 _static_operations: OrderedDict[int, tuple[OperationDefinitionNode, bool]] = OrderedDict()
-
-# Plans by (parent type, field nodes of the selection set), across requests: the parse cache
-# hands out the same nodes for the same query text, so a cached document is planned once.
-_shared_plans: OrderedDict[tuple[int, ...], _SharedPlan] = OrderedDict()
 
 
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -153,14 +156,17 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         shared = _shared_collections.get(key)
         if shared is not None:
             _shared_collections.move_to_end(key)
-            collected = shared[2]
-            memo[memo_key] = (field_details_list, collected)
-            return collected
+            memo[memo_key] = (field_details_list, shared.collected)
+            return shared.collected
         collected = super().collect_subfields(return_type, field_details_list)
-        # Kept with the objects the key's ids belong to, so that they cannot be reused meanwhile.
-        _shared_collections[key] = (return_type, field_details_list, collected)
-        if len(_shared_collections) > _SHARED_PLANS_SIZE:
-            _shared_collections.popitem(last=False)
+        grouped_field_set = collected[0]
+        steps = _plan(return_type, grouped_field_set)
+        shared = _SharedCollection(return_type, field_details_list, collected, steps)
+        _shared_collections[key] = shared
+        _shared_plans[id(grouped_field_set)] = shared
+        if len(_shared_collections) > _SHARED_SIZE:
+            _, evicted = _shared_collections.popitem(last=False)
+            _shared_plans.pop(id(evicted.collected[0]), None)
         return collected
 
     def execute_fields(
@@ -178,7 +184,11 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
         planned = self._plans.get(id(grouped_field_set))
         if planned is None or planned[0] is not grouped_field_set:
-            planned = (grouped_field_set, _plan(parent_type, grouped_field_set))
+            shared = _shared_plans.get(id(grouped_field_set))
+            if shared is not None and shared.collected[0] is grouped_field_set:
+                planned = (grouped_field_set, shared.steps)
+            else:
+                planned = (grouped_field_set, _plan(parent_type, grouped_field_set))
             self._plans[id(grouped_field_set)] = planned
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
@@ -331,7 +341,7 @@ def _is_static(
     if entry is None or entry[0] is not operation:
         entry = (operation, has_static_selections(operation, fragments))
         _static_operations[id(operation)] = entry
-        if len(_static_operations) > _SHARED_PLANS_SIZE:
+        if len(_static_operations) > _SHARED_SIZE:
             _static_operations.popitem(last=False)
     return entry[1]
 
@@ -345,18 +355,8 @@ def _all_exactly(items: list[Any], origin: type) -> bool:
 
 
 def _plan(parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
-    """The steps of a selection set, from the shared plans when the same nodes were planned."""
-    field_nodes = [details.node for fields in grouped_field_set.values() for details in fields]
-    key = (id(parent_type), *map(id, field_nodes))
-    shared = _shared_plans.get(key)
-    if shared is not None:
-        _shared_plans.move_to_end(key)
-        return shared.steps
-    steps = [_step(parent_type, fields) for fields in grouped_field_set.values()]
-    _shared_plans[key] = _SharedPlan(parent_type, field_nodes, steps)
-    if len(_shared_plans) > _SHARED_PLANS_SIZE:
-        _shared_plans.popitem(last=False)
-    return steps
+    """How to complete each entry of a selection set of ``parent_type``."""
+    return [_step(parent_type, fields) for fields in grouped_field_set.values()]
 
 
 def _step(parent_type: GraphQLObjectType, field_details_list: Any) -> _Step:

@@ -14,13 +14,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLBoolean, GraphQLEnumType, GraphQLID, GraphQLScalarType, GraphQLString
+from graphql import (
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLScalarType,
+    GraphQLString,
+)
 from graphql import Undefined as _Undefined
-from strawberry.schema.schema_converter import CustomGraphQLEnumType
+from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
 Coercer = Callable[[Any], Any]
 
-_IDENTITY_TYPES = {GraphQLString.name: str, GraphQLID.name: str, GraphQLBoolean.name: bool}
+_IDENTITY_TYPES: dict[GraphQLScalarType | GraphQLEnumType, type] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLBoolean: bool,
+}
+_INT_RANGE = range(-(2**31), 2**31)
 
 
 def leaf_coercer(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Coercer:
@@ -32,13 +44,24 @@ def leaf_coercer(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Coercer:
     general = _guarded(leaf_type.coerce_output_value)
     if isinstance(leaf_type, CustomGraphQLEnumType):
         return _enum_coercer(leaf_type, general)
-    plain = _IDENTITY_TYPES.get(leaf_type.name)
-    if plain is not None and leaf_type in (GraphQLString, GraphQLID, GraphQLBoolean):
+    plain = _IDENTITY_TYPES.get(leaf_type)
+    if plain is not None:
 
         def identity(value: Any) -> Any:
             return value if type(value) is plain else general(value)
 
         return identity
+    if leaf_type is GraphQLInt:
+
+        def int32(value: Any) -> Any:
+            return value if type(value) is int and value in _INT_RANGE else general(value)
+
+        return int32
+    origin = getattr(
+        leaf_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF), "origin", None
+    )
+    if isinstance(origin, type):
+        return _origin_coercer(origin, leaf_type.coerce_output_value, general)
     return general
 
 
@@ -55,19 +78,33 @@ def _guarded(coerce: Coercer) -> Coercer:
     return guarded
 
 
+def _origin_coercer(origin: type, serialize: Coercer, general: Coercer) -> Coercer:
+    """A strawberry scalar's values of exactly its Python class skip the general checks."""
+
+    def by_origin(value: Any) -> Any:
+        if type(value) is not origin:
+            return general(value)
+        try:
+            coerced = serialize(value)
+        except Exception:
+            return _Undefined
+        return _Undefined if coerced is None else coerced
+
+    return by_origin
+
+
 def _enum_coercer(enum_type: CustomGraphQLEnumType, general: Coercer) -> Coercer:
-    names: dict[Any, str] = {}
+    # By id: Enum hashes members with a Python-level __hash__; members live as long as their
+    # class, so no other object can have one of these ids.
+    names: dict[int, str] = {}
     member: Any
     for member in enum_type.wrapped_cls:
         name = general(member)
         if name is not _Undefined:
-            names[member] = name
+            names[id(member)] = name
 
     def by_member(value: Any) -> Any:
-        try:
-            name = names.get(value)
-        except TypeError:  # unhashable: not a member
-            name = None
+        name = names.get(id(value))
         return general(value) if name is None else name
 
     return by_member
