@@ -39,6 +39,29 @@ class RestrictionsByCustomerPromotionLoader(Loader[RestrictionsKey, list[Restric
         return await fetch_restrictions(self._db, keys)
 
 
+class RestrictionSetsLoader(Loader[tuple[RestrictionsKey, ...], list[list[RestrictionState]]]):
+    """A listing's (customer_id, promotion_id, cart scope) keys → each one's limits and usage.
+
+    The same query as ``RestrictionsByCustomerPromotionLoader``, with one future per listing
+    instead of one per promotion (a cart lists a dozen; a federated request 100 carts).
+    """
+
+    def __init__(self, db: RequestDb) -> None:
+        super().__init__()
+        self._db = db
+
+    async def batch_load_fn(
+        self, keys: list[tuple[RestrictionsKey, ...]]
+    ) -> list[list[list[RestrictionState]]]:
+        found = await fetch_restrictions(self._db, [key for keys_ in keys for key in keys_])
+        sets = []
+        start = 0
+        for keys_ in keys:
+            sets.append(found[start : start + len(keys_)])
+            start += len(keys_)
+        return sets
+
+
 class LoyaltyProgramByIdLoader(Loader[str, LoyaltyProgramRecord | None]):
     """program_id → the loyalty program (for supplementaryCriteria)."""
 
@@ -71,6 +94,11 @@ class PromotionLoaders:
     def restrictions(self) -> RestrictionsByCustomerPromotionLoader:
         """(customer id, promotion id, cart id) → the promotion's restriction states."""
         return RestrictionsByCustomerPromotionLoader(self._db)
+
+    @cached_property
+    def restriction_sets(self) -> RestrictionSetsLoader:
+        """A listing's restriction keys → the restriction states of each, in order."""
+        return RestrictionSetsLoader(self._db)
 
     @cached_property
     def programs(self) -> LoyaltyProgramByIdLoader:

@@ -271,7 +271,9 @@ async def _preload(ctx: Context, promotions: list[CartPromotion], selected: froz
     loaders = ctx.loaders.promotions
     # Both batches are queued before either is awaited, so they run side by side.
     pending_restrictions = (
-        loaders.restrictions.load_many([(p.customer_id, p.promotion_id, None) for p in promotions])
+        loaders.restriction_sets.load(
+            tuple((p.customer_id, p.promotion_id, None) for p in promotions)
+        )
         if "restrictions" in selected and promotions
         else None
     )
