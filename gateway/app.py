@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -54,6 +55,8 @@ from gateway.schema.extensions import classify
 from gateway.settings import Settings, SettingsError, env_name, load_settings
 
 logger = logging.getLogger("gateway")
+# Allocations between young-generation collections in a serving worker (CPython's default: 700).
+GC_YOUNG_THRESHOLD = 20_000
 
 
 class State(TypedDict):
@@ -371,4 +374,18 @@ def app_from_environment() -> Starlette:
     """Factory for uvicorn workers: settings from the environment (``serve`` sets DATABASE_URL)."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    return create_app(settings)
+    app = create_app(settings)
+    tune_garbage_collector()
+    return app
+
+
+def tune_garbage_collector() -> None:
+    """Collect less often, and never walk what the worker built before serving.
+
+    A cart answer allocates thousands of short-lived objects, and CPython's default (a
+    young-generation collection every 700 allocations, full ones walking every imported module's
+    objects) spends a few percent of each request on them. The modules, schema and settings live
+    as long as the worker: ``gc.freeze`` moves them out of every collection.
+    """
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 100)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+import gc
+import logging
 
+import httpx
+import pytest
+
+from gateway.app import GC_YOUNG_THRESHOLD, app_from_environment
 from tests.conftest import Gql
 
 
@@ -67,3 +72,24 @@ async def test_a_nul_character_anywhere_in_the_body_is_refused(client: httpx.Asy
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert "NUL" in response.json()["errors"][0]["message"]
+
+
+def test_a_worker_freezes_its_start_up_objects_and_collects_less_often(
+    monkeypatch: pytest.MonkeyPatch, database_dsn: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_dsn)
+    threshold = gc.get_threshold()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level  # the factory configures logging too
+    try:
+        app_from_environment()
+        frozen = gc.get_freeze_count()
+        tuned = gc.get_threshold()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+    assert frozen > 10_000  # the imported modules' objects, at least
+    assert tuned[0] == GC_YOUNG_THRESHOLD
