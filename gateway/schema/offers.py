@@ -20,6 +20,7 @@ from gateway.evaluator import Outcome, Verdict
 from gateway.offers import feedback
 from gateway.offers.request import OfferRequest, RequestContext
 from gateway.offers.service import OffersResult, ServedOffer, personalized_offers
+from gateway.schema.input_conversion import compiled_input
 
 
 def _label(member: Enum) -> str:
@@ -124,6 +125,7 @@ class PlayOutcome(Enum):
     )
 
 
+@compiled_input
 @strawberry.input(description="Device and browsing context of the request.")
 class RequestContextInput:
     user_agent: str | None = strawberry.field(
@@ -141,6 +143,7 @@ class RequestContextInput:
     )
 
 
+@compiled_input
 @strawberry.input(
     description="Who is asking and in which context, for one customer (all but the customer id)."
 )
@@ -204,6 +207,7 @@ class PersonalizedOfferContextInput:
         )
 
 
+@compiled_input
 @strawberry.input(description="The customer, and who is asking in which context.")
 class PersonalizedOffersInput(PersonalizedOfferContextInput):
     customer_id: strawberry.ID = strawberry.field(
@@ -345,6 +349,7 @@ class OfferFulfillmentFailure:
     message: str | None = strawberry.field(description="Free text from the reporter.")
 
 
+@compiled_input
 @strawberry.input(description="Why a fulfillment failed.")
 class OfferFulfillmentFailureInput:
     code: OfferFulfillmentErrorCode = strawberry.field(

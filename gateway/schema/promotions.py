@@ -35,6 +35,7 @@ from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.redeem import RedemptionOutcome, redeem
 from gateway.promotions.restrictions import RestrictionState
 from gateway.schema.execution import NOT_LOADED, NotLoaded, preloaded
+from gateway.schema.input_conversion import compiled_input
 from gateway.schema.selection import selected_field_names
 
 
@@ -317,6 +318,7 @@ class PromotionQueries:
         )
 
 
+@compiled_input
 @strawberry.input(description="A redemption of a cart promotion in a transaction.")
 class RedeemCartPromotionInput:
     customer_id: strawberry.ID = strawberry.field(description="The customer redeeming.")
@@ -450,6 +452,7 @@ class IssueCartPromotionPayload:
     )
 
 
+@compiled_input
 @strawberry.input(description="The loyalty program a promotion was earned through.")
 class SupplementaryCriteriaInput:
     loyalty_program_id: strawberry.ID = strawberry.field(
@@ -458,6 +461,7 @@ class SupplementaryCriteriaInput:
     )
 
 
+@compiled_input
 @strawberry.input(description="An event through which a customer earned a promotion.")
 class EarnCartPromotionInput:
     customer_id: strawberry.ID = strawberry.field(description="The customer.")
