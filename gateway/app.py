@@ -55,8 +55,6 @@ from gateway.schema.extensions import classify
 from gateway.settings import Settings, SettingsError, env_name, load_settings
 
 logger = logging.getLogger("gateway")
-# Allocations between young-generation collections in a serving worker (CPython's default: 700).
-GC_YOUNG_THRESHOLD = 20_000
 
 
 class State(TypedDict):
@@ -375,11 +373,12 @@ def app_from_environment() -> Starlette:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
-    tune_garbage_collector()
+    if settings.gc_young_threshold:
+        tune_garbage_collector(settings.gc_young_threshold)
     return app
 
 
-def tune_garbage_collector() -> None:
+def tune_garbage_collector(young_threshold: int) -> None:
     """Collect less often, and never walk what the worker built before serving.
 
     A cart answer allocates thousands of short-lived objects, and with CPython's default (a
@@ -391,4 +390,4 @@ def tune_garbage_collector() -> None:
     every collection.
     """
     gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
+    gc.set_threshold(young_threshold, 10, 10)

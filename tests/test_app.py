@@ -8,7 +8,7 @@ import logging
 import httpx
 import pytest
 
-from gateway.app import GC_YOUNG_THRESHOLD, app_from_environment
+from gateway.app import app_from_environment
 from tests.conftest import Gql
 
 
@@ -74,22 +74,44 @@ async def test_a_nul_character_anywhere_in_the_body_is_refused(client: httpx.Asy
     assert "NUL" in response.json()["errors"][0]["message"]
 
 
-def test_a_worker_freezes_its_start_up_objects_and_collects_less_often(
-    monkeypatch: pytest.MonkeyPatch, database_dsn: str
-) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_dsn)
+def _run_worker_factory() -> tuple[int, tuple[int, int, int]]:
+    """Call the workers' app factory; the objects it froze and the thresholds it set.
+
+    The collector and logging (the factory configures both) are restored afterwards.
+    """
     threshold = gc.get_threshold()
     root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level  # the factory configures logging too
+    handlers, level = root.handlers[:], root.level
     try:
         app_from_environment()
-        frozen = gc.get_freeze_count()
-        tuned = gc.get_threshold()
+        return gc.get_freeze_count(), gc.get_threshold()
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
         root.handlers[:] = handlers
         root.setLevel(level)
 
+
+def test_a_worker_freezes_its_start_up_objects_and_collects_less_often(
+    monkeypatch: pytest.MonkeyPatch, database_dsn: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_dsn)
+    monkeypatch.setenv("GATEWAY_GC_YOUNG_THRESHOLD", "12345")
+
+    frozen, tuned = _run_worker_factory()
+
     assert frozen > 10_000  # the imported modules' objects, at least
-    assert tuned[0] == GC_YOUNG_THRESHOLD
+    assert tuned == (12345, 10, 10)
+
+
+def test_a_zero_young_threshold_leaves_the_collector_alone(
+    monkeypatch: pytest.MonkeyPatch, database_dsn: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_dsn)
+    monkeypatch.setenv("GATEWAY_GC_YOUNG_THRESHOLD", "0")
+    before = gc.get_threshold()
+
+    frozen, tuned = _run_worker_factory()
+
+    assert frozen == 0
+    assert tuned == before
