@@ -28,22 +28,11 @@ class CartPromotionsByCustomerLoader(Loader[ListingKey, list[CartPromotionRecord
         return await fetch_cart_promotions(self._db, keys, self._now)
 
 
-class RestrictionsByCustomerPromotionLoader(Loader[RestrictionsKey, list[RestrictionState]]):
-    """(customer_id, promotion_id, cart scope) → the promotion's limits and their usage."""
+class RestrictionsLoader(Loader[tuple[RestrictionsKey, ...], list[list[RestrictionState]]]):
+    """(customer_id, promotion_id, cart scope) keys → each one's limits and their usage.
 
-    def __init__(self, db: RequestDb) -> None:
-        super().__init__()
-        self._db = db
-
-    async def batch_load_fn(self, keys: list[RestrictionsKey]) -> list[list[RestrictionState]]:
-        return await fetch_restrictions(self._db, keys)
-
-
-class RestrictionSetsLoader(Loader[tuple[RestrictionsKey, ...], list[list[RestrictionState]]]):
-    """A listing's (customer_id, promotion_id, cart scope) keys → each one's limits and usage.
-
-    The same query as ``RestrictionsByCustomerPromotionLoader``, with one future per listing
-    instead of one per promotion (a cart lists a dozen; a federated request 100 carts).
+    A load asks for a whole listing's keys (or one promotion's): one future per cart rather than
+    per promotion, and one query for every load of a batch.
     """
 
     def __init__(self, db: RequestDb) -> None:
@@ -51,15 +40,15 @@ class RestrictionSetsLoader(Loader[tuple[RestrictionsKey, ...], list[list[Restri
         self._db = db
 
     async def batch_load_fn(
-        self, keys: list[tuple[RestrictionsKey, ...]]
+        self, loads: list[tuple[RestrictionsKey, ...]]
     ) -> list[list[list[RestrictionState]]]:
-        found = await fetch_restrictions(self._db, [key for keys_ in keys for key in keys_])
-        sets = []
+        found = await fetch_restrictions(self._db, [key for keys in loads for key in keys])
+        per_load = []
         start = 0
-        for keys_ in keys:
-            sets.append(found[start : start + len(keys_)])
-            start += len(keys_)
-        return sets
+        for keys in loads:
+            per_load.append(found[start : start + len(keys)])
+            start += len(keys)
+        return per_load
 
 
 class LoyaltyProgramByIdLoader(Loader[str, LoyaltyProgramRecord | None]):
@@ -91,14 +80,9 @@ class PromotionLoaders:
         return CartPromotionsByCustomerLoader(self._db, self._now)
 
     @cached_property
-    def restrictions(self) -> RestrictionsByCustomerPromotionLoader:
-        """(customer id, promotion id, cart id) → the promotion's restriction states."""
-        return RestrictionsByCustomerPromotionLoader(self._db)
-
-    @cached_property
-    def restriction_sets(self) -> RestrictionSetsLoader:
-        """A listing's restriction keys → the restriction states of each, in order."""
-        return RestrictionSetsLoader(self._db)
+    def restrictions(self) -> RestrictionsLoader:
+        """Restriction keys (customer id, promotion id, cart id) → the states of each, in order."""
+        return RestrictionsLoader(self._db)
 
     @cached_property
     def programs(self) -> LoyaltyProgramByIdLoader:

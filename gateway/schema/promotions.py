@@ -100,7 +100,7 @@ async def load_restrictions(
     ctx: Context, customer_id: str, promotion_id: str
 ) -> PromotionRestrictions | None:
     """The customer's view of a promotion's limits, through the request's batching loader."""
-    states = await ctx.loaders.promotions.restrictions.load((customer_id, promotion_id, None))
+    [states] = await ctx.loaders.promotions.restrictions.load(((customer_id, promotion_id, None),))
     return PromotionRestrictions.from_states(states)
 
 
@@ -272,9 +272,7 @@ async def _preload(ctx: Context, promotions: list[CartPromotion], selected: froz
     loaders = ctx.loaders.promotions
     # Both batches are queued before either is awaited, so they run side by side.
     pending_restrictions = (
-        loaders.restriction_sets.load(
-            tuple((p.customer_id, p.promotion_id, None) for p in promotions)
-        )
+        loaders.restrictions.load(tuple((p.customer_id, p.promotion_id, None) for p in promotions))
         if "restrictions" in selected and promotions
         else None
     )
@@ -542,7 +540,9 @@ class PromotionMutations:
         ctx.cache.wrote_customers((request.customer_id,))
         ctx.cache.wrote_promotions((request.promotion_id,))
         # Later selections in this operation must see the counters as they are now.
-        ctx.loaders.promotions.restrictions.clear((request.customer_id, request.promotion_id, None))
+        ctx.loaders.promotions.restrictions.clear(
+            ((request.customer_id, request.promotion_id, None),)
+        )
         return _redeem_result(outcome)
 
     @strawberry.mutation(
