@@ -40,3 +40,18 @@ def test_forgets_the_least_recently_used_beyond_maxsize() -> None:
     assert memo(a) == 1
     assert memo(b) == 4  # computed again
     assert len(calls) == 4
+
+
+def test_given_arguments_reach_the_function_but_not_the_key() -> None:
+    calls: list[dict[str, int]] = []
+
+    def count(document: object, *, fragments: dict[str, int]) -> int:
+        calls.append(fragments)
+        return len(fragments)
+
+    memo: IdentityMemo[object, int] = IdentityMemo(count, maxsize=4)
+    document = parse("{ a }")
+
+    assert memo(document, fragments={"F": 1}) == 1
+    assert memo(document, fragments={"F": 1, "G": 2}) == 1  # the document decides: remembered
+    assert calls == [{"F": 1}]

@@ -29,7 +29,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final, NamedTuple, TypeVar
 
 from graphql import (
-    FragmentDefinitionNode,
     GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
@@ -43,6 +42,7 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from gateway.schema.identity_cache import IdentityMemo
 from gateway.schema.leaf_coercion import Coercer, leaf_coercer
 from gateway.schema.static_selections import has_static_selections
 
@@ -124,8 +124,10 @@ class _SharedCollection(NamedTuple):
 _shared_collections: OrderedDict[tuple[int, ...], _SharedCollection] = OrderedDict()
 # The same collections' plans by the id of their grouped field set.
 _shared_plans: dict[int, _SharedCollection] = {}
-# Whether an operation has static selections, by the operation node (kept, so its id stays).
-_static_operations: OrderedDict[int, tuple[OperationDefinitionNode, bool]] = OrderedDict()
+# Whether an operation has static selections, by the operation node.
+_static_operations: IdentityMemo[OperationDefinitionNode, bool] = IdentityMemo(
+    has_static_selections, maxsize=_SHARED_SIZE
+)
 
 
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -141,7 +143,9 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # for every item of a list: look its plan up once too (kept with it, so its id cannot
         # be reused).
         self._plans: dict[int, tuple[object, list[_Step]]] = {}
-        self._static = self._short_path and _is_static(self.operation, self.fragment_definitions)
+        self._static = self._short_path and _static_operations(
+            self.operation, fragments=self.fragment_definitions
+        )
 
     def collect_subfields(self, return_type: GraphQLObjectType, field_details_list: Any) -> Any:
         """graphql-core's per-request memo, backed by collections shared across requests."""
@@ -331,19 +335,6 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, details, path)
             return None
-
-
-def _is_static(
-    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
-) -> bool:
-    """``has_static_selections``, remembered per operation node (its fragments come with it)."""
-    entry = _static_operations.get(id(operation))
-    if entry is None or entry[0] is not operation:
-        entry = (operation, has_static_selections(operation, fragments))
-        _static_operations[id(operation)] = entry
-        if len(_static_operations) > _SHARED_SIZE:
-            _static_operations.popitem(last=False)
-    return entry[1]
 
 
 def _all_exactly(items: list[Any], origin: type) -> bool:

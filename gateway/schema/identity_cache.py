@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 DocumentT = TypeVar("DocumentT")
 ResultT = TypeVar("ResultT")
 
 
 class IdentityMemo(Generic[DocumentT, ResultT]):
-    """``function(document, *key)`` remembered for the last ``maxsize`` (document, key) pairs.
+    """``function(document, *key, **given)`` remembered for the last ``maxsize`` (document, key)
+    pairs. ``given`` is passed along but is not part of the key: it must be determined by the
+    document (an operation's fragment definitions, say).
 
     >>> root_fields = IdentityMemo(root_field_names, maxsize=1024)
     >>> root_fields(document)
@@ -29,14 +31,14 @@ class IdentityMemo(Generic[DocumentT, ResultT]):
         # Each entry keeps its document alive, so the id in its key cannot be reused meanwhile.
         self._entries: OrderedDict[tuple[Hashable, ...], tuple[DocumentT, ResultT]] = OrderedDict()
 
-    def __call__(self, document: DocumentT, *key: Hashable) -> ResultT:
+    def __call__(self, document: DocumentT, *key: Hashable, **given: Any) -> ResultT:
         """The remembered result for ``document`` and ``key``, computed on the first call."""
         entry_key = (id(document), *key)
         entry = self._entries.get(entry_key)
         if entry is not None and entry[0] is document:
             self._entries.move_to_end(entry_key)
             return entry[1]
-        result = self._function(document, *key)
+        result = self._function(document, *key, **given)
         self._entries[entry_key] = (document, result)
         if len(self._entries) > self._maxsize:
             self._entries.popitem(last=False)
