@@ -163,6 +163,10 @@ QUERIES = [
     "query ($skip: Boolean!) { items { parts @skip(if: $skip) { label } "
     "main @include(if: $skip) { label } spare { label @skip(if: $skip) weight } } }",
     "{ items { x: parts { label } y: parts { weight } main { label } main { weight } } }",
+    # Compiled completers: __typename and aliases inside, nulls in nullable lists and objects.
+    "{ items { __typename t: __typename parts { __typename l: label } spare { label } "
+    "maybeParts { weight __typename } main { w: weight label } } }",
+    "{ broken { __typename maybeParts { label } spare { weight } } }",
 ]
 
 
@@ -262,3 +266,37 @@ async def test_a_document_executed_again_answers_from_its_own_data() -> None:
     ]
     assert skipped.data == {"items": [{}, {}, {}]}
     assert shown.data == {"items": [{"name": "kettle"}, {"name": "mug"}, {"name": "jug"}]}
+
+
+async def test_static_selections_of_plain_values_are_completed_in_one_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A compiled completer does each item's whole subtree: no execute_fields per nested object.
+    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
+    calls: list[str] = []
+    original = GatewayExecutionContext.execute_fields
+
+    def counting(self: Any, parent_type: Any, *args: Any) -> Any:
+        calls.append(parent_type.name)
+        return original(self, parent_type, *args)
+
+    monkeypatch.setattr(GatewayExecutionContext, "execute_fields", counting)
+
+    result = await schema.execute("{ items { name parts { label } main { weight } } }")
+    dynamic = await schema.execute(
+        "query ($s: Boolean!) { items { name @skip(if: $s) parts { label } } }",
+        variable_values={"s": False},
+    )
+
+    assert result.errors is None and dynamic.errors is None
+    assert result.data is not None
+    assert result.data["items"][1] == {
+        "name": "mug",
+        "parts": [{"label": "lid"}, {"label": "spout"}],
+        "main": {"weight": 5},
+    }
+    assert calls[:1] == ["Query"]
+    # The static operation: only its root. The one with a directive: every item and part.
+    static_calls = calls[: len(calls) - calls[::-1].index("Query") - 1]
+    assert static_calls == ["Query"]
+    assert calls.count("Part") == 4  # kettle and mug have two, jug none

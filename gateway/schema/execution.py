@@ -15,7 +15,11 @@ list it belongs to filled it), this context reads the value and completes it dir
 
 Which fields those are is worked out once per selection set and request — or, for a cached
 document without directives, once for all requests, with graphql-core's field collection (shared
-too: see ``collect_subfields``). Anything else — a real
+too: see ``collect_subfields``). In such a document, a selection set made only of those fields
+(and ``__typename``) gets a compiled completer (``pure_completion``): one generated function
+completes an item's whole subtree, and a resolver's object or list of objects goes straight to it
+(``complete_value``); when it meets anything unexpected it declines and the value is completed
+the way described here. Anything else — a real
 resolver, arguments, directives on the field, ``__typename``, abstract types, ``is_type_of``, a
 value that is missing, not yet preloaded, of another class or fails to coerce — takes
 graphql-core's own path, so errors, null propagation and messages stay exactly as they were
@@ -43,7 +47,15 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from gateway.schema.identity_cache import IdentityMemo
-from gateway.schema.leaf_coercion import Coercer, leaf_coercer
+from gateway.schema.leaf_coercion import Coercer, exact_class, leaf_coercer
+from gateway.schema.pure_completion import (
+    Completer,
+    ConstantEntry,
+    Entry,
+    LeafEntry,
+    ObjectEntry,
+    compile_completer,
+)
 from gateway.schema.static_selections import has_static_selections
 
 _LEAF_TYPES = (GraphQLScalarType, GraphQLEnumType)
@@ -82,6 +94,7 @@ class _Leaf(NamedTuple):
     attribute: str
     coerce: Coercer  # Undefined: take graphql-core's path
     non_null: bool
+    exact: type | None  # values of this class are their own output
 
 
 class _Nested(NamedTuple):
@@ -107,14 +120,59 @@ _GENERAL: Final = _Step()
 _SHARED_SIZE: Final = 4096
 
 
-class _SharedCollection(NamedTuple):
-    """A sub-field collection kept across requests, with its plan and what its key's ids
-    belong to (kept alive with it, so that no other object can take one of those ids)."""
+class _Shape(NamedTuple):
+    """A field type a compiled completer can complete: an object type, or a list of one."""
 
-    return_type: GraphQLObjectType
-    field_details_list: Any
-    collected: Any
-    steps: list[_Step]
+    object_type: GraphQLObjectType
+    origin: type
+    item_non_null: bool | None  # None: not a list
+
+
+# By field type (schema types live as long as their schema): its shape, or None.
+_value_shapes: dict[GraphQLOutputType, _Shape | None] = {}
+
+
+def _value_shape(return_type: GraphQLOutputType) -> _Shape | None:
+    named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+    item_non_null: bool | None = None
+    if isinstance(named, GraphQLList):
+        item_type = named.of_type
+        item_non_null = isinstance(item_type, GraphQLNonNull)
+        named = item_type.of_type if item_non_null else item_type
+    origin = _object_origin(named)
+    if origin is None:
+        return None
+    assert isinstance(named, GraphQLObjectType)
+    return _Shape(named, origin, item_non_null)
+
+
+class _Uncompiled:
+    """The type of UNCOMPILED: no completer has been compiled for a collection yet."""
+
+
+_UNCOMPILED: Final = _Uncompiled()
+
+
+class _SharedCollection:
+    """A sub-field collection kept across requests, with its plan, its compiled completer and
+    what its key's ids belong to (kept alive with it, so that no other object can take one of
+    those ids)."""
+
+    __slots__ = ("collected", "completer", "field_details_list", "return_type", "steps")
+
+    def __init__(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        collected: Any,
+        steps: list[_Step],
+    ) -> None:
+        self.return_type = return_type
+        self.field_details_list = field_details_list
+        self.collected = collected
+        self.steps = steps
+        # None: some entry needs graphql-core (see pure_completion).
+        self.completer: Completer | _Uncompiled | None = _UNCOMPILED
 
 
 # Sub-field collections of operations without directives, by (type, field nodes), across
@@ -142,7 +200,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # graphql-core collects a selection set once per type and request and reuses the result
         # for every item of a list: look its plan up once too (kept with it, so its id cannot
         # be reused).
-        self._plans: dict[int, tuple[object, list[_Step]]] = {}
+        self._plans: dict[int, tuple[object, list[_Step], Completer | None]] = {}
         self._static = self._short_path and _static_operations(
             self.operation, fragments=self.fragment_definitions
         )
@@ -190,10 +248,15 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if planned is None or planned[0] is not grouped_field_set:
             shared = _shared_plans.get(id(grouped_field_set))
             if shared is not None and shared.collected[0] is grouped_field_set:
-                planned = (grouped_field_set, shared.steps)
+                planned = (grouped_field_set, shared.steps, self._completer(shared))
             else:
-                planned = (grouped_field_set, _plan(parent_type, grouped_field_set))
+                planned = (grouped_field_set, _plan(parent_type, grouped_field_set), None)
             self._plans[id(grouped_field_set)] = planned
+        completer = planned[2]
+        if completer is not None:
+            whole = completer(source_value)
+            if whole is not Undefined:
+                return whole
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
@@ -268,6 +331,96 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """A resolver's object, or list of objects, by the selection's compiled completer when it
+        has one (a root field's promotions: no graphql-core machinery per item)."""
+        if self._static and result is not None:
+            try:
+                shape = _value_shapes[return_type]
+            except KeyError:
+                shape = _value_shapes[return_type] = _value_shape(return_type)
+            if shape is not None:
+                completed = self._complete_compiled(shape, field_details_list, result)
+                if completed is not Undefined:
+                    return completed
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _complete_compiled(self, shape: _Shape, field_details_list: Any, result: Any) -> Any:
+        shared = _shared_plans.get(
+            id(self.collect_subfields(shape.object_type, field_details_list)[0])
+        )
+        completer = None if shared is None else self._completer(shared)
+        if completer is None:
+            return Undefined
+        if shape.item_non_null is None:
+            return completer(result) if type(result) is shape.origin else Undefined
+        if type(result) is not list:
+            return Undefined
+        items = []
+        for item in result:
+            if item is None:
+                if shape.item_non_null:
+                    return Undefined
+            elif type(item) is not shape.origin:
+                return Undefined
+            else:
+                item = completer(item)
+                if item is Undefined:
+                    return Undefined
+            items.append(item)
+        return items
+
+    def _completer(self, shared: _SharedCollection) -> Completer | None:
+        """The shared collection's compiled completer, compiled on first use."""
+        completer = shared.completer
+        if isinstance(completer, _Uncompiled):
+            shared.completer = None  # a selection cannot contain itself; if it did: not pure
+            completer = shared.completer = self._compile(shared)
+        return completer
+
+    def _compile(self, shared: _SharedCollection) -> Completer | None:
+        entries: list[Entry] = []
+        for (response_name, details), step in zip(
+            shared.collected[0].items(), shared.steps, strict=True
+        ):
+            leaf, nested = step.leaf, step.nested
+            if leaf is not None:
+                entry: Entry = LeafEntry(
+                    response_name, leaf.attribute, leaf.coerce, leaf.exact, leaf.non_null
+                )
+            elif nested is not None:
+                child = _shared_plans.get(
+                    id(self.collect_subfields(nested.object_type, details)[0])
+                )
+                complete = None if child is None else self._completer(child)
+                if complete is None:
+                    return None
+                item_type = nested.item_type
+                entry = ObjectEntry(
+                    response_name,
+                    nested.attribute,
+                    nested.origin,
+                    complete,
+                    nested.non_null,
+                    None if item_type is None else isinstance(item_type, GraphQLNonNull),
+                )
+            elif _is_typename(details):
+                entry = ConstantEntry(response_name, shared.return_type.name)
+            else:
+                return None
+            entries.append(entry)
+        return compile_completer(entries)
 
     def _complete_object(
         self, nested: _Nested, details: Any, path: Path, value: Any, position_context: Any
@@ -345,6 +498,11 @@ def _all_exactly(items: list[Any], origin: type) -> bool:
     return True
 
 
+def _is_typename(field_details_list: Any) -> bool:
+    node = field_details_list[0].node
+    return bool(node.name.value == "__typename" and not node.arguments)
+
+
 def _plan(parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
     """How to complete each entry of a selection set of ``parent_type``."""
     return [_step(parent_type, fields) for fields in grouped_field_set.values()]
@@ -366,7 +524,7 @@ def _step(parent_type: GraphQLObjectType, field_details_list: Any) -> _Step:
     if isinstance(named, _LEAF_TYPES):
         if not is_plain:
             return general  # a scalar could coerce NOT_LOADED: only plain attributes here
-        return _Step(leaf=_Leaf(attribute, leaf_coercer(named), non_null))
+        return _Step(leaf=_Leaf(attribute, leaf_coercer(named), non_null, exact_class(named)))
     if any(details.node.directives for details in field_details_list):
         return general  # @stream, or a directive graphql-core may learn to act on
     item_type: GraphQLOutputType | None = None

@@ -65,6 +65,11 @@ def leaf_coercer(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Coercer:
     return general
 
 
+def exact_class(leaf_type: GraphQLScalarType | GraphQLEnumType) -> type | None:
+    """The class whose values ``leaf_type`` outputs unchanged (``str`` for String and ID)."""
+    return _IDENTITY_TYPES.get(leaf_type)
+
+
 def _guarded(coerce: Coercer) -> Coercer:
     def guarded(value: Any) -> Any:
         if isinstance(value, Exception):
