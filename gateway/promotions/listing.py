@@ -22,8 +22,12 @@ from gateway.promotions.model import (
     EarnedStatus,
     EarnedType,
     PromotionStatus,
+    members_by_label,
 )
 from gateway.promotions.status import earned_status, promotion_status
+
+_EARNED_TYPES = members_by_label(EarnedType)
+_APPLICATION_MODES = members_by_label(ApplicationMode)
 
 # (customer_id, include_supplementary)
 ListingKey = tuple[str, bool]
@@ -121,7 +125,7 @@ class CartPromotionRecord:
                 ends_at=row["ends_at"],
                 now=now,
             ),
-            earned_type=EarnedType(row["earned_type"]),
+            earned_type=_EARNED_TYPES[row["earned_type"]],
             earned_status=earned_status(
                 locked=row["earned_status"] == "locked", valid_till=valid_till, now=now
             ),
@@ -129,7 +133,7 @@ class CartPromotionRecord:
             event_time=row["event_time"],
             milestone_id=row["milestone_id"],
             target_group_id=row["target_group_id"],
-            application_mode=ApplicationMode(row["application_mode"]),
+            application_mode=_APPLICATION_MODES[row["application_mode"]],
             custom_field_values=row["custom_field_values"],
             criteria_program_id=row["criteria_program_id"],
             changes_at=min(ahead, default=None),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from gateway.db import Record, RequestDb
-from gateway.promotions.model import RestrictionKpi, RestrictionLevel
+from gateway.promotions.model import RestrictionKpi, RestrictionLevel, members_by_label
 
 # (customer_id, promotion_id, cart scope or None). Without a cart, CART-level limits are unused.
 RestrictionsKey = tuple[str, str, str | None]
@@ -15,6 +15,8 @@ RestrictionsKey = tuple[str, str, str | None]
 _ZERO = Decimal(0)
 _WHOLE = Decimal(1)
 _CENTS = Decimal("0.01")
+_LEVELS = members_by_label(RestrictionLevel)
+_KPIS = members_by_label(RestrictionKpi)
 
 # $1 customer ids, $2 promotion ids, $3 cart scopes (NULL: none), all the same length.
 RESTRICTIONS_SQL = """
@@ -62,8 +64,8 @@ class RestrictionState:
         """Build from a row of ``RESTRICTIONS_SQL`` (or any row with the same columns)."""
         return cls(
             restriction_id=row["restriction_id"],
-            level=RestrictionLevel(row["level"]),
-            kpi=RestrictionKpi(row["kpi"]),
+            level=_LEVELS[row["level"]],
+            kpi=_KPIS[row["kpi"]],
             max_limit=row["max_limit"],
             used=row["used"],
             product_sku=row["product_sku"],

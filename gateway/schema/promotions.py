@@ -82,18 +82,29 @@ class PromotionRestrictions:
         """Group limits by level; None when the promotion has no limit."""
         if not states:
             return None
-        by_level: dict[RestrictionLevel, list[Restriction]] = {
-            level: [] for level in RestrictionLevel
-        }
+        by_level: tuple[list[Restriction], ...] = ([], [], [], [], [])
         for state in states:
-            by_level[state.level].append(Restriction.from_state(state))
+            by_level[_LEVEL_SLOTS[id(state.level)]].append(Restriction.from_state(state))
+        cart, customer, promotion, product, category = by_level
         return cls(
-            cart=by_level[RestrictionLevel.CART],
-            customer=by_level[RestrictionLevel.CUSTOMER],
-            promotion=by_level[RestrictionLevel.PROMOTION],
-            product=by_level[RestrictionLevel.PRODUCT],
-            category=by_level[RestrictionLevel.CATEGORY],
+            cart=cart, customer=customer, promotion=promotion, product=product, category=category
         )
+
+
+# Enum members hash through a Python-level __hash__; their ids are plain ints (members are
+# singletons), and a cart groups hundreds of limits.
+_LEVEL_SLOTS = {
+    id(level): slot
+    for slot, level in enumerate(
+        (
+            RestrictionLevel.CART,
+            RestrictionLevel.CUSTOMER,
+            RestrictionLevel.PROMOTION,
+            RestrictionLevel.PRODUCT,
+            RestrictionLevel.CATEGORY,
+        )
+    )
+}
 
 
 async def load_restrictions(
