@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -300,3 +302,25 @@ async def test_static_selections_of_plain_values_are_completed_in_one_call(
     static_calls = calls[: len(calls) - calls[::-1].index("Query") - 1]
     assert static_calls == ["Query"]
     assert calls.count("Part") == 4  # kettle and mug have two, jug none
+
+
+class _RequestState:
+    """Stands for a request's context: loaders and the rows they read."""
+
+
+async def test_a_request_is_freed_when_it_ends_without_a_garbage_collection() -> None:
+    # graphql-core's execution context holds helpers bound to itself; a cycle through it kept
+    # the context value (loaders, rows) alive until the collector ran.
+    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
+    state = _RequestState()
+    alive = weakref.ref(state)
+    gc.disable()
+    try:
+        result = await schema.execute(
+            "{ items { name nextCount parts { label double } } }", context_value=state
+        )
+        assert result.errors is None
+        del state, result
+        assert alive() is None
+    finally:
+        gc.enable()

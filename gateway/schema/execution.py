@@ -28,8 +28,9 @@ graphql-core's own path, so errors, null propagation and messages stay exactly a
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, NamedTuple, TypeVar
 
 from graphql import (
@@ -38,6 +39,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfoHelpers,
     GraphQLScalarType,
     OperationDefinitionNode,
     Undefined,
@@ -188,11 +190,33 @@ _static_operations: IdentityMemo[OperationDefinitionNode, bool] = IdentityMemo(
 )
 
 
+def _detached_helpers(context: GatewayExecutionContext) -> GraphQLResolveInfoHelpers:
+    """graphql-core's resolver helpers, without the cycle its own make.
+
+    graphql-core binds them to the execution context, which holds them: the context, and with it
+    the request's loaders and every row they read, then outlives the request until a garbage
+    collection (about 150 objects per cart answer; RSS +60 MB under load). These reach the
+    context through a weak reference, so reference counting frees a request when it ends.
+    """
+    context_ref = weakref.ref(context)
+
+    def gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+        return gather_with_cancel(*values)
+
+    def track(values: Sequence[Any]) -> None:
+        live = context_ref()
+        if live is not None:
+            live.track_async_work(values)
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)
+
+
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """strawberry's execution context, completing attribute-backed fields directly."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.async_helpers = _detached_helpers(self)
         # strawberry always passes a manager; it wraps resolvers only when an extension
         # resolves fields (tracing), and then every field keeps graphql-core's path.
         manager = self.middleware_manager
