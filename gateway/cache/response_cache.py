@@ -91,7 +91,9 @@ class ResponseCache:
         if any(g > start for _, g in customers) or any(g > start for _, g in promotions):
             return False
         entry = CachedResponse(
-            body=body,
+            # orjson's output keeps the buffer it grew (a 7 KB cart answer holds a 32 KB block):
+            # an exact copy lets the byte limit mean what it says.
+            body=bytes(memoryview(body)),
             media_type=media_type,
             valid_until=tags.expires,
             global_generation=tags.global_generation,

@@ -9,6 +9,7 @@ process (SQL here) reach the cache by NOTIFY, so the tests wait for the notifica
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import orjson
 import pytest
 from asgi_lifespan import LifespanManager
 from prometheus_client import REGISTRY
@@ -339,3 +341,27 @@ async def test_mutations_errors_and_other_fields_are_not_cached(cached: Cached) 
         await cached.http.post("/graphql", json={"query": BAD_INPUT})
         await cached.http.post("/graphql", json={"query": FULFILLMENT})
     assert (counts.stores, counts.hits) == (0, 0)
+
+
+def test_a_stored_answer_holds_no_more_memory_than_its_bytes() -> None:
+    # orjson returns its answers in the (larger) buffer it grew; stored as is, a cache limited
+    # to N bytes held several times N.
+    cache = ResponseCache(max_entries=10, max_bytes=1 << 20)
+    cache.connected()
+    answer = {
+        "data": {"cartPromotions": [{"promotionId": f"p{i}", "x": "y" * 30} for i in range(150)]}
+    }
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        body = orjson.dumps(answer)
+        length = len(body)
+        stored = cache.save(b"key", cache.begin(), body, "application/json")
+        del body
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert stored
+    entry = cache.lookup(b"key", datetime.now(UTC))
+    assert entry is not None and len(entry.body) == length
+    assert after - before < length + 4096
