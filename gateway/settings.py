@@ -131,7 +131,9 @@ class Settings(BaseSettings):
         "when their data changes (`0`: off). Unset: 10000 in production, off in development.",
     )
     response_cache_max_bytes: int = Field(
-        default=32 << 20, ge=0, description="Most bytes of responses each worker keeps cached."
+        default=8 << 20,
+        ge=0,
+        description="Most bytes of responses each worker keeps cached (bodies and their tags).",
     )
     gc_young_threshold: int = Field(
         default=20_000,

@@ -18,7 +18,13 @@ from gateway.auth.principal import Principal
 from gateway.cache.generations import Generations
 from gateway.cache.store import CachedResponse, ResponseStore
 from gateway.cache.tags import CacheTags
-from gateway.observability.metrics import CACHE_HITS, CACHE_MISSES, CACHE_STORES
+from gateway.observability.metrics import (
+    CACHE_BYTES,
+    CACHE_ENTRIES,
+    CACHE_HITS,
+    CACHE_MISSES,
+    CACHE_STORES,
+)
 
 
 def cache_key(method: str, payload: bytes, principal: Principal, mode: str) -> bytes:
@@ -49,6 +55,10 @@ class ResponseCache:
         self.generations = Generations()
         self.store = ResponseStore(max_entries, max_bytes)
         self.enabled = False
+        # Read when /metrics is scraped: nothing on the request path (one cache per worker).
+        store = self.store
+        CACHE_BYTES.set_function(lambda: store.bytes)
+        CACHE_ENTRIES.set_function(lambda: len(store))
 
     def begin(self) -> CacheTags:
         """Tags for a new request, with the generations it starts under."""

@@ -36,6 +36,10 @@ CACHE_MISSES = Counter(
     "gateway_response_cache_misses_total", "Cacheable requests the cache could not answer."
 )
 CACHE_STORES = Counter("gateway_response_cache_stores_total", "Responses stored in the cache.")
+CACHE_BYTES = Gauge(
+    "gateway_response_cache_bytes", "Bytes the response cache holds (bodies and their tags)."
+)
+CACHE_ENTRIES = Gauge("gateway_response_cache_entries", "Answers the response cache holds.")
 CACHE_INVALIDATIONS = Counter(
     "gateway_response_cache_invalidations_total",
     "Generation bumps (notifications and this worker's writes), by scope.",

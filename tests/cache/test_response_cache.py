@@ -365,3 +365,6 @@ def test_a_stored_answer_holds_no_more_memory_than_its_bytes() -> None:
     entry = cache.lookup(b"key", datetime.now(UTC))
     assert entry is not None and len(entry.body) == length
     assert after - before < length + 4096
+    assert REGISTRY.get_sample_value("gateway_response_cache_entries") == 1
+    bytes_held = REGISTRY.get_sample_value("gateway_response_cache_bytes")
+    assert bytes_held is not None and length < bytes_held < length + 4096
