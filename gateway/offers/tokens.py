@@ -157,10 +157,10 @@ def signing_key(settings: Settings) -> bytes:
         return settings.signing_key.get_secret_value().encode()
     if settings.is_production:
         raise RuntimeError(f"{env_name('signing_key')} is required in production")
-    path = (settings.data_dir / KEY_FILE).resolve()
-    key = _keys.get(path)
+    # Looked up by the directory as configured: resolving it is file-system calls per request.
+    key = _keys.get(settings.data_dir)
     if key is None:
-        key = _keys[path] = _development_key(path)
+        key = _keys[settings.data_dir] = _development_key((settings.data_dir / KEY_FILE).resolve())
     return key
 
 
