@@ -200,15 +200,17 @@ def _detached_helpers(context: GatewayExecutionContext) -> GraphQLResolveInfoHel
     """
     context_ref = weakref.ref(context)
 
-    def gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
-        return gather_with_cancel(*values)
-
     def track(values: Sequence[Any]) -> None:
         live = context_ref()
         if live is not None:
             live.track_async_work(values)
 
-    return GraphQLResolveInfoHelpers(gather=gather, track=track)
+    return GraphQLResolveInfoHelpers(gather=_gather, track=track)
+
+
+def _gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+    # graphql-core's gather_async_work, which reads nothing of its context.
+    return gather_with_cancel(*values)
 
 
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
