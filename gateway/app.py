@@ -50,8 +50,8 @@ from gateway.http.persisted_queries import (
 from gateway.ide import graphiql
 from gateway.observability.logs import configure_logging
 from gateway.observability.request_id import RequestIdMiddleware
+from gateway.operation.error_codes import classify
 from gateway.schema import build_schema
-from gateway.schema.extensions import classify
 from gateway.settings import Settings, SettingsError, env_name, load_settings
 
 logger = logging.getLogger("gateway")

@@ -8,12 +8,12 @@ import strawberry
 from strawberry.federation import Schema
 from strawberry.types.base import get_object_definition
 
+from gateway.execution.context import GatewayExecutionContext
 from gateway.observability.tracing import tracing_extensions
+from gateway.operation.extension import gateway_extension
 from gateway.schema.customer import Customer
-from gateway.schema.execution import GatewayExecutionContext
 from gateway.schema.federation import GatewaySchema
 from gateway.schema.offers import OfferMutations, OfferQueries
-from gateway.schema.pipeline import gateway_extension
 from gateway.schema.promotions import PromotionMutations, PromotionQueries
 from gateway.settings import Settings
 

@@ -11,6 +11,7 @@ from typing import Annotated
 import strawberry
 
 from gateway.context import Info
+from gateway.execution.selection import selected_field_names
 from gateway.offers.service import personalized_offers
 from gateway.schema.offers import PersonalizedOfferContextInput, PersonalizedOffersPayload
 from gateway.schema.promotions import (
@@ -19,7 +20,6 @@ from gateway.schema.promotions import (
     StatusFilterArgument,
     list_cart_promotions,
 )
-from gateway.schema.selection import selected_field_names
 
 
 @strawberry.federation.type(

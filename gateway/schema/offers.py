@@ -17,10 +17,10 @@ from strawberry.scalars import JSON
 from gateway.context import Info
 from gateway.errors import bad_input
 from gateway.evaluator import Outcome, Verdict
+from gateway.execution.input_conversion import compiled_input
 from gateway.offers import feedback
 from gateway.offers.request import OfferRequest, RequestContext
 from gateway.offers.service import OffersResult, ServedOffer, personalized_offers
-from gateway.schema.input_conversion import compiled_input
 
 
 def _label(member: Enum) -> str:

@@ -17,6 +17,9 @@ from strawberry.scalars import JSON
 from gateway.auth.principal import Scope
 from gateway.auth.scoping import require_promotion_access
 from gateway.context import Context, Info
+from gateway.execution.context import NOT_LOADED, NotLoaded, preloaded
+from gateway.execution.input_conversion import compiled_input
+from gateway.execution.selection import selected_field_names
 from gateway.promotions import inputs
 from gateway.promotions.decision import RedemptionRequest
 from gateway.promotions.issuance import MAX_CUSTOMERS_PER_ISSUE, EarnRequest, earn, issue
@@ -34,9 +37,6 @@ from gateway.promotions.model import (
 from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.redeem import RedemptionOutcome, redeem
 from gateway.promotions.restrictions import RestrictionState
-from gateway.schema.execution import NOT_LOADED, NotLoaded, preloaded
-from gateway.schema.input_conversion import compiled_input
-from gateway.schema.selection import selected_field_names
 
 
 @strawberry.type(description="One limit on redeeming a promotion, and what is left of it.")

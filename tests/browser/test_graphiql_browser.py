@@ -21,9 +21,9 @@ from playwright.async_api import Browser, Page, Request, async_playwright
 from gateway.auth.keys import create_key
 from gateway.auth.principal import Scope
 from gateway.ide import ASSETS_URL, DEFAULT_QUERY
+from tests.provision import require_tool
 from tests.serving import ROOT, running_gateway
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -39,10 +39,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 @pytest.fixture
 def chromium() -> Path:
-    """Debian's chromium; missing is a failure with the command that installs it."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
-    return CHROMIUM
+    """Debian's chromium, installed when missing (or a failure naming the command)."""
+    return Path(require_tool("chromium", "chromium"))
 
 
 @pytest.fixture

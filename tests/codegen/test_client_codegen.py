@@ -7,11 +7,12 @@ query, then ``tsc --strict`` over the output. Needs node and npm: missing fails,
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.provision import require_npm_project
 
 HERE = Path(__file__).resolve().parent
 BIN = HERE / "node_modules" / ".bin"
@@ -27,13 +28,7 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def node_tools() -> Path:
     """``node_modules/.bin`` with graphql-codegen and tsc, installed with ``npm ci`` if missing."""
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if missing:
-        pytest.fail(f"{' and '.join(missing)} not found: apt-get install -y nodejs npm")
-    if not (BIN / "graphql-codegen").exists() or not (BIN / "tsc").exists():
-        done = _run("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-        if done.returncode != 0:
-            pytest.fail(f"npm ci failed in {HERE}:\n{done.stderr}")
+    require_npm_project(HERE)
     return BIN
 
 

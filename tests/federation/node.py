@@ -1,21 +1,19 @@
-"""Run the federation node project (composers, Hive Gateway) from tests; fail clearly if missing."""
+"""Run the federation node project (composers, Hive Gateway) from tests."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.provision import require_npm_project
 
 HERE = Path(__file__).resolve().parent
 
 
 def require_node_project() -> None:
-    """Fail (not skip) with how to fix it when node or the npm packages are missing."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        raise AssertionError("node and npm are required for the federation tests (Node >= 20)")
-    if not (HERE / "node_modules" / "@apollo" / "composition").is_dir():
-        raise AssertionError(f"npm packages missing: run `npm ci` in {HERE} (.ci/run does)")
+    """The composers and Hive Gateway, installed from this folder's lockfile when missing."""
+    require_npm_project(HERE)
 
 
 def accounts_sdl(directory: Path) -> Path:

@@ -24,7 +24,7 @@ from typing import Any
 
 from graphql import Undefined
 
-from gateway.schema.leaf_coercion import Coercer
+from gateway.execution.leaf_coercion import Coercer
 
 Completer = Callable[[Any], Any]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from graphql import Undefined
 
-from gateway.schema.pure_completion import (
+from gateway.execution.pure_completion import (
     ConstantEntry,
     LeafEntry,
     ObjectEntry,

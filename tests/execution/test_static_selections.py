@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
-from gateway.schema.static_selections import has_static_selections
+from gateway.execution.static_selections import has_static_selections
 
 
 def _check(text: str) -> bool:

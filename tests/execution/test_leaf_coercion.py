@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from graphql import GraphQLEnumType, GraphQLScalarType, Undefined
 
+from gateway.execution.leaf_coercion import leaf_coercer
 from gateway.promotions.model import RestrictionKpi, RestrictionLevel
 from gateway.schema import build_schema
-from gateway.schema.leaf_coercion import leaf_coercer
 
 SCHEMA = build_schema()._schema
 LEAF_TYPES = sorted(

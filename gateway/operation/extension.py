@@ -21,6 +21,7 @@ from strawberry.types.graphql import OperationType
 
 from gateway.auth.principal import Scope
 from gateway.cache.tags import is_cacheable_selection
+from gateway.execution.identity_cache import IdentityMemo
 from gateway.observability.metrics import (
     ERRORS,
     LATENCY,
@@ -28,10 +29,9 @@ from gateway.observability.metrics import (
     SQL_ROUND_TRIPS,
     operation_label,
 )
-from gateway.schema.extensions import classify
-from gateway.schema.guards import ROUTER_FIELDS, root_field_names
-from gateway.schema.identity_cache import IdentityMemo
-from gateway.schema.limits import limit_rules
+from gateway.operation.error_codes import classify
+from gateway.operation.query_limits import limit_rules
+from gateway.operation.router_scope import ROUTER_FIELDS, root_field_names
 from gateway.settings import Settings
 
 CACHE_SIZE = 1024

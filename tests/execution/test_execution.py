@@ -14,7 +14,7 @@ import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
 
-from gateway.schema.execution import NOT_LOADED, GatewayExecutionContext, NotLoaded, preloaded
+from gateway.execution.context import NOT_LOADED, GatewayExecutionContext, NotLoaded, preloaded
 
 RESOLVER_CALLS: list[str] = []
 

@@ -7,7 +7,7 @@ import logging
 from graphql import GraphQLError
 
 from gateway.errors import ErrorCode, GatewayError, with_code
-from gateway.schema.limits import is_limit_message
+from gateway.operation.query_limits import is_limit_message
 
 logger = logging.getLogger("gateway")
 

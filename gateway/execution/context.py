@@ -48,9 +48,9 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from gateway.schema.identity_cache import IdentityMemo
-from gateway.schema.leaf_coercion import Coercer, exact_class, leaf_coercer
-from gateway.schema.pure_completion import (
+from gateway.execution.identity_cache import IdentityMemo
+from gateway.execution.leaf_coercion import Coercer, exact_class, leaf_coercer
+from gateway.execution.pure_completion import (
     Completer,
     ConstantEntry,
     Entry,
@@ -58,7 +58,7 @@ from gateway.schema.pure_completion import (
     ObjectEntry,
     compile_completer,
 )
-from gateway.schema.static_selections import has_static_selections
+from gateway.execution.static_selections import has_static_selections
 
 _LEAF_TYPES = (GraphQLScalarType, GraphQLEnumType)
 _PRELOADED: Final = "__gateway_preloaded_attribute__"

@@ -1,0 +1,1 @@
+"""What the gateway adds around every operation: caches, query limits, scope guards, error codes."""
