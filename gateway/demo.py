@@ -42,7 +42,7 @@ async def load_demo(conn: asyncpg.Connection, demo_dir: Path = DEMO_DIR) -> bool
 
 
 async def _apply_config_file(conn: asyncpg.Connection, path: Path) -> None:
-    # The config-file loader comes with the offers work (issue #4): `gateway load FILE`.
+    # The same loader as `gateway load FILE`.
     from gateway.offers import config_file  # type: ignore[attr-defined,unused-ignore]
 
     await config_file.apply_file(conn, path)

@@ -28,7 +28,18 @@ class Migration:
 
     @property
     def checksum(self) -> str:
-        """SHA-256 of the file, to notice a migration edited after it was applied."""
+        """SHA-256 of the statements, to notice a migration edited after it was applied.
+
+        Lines holding only a ``--`` comment are left out: rewording a comment changes nothing.
+        """
+        statements = "\n".join(
+            line for line in self.sql.splitlines() if not line.lstrip().startswith("--")
+        )
+        return hashlib.sha256(statements.encode()).hexdigest()
+
+    @property
+    def file_checksum(self) -> str:
+        """SHA-256 of the whole file: what databases migrated before comments were left out hold."""
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
@@ -75,7 +86,7 @@ async def migrate(conn: Connection, migrations: list[Migration] | None = None) -
         }
         for migration in migrations:
             if migration.version in done:
-                if done[migration.version] != migration.checksum:
+                if done[migration.version] not in (migration.checksum, migration.file_checksum):
                     logger.warning("migration %s changed after it was applied", migration.name)
                 continue
             async with conn.transaction():
