@@ -72,8 +72,10 @@ class Settings(BaseSettings):
         description="Require `Authorization: Bearer <key>`. Unset: yes in production, and when "
         "`serve` listens beyond loopback; no for development on loopback.",
     )
-    log_format: Literal["json", "text"] = Field(
-        default="json", description="`json`: one JSON object per line with the request id."
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="`json`: one JSON object per line with the request id; `text`: readable "
+        "lines. `auto`: text in development at a terminal, JSON otherwise (production, CI, pipes).",
     )
     otel_endpoint: str | None = Field(
         default=None,
