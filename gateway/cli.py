@@ -42,7 +42,7 @@ def _database_dsn(settings: Settings, stack: ExitStack) -> str:
 async def _prepare(dsn: str, settings: Settings, *, demo: bool) -> None:
     conn = await asyncpg.connect(dsn)
     try:
-        await migrations.migrate(conn)
+        await migrations.migrate_showing_progress(conn)
         if demo:
             await load_demo(conn)
     finally:

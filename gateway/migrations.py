@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.db import Connection
+from gateway.progress import Progress, progress
 
 logger = logging.getLogger("gateway")
 
@@ -67,10 +68,16 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-async def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list[str]:
+async def migrate(
+    conn: Connection,
+    migrations: list[Migration] | None = None,
+    *,
+    shown: Progress | None = None,
+) -> list[str]:
     """Apply every pending migration; return the names applied (empty when up to date).
 
-    Safe to run from several processes at once: they queue on an advisory lock.
+    Safe to run from several processes at once: they queue on an advisory lock. ``shown``
+    hears of each migration as it starts and ends.
 
     >>> await migrate(conn)
     ['001_core']
@@ -89,6 +96,8 @@ async def migrate(conn: Connection, migrations: list[Migration] | None = None) -
                 if done[migration.version] not in (migration.checksum, migration.file_checksum):
                     logger.warning("migration %s changed after it was applied", migration.name)
                 continue
+            if shown is not None:
+                shown.note(migration.name)
             async with conn.transaction():
                 await conn.execute(migration.sql)
                 await conn.execute(
@@ -99,6 +108,8 @@ async def migrate(conn: Connection, migrations: list[Migration] | None = None) -
                 )
             logger.info("applied migration %s", migration.name)
             applied_now.append(migration.name)
+            if shown is not None:
+                shown.advance()
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)
     return applied_now
@@ -112,3 +123,17 @@ async def pending(conn: Connection, migrations: list[Migration] | None = None) -
     if exists:
         done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
     return [m.name for m in migrations if m.version not in done]
+
+
+async def migrate_showing_progress(conn: Connection) -> list[str]:
+    """``migrate``, with progress on standard error when migrations are pending (a bar at a
+    terminal, plain lines elsewhere); silent when the database is up to date.
+
+    >>> await migrate_showing_progress(conn)
+    ['001_core', '010_promotions']
+    """
+    waiting = await pending(conn)
+    if not waiting:
+        return await migrate(conn)
+    with progress("migrations", len(waiting), "migrations") as shown:
+        return await migrate(conn, shown=shown)

@@ -17,9 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
-
 INTERVAL_S = 5.0
 
 
@@ -106,6 +103,8 @@ class BarProgress(Progress):
     """A tqdm bar on a terminal."""
 
     def __init__(self, label: str, total: int, unit: str, stream: TextIO) -> None:
+        from tqdm import tqdm  # imported here: only a terminal needs it
+
         super().__init__(label, total, unit)
         self.bar = tqdm(total=total, desc=label, unit=f" {unit}", file=stream, dynamic_ncols=True)
 
@@ -137,6 +136,8 @@ def progress(
     """A bar when ``stream`` (default: standard error) is a terminal, plain lines otherwise."""
     stream = sys.stderr if stream is None else stream
     if stream.isatty():
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
         bar = BarProgress(label, total, unit, stream)
         with logging_redirect_tqdm():
             try:
