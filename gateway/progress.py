@@ -6,11 +6,13 @@ seconds, then one at the end, so a log shows the work moving without a line per 
 
 >>> with progress("dataset: customers", total=100_000, unit="customers") as bar:
 ...     bar.advance(10_000, rows=61_480)
-dataset: customers: 10,000/100,000 customers (10 %), 61,480 rows, 9,874 customers/s, 9 s left
+dataset: customers: 10,000/100,000 customers (10%), 61,480 rows, 9,874 customers/s, 9 s left
 """
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -99,6 +101,13 @@ class LineProgress(Progress):
         self._print(f"{self.label}: {self.done:,} {self.unit}{rows} in {_duration(elapsed)}")
 
 
+def _columns(stream: TextIO) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return 0
+
+
 class BarProgress(Progress):
     """A tqdm bar on a terminal."""
 
@@ -106,7 +115,15 @@ class BarProgress(Progress):
         from tqdm import tqdm  # imported here: only a terminal needs it
 
         super().__init__(label, total, unit)
-        self.bar = tqdm(total=total, desc=label, unit=f" {unit}", file=stream, dynamic_ncols=True)
+        sized = _columns(stream) > 0  # a terminal with no size (some CI consoles): 80 columns
+        self.bar = tqdm(
+            total=total,
+            desc=label,
+            unit=f" {unit}",
+            file=stream,
+            dynamic_ncols=sized,
+            ncols=None if sized else 80,
+        )
 
     def advance(self, count: int = 1, *, rows: int | None = None) -> None:
         """Move the bar; show the rows beside it."""
