@@ -30,6 +30,7 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 def _database_dsn(settings: Settings, stack: ExitStack) -> str:
     """DATABASE_URL when set; otherwise the embedded server (see ``_embedded_server``)."""
+    migrations.discover()  # an incomplete installation fails here, before a server starts
     if settings.database_url:
         return settings.database_url
     return _embedded_server(settings, stack).dsn
@@ -68,6 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     watchdog: EmbeddedWatchdog | None = None
     _exit_on_sigterm(lambda: watchdog is not None and watchdog.failed)
+    migrations.discover()  # an incomplete installation fails here, before a server starts
     with ExitStack() as stack:
         if settings.database_url:
             dsn = settings.database_url
