@@ -62,6 +62,15 @@ def _exit_on_sigterm(failed: Callable[[], bool] = lambda: False) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1 if failed() else 0))
 
 
+def _fetch_ide_assets(settings: Settings, stack: ExitStack) -> None:
+    """GraphiQL's assets, fetched in the background when missing (cancelled when serve stops)."""
+    from gateway.ide.fetch import AssetFetch
+
+    fetch = AssetFetch(settings.ide_dir)
+    if fetch.start():
+        stack.callback(fetch.stop)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the database if needed, migrate, load the demo data, serve HTTP."""
     import uvicorn
@@ -80,6 +89,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             watchdog.start()
             stack.callback(watchdog.stop)  # runs before the server is stopped
         asyncio.run(_prepare(dsn, settings, demo=settings.load_demo))
+        if settings.ide_fetch and not settings.is_production:
+            _fetch_ide_assets(settings, stack)
         os.environ["DATABASE_URL"] = dsn  # the workers read their settings from the environment
         if args.host not in LOOPBACK_HOSTS and settings.require_api_keys is None:
             # Development without keys is for loopback only.

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources.abc import Traversable
@@ -59,7 +60,7 @@ def install(
             f"`{npm}` not found: install Node.js (Debian: apt-get install -y nodejs npm)"
         )
     target.mkdir(parents=True, exist_ok=True)
-    with _locked(target / ".install.lock"):
+    with _locked(target / ".install.lock", cancel):
         if is_current(source, target):
             return False  # another process installed it while we waited
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
@@ -113,9 +114,17 @@ def _swap_in(staging: Path, target: Path) -> None:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def _locked(path: Path, cancel: threading.Event | None) -> Iterator[None]:
     with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        while True:  # poll rather than block, so that a cancel is noticed while waiting
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if cancel is not None and cancel.is_set():
+                    message = f"cancelled while another install ran in {path.parent}"
+                    raise NpmInstallError(message) from None
+                time.sleep(0.2)
         try:
             yield
         finally:

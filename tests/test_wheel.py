@@ -94,7 +94,7 @@ def test_the_installed_wheel_serves_the_demo_from_an_empty_folder(
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         command = [str(venv / "bin" / "gateway"), "serve", "--port", str(port)]
-        env = _clean_env(DATABASE_URL="", GATEWAY_DATA_DIR=".gateway")
+        env = _clean_env(DATABASE_URL="", GATEWAY_DATA_DIR=".gateway", GATEWAY_IDE_FETCH="false")
         with running_process(
             command,
             lambda: httpx.get(f"{base}/readyz", timeout=1).status_code == 200,
