@@ -371,7 +371,7 @@ def _persisted_queries(settings: Settings) -> PersistedQueries:
 def app_from_environment() -> Starlette:
     """Factory for uvicorn workers: settings from the environment (``serve`` sets DATABASE_URL)."""
     settings = load_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, production=settings.is_production)
     app = create_app(settings)
     if settings.gc_young_threshold:
         tune_garbage_collector(settings.gc_young_threshold)

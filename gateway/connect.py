@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from gateway.command_error import CommandError
 from gateway.db import UNAVAILABLE_ERRORS
 
 CONNECT_TIMEOUT_S = 10.0
@@ -20,7 +21,7 @@ _REFUSED = (
 )
 
 
-class DatabaseUnreachable(RuntimeError):
+class DatabaseUnreachable(CommandError):
     """The database could not be reached; the message says where and what to do."""
 
 
@@ -52,6 +53,6 @@ async def connect(dsn: str, *, timeout_s: float = CONNECT_TIMEOUT_S) -> asyncpg.
         problem = exc
     reason = str(problem) or type(problem).__name__
     raise DatabaseUnreachable(
-        f"cannot connect to the database at {redacted(dsn)} ({reason}): {fix} "
-        "(unset it to use an embedded PostgreSQL)"
+        f"cannot connect to the database at {redacted(dsn)} ({reason})",
+        fix=f"{fix} (unset it to use an embedded PostgreSQL)",
     )

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 
+from gateway.command_error import CommandError
 from gateway.db import Connection
 from gateway.resources import sql_dir as packaged_sql_dir
 
@@ -31,11 +32,22 @@ class Migration:
 
     @property
     def checksum(self) -> str:
-        """SHA-256 of the file, to notice a migration edited after it was applied."""
+        """SHA-256 of the statements, to notice a migration edited after it was applied.
+
+        Lines holding only a ``--`` comment are left out: rewording a comment changes nothing.
+        """
+        statements = "\n".join(
+            line for line in self.sql.splitlines() if not line.lstrip().startswith("--")
+        )
+        return hashlib.sha256(statements.encode()).hexdigest()
+
+    @property
+    def file_checksum(self) -> str:
+        """SHA-256 of the whole file: what databases migrated before comments were left out hold."""
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
-class MigrationsNotFound(RuntimeError):
+class MigrationsNotFound(CommandError):
     """The migrations folder is missing or empty: the installation is incomplete."""
 
 
@@ -48,13 +60,16 @@ def discover(sql_dir: Traversable | None = None) -> list[Migration]:
     sql_dir = packaged_sql_dir() if sql_dir is None else sql_dir
     if not sql_dir.is_dir():
         raise MigrationsNotFound(
-            f"the migrations folder {sql_dir} is missing: this installation of the gateway is "
-            "incomplete; reinstall it (a wheel built from the repository carries sql/ inside)"
+            f"the migrations folder {sql_dir} is missing, so this installation is incomplete",
+            fix="reinstall the gateway (a wheel built from the repository carries sql/ inside)",
         )
     found: dict[int, Migration] = {}
     files = sorted((p for p in sql_dir.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
     if not files:
-        raise MigrationsNotFound(f"no migrations (NNN_name.sql files) in {sql_dir}")
+        raise MigrationsNotFound(
+            f"no migrations (NNN_name.sql files) in {sql_dir}",
+            fix="reinstall the gateway (a wheel built from the repository carries sql/ inside)",
+        )
     for path in files:
         match = _MIGRATION_NAME.match(path.name)
         if not match:
@@ -95,7 +110,7 @@ async def migrate(conn: Connection, migrations: list[Migration] | None = None) -
         }
         for migration in migrations:
             if migration.version in done:
-                if done[migration.version] != migration.checksum:
+                if done[migration.version] not in (migration.checksum, migration.file_checksum):
                     logger.warning("migration %s changed after it was applied", migration.name)
                 continue
             async with conn.transaction():

@@ -14,6 +14,7 @@ import fcntl
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,6 +76,15 @@ def require_tool(executable: str, package: str) -> str:
     return found
 
 
+def _require_node() -> None:
+    require_tool("node", "nodejs")
+    require_tool("npm", "npm")
+
+
+def _lock_name(kind: str, folder: Path) -> str:
+    return kind + str(folder.resolve()).replace("/", "_")
+
+
 def _lockfile_installed(project: Path) -> bool:
     # npm ci writes node_modules/.package-lock.json; equal content means this very lockfile.
     hidden = project / "node_modules" / ".package-lock.json"
@@ -95,11 +105,10 @@ def require_npm_project(project: Path) -> Path:
 
     Example: ``require_npm_project(Path(__file__).parent)`` before running its node scripts.
     """
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.fail("node and npm are required (Node >= 20): apt-get install -y nodejs npm")
+    _require_node()
     if _lockfile_installed(project):
         return project / "node_modules"
-    with _locked("npm-" + str(project.resolve()).replace("/", "_")):
+    with _locked(_lock_name("npm", project)):
         if not _lockfile_installed(project):
             done = subprocess.run(
                 ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
@@ -112,3 +121,23 @@ def require_npm_project(project: Path) -> Path:
                 pytest.fail(f"npm ci failed in {project}:\n{done.stderr[-4000:]}", pytrace=False)
             _stamp(project).write_bytes((project / "package-lock.json").read_bytes())
     return project / "node_modules"
+
+
+def require_graphiql_assets(target: Path) -> Path:
+    """GraphiQL's pinned npm packages in ``target``, from ``gateway ide install`` when missing.
+
+    Example: ``require_graphiql_assets(ROOT / ".gateway" / "ide")`` before opening /graphql in a
+    browser that must not reach the CDN. Runs once per folder at a time (a file lock).
+    """
+    _require_node()
+    with _locked(_lock_name("graphiql", target)):
+        done = subprocess.run(
+            [sys.executable, "-m", "gateway", "ide", "install", "--dir", str(target)],
+            capture_output=True,
+            text=True,
+            timeout=NPM_TIMEOUT_S,
+            check=False,
+        )
+    if done.returncode != 0:
+        pytest.fail(f"`gateway ide install` failed:\n{done.stdout}{done.stderr}", pytrace=False)
+    return target

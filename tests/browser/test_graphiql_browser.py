@@ -1,15 +1,13 @@
 """GraphiQL in a real browser: Debian's chromium opens /graphql of a running ``gateway serve``.
 
-Needs ``/usr/bin/chromium`` (``apt-get install -y chromium``; .ci/run installs it) and the GraphiQL
-assets (this test runs ``gateway ide install`` when they are missing; npm and the npm registry are
-then needed). Missing either is a failure, never a skip: the page must work offline everywhere.
+Needs chromium and GraphiQL's assets: ``tests/provision.py`` installs chromium with apt when
+missing (or fails naming the command) and runs ``gateway ide install`` when the assets are missing
+(npm and the npm registry are then needed). Never a skip: the page must work offline everywhere.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,7 +19,7 @@ from playwright.async_api import Browser, Page, Request, async_playwright
 from gateway.auth.keys import create_key
 from gateway.auth.principal import Scope
 from gateway.ide import ASSETS_URL, DEFAULT_QUERY
-from tests.provision import require_tool
+from tests.provision import require_graphiql_assets, require_tool
 from tests.serving import ROOT, running_gateway
 
 CHROMIUM_ARGS = [
@@ -57,16 +55,7 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
 @pytest.fixture(scope="module")
 def ide_assets() -> Path:
     """The GraphiQL npm packages, installed with ``gateway ide install`` when missing."""
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway", "ide", "install", "--dir", str(IDE_DIR)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"`gateway ide install` failed (needs npm):\n{done.stdout}{done.stderr}")
-    return IDE_DIR
+    return require_graphiql_assets(IDE_DIR)
 
 
 @pytest.fixture
