@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-import asyncpg
-
 from gateway import migrations
 from gateway.command_error import CommandError
+from gateway.connect import connect
 from gateway.demo import load_demo
 from gateway.embedded import EmbeddedPostgres
+from gateway.embedded_watchdog import EmbeddedWatchdog
 from gateway.observability.logs import LogFormat, configure_logging
 from gateway.settings import Settings, SettingsError, load_settings
 
@@ -31,16 +31,24 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def _database_dsn(settings: Settings, stack: ExitStack) -> str:
-    """DATABASE_URL when set; otherwise an embedded server, stopped when ``stack`` closes."""
+    """DATABASE_URL when set; otherwise the embedded server (see ``_embedded_server``)."""
+    migrations.discover()  # an incomplete installation fails here, before a server starts
     if settings.database_url:
         return settings.database_url
+    return _embedded_server(settings, stack).dsn
+
+
+def _embedded_server(settings: Settings, stack: ExitStack) -> EmbeddedPostgres:
+    """The embedded server, started or attached to; stopped when ``stack`` closes if we started
+    it (a server another process started is left running)."""
     embedded = EmbeddedPostgres(settings.data_dir / "postgres")
     stack.callback(embedded.stop)
-    return embedded.start()
+    embedded.start()
+    return embedded
 
 
 async def _prepare(dsn: str, settings: Settings, *, demo: bool) -> None:
-    conn = await asyncpg.connect(dsn)
+    conn = await connect(dsn)
     try:
         await migrations.migrate_showing_progress(conn)
         if demo:
@@ -49,11 +57,20 @@ async def _prepare(dsn: str, settings: Settings, *, demo: bool) -> None:
         await conn.close()
 
 
-def _exit_on_sigterm() -> None:
-    # SIGTERM means "stop cleanly": turn it into SystemExit(0) so `finally` blocks (stopping the
+def _exit_on_sigterm(failed: Callable[[], bool] = lambda: False) -> None:
+    # SIGTERM means "stop cleanly": turn it into SystemExit so `finally` blocks (stopping the
     # embedded server) run. uvicorn handles it while serving and re-raises it after its graceful
-    # shutdown, which lands here too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # shutdown, which lands here too. The status is 1 when `failed()` (the watchdog gave up).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1 if failed() else 0))
+
+
+def _fetch_ide_assets(settings: Settings, stack: ExitStack) -> None:
+    """GraphiQL's assets, fetched in the background when missing (cancelled when serve stops)."""
+    from gateway.ide.fetch import AssetFetch
+
+    fetch = AssetFetch(settings.ide_dir)
+    if fetch.start():
+        stack.callback(fetch.stop)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -61,10 +78,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = load_settings()
-    _exit_on_sigterm()
+    watchdog: EmbeddedWatchdog | None = None
+    _exit_on_sigterm(lambda: watchdog is not None and watchdog.failed)
+    migrations.discover()  # an incomplete installation fails here, before a server starts
     with ExitStack() as stack:
-        dsn = _database_dsn(settings, stack)
+        if settings.database_url:
+            dsn = settings.database_url
+        else:
+            embedded = _embedded_server(settings, stack)
+            dsn = embedded.dsn
+            watchdog = EmbeddedWatchdog(embedded)
+            watchdog.start()
+            stack.callback(watchdog.stop)  # runs before the server is stopped
         asyncio.run(_prepare(dsn, settings, demo=settings.load_demo))
+        if settings.ide_fetch and not settings.is_production:
+            _fetch_ide_assets(settings, stack)
         os.environ["DATABASE_URL"] = dsn  # the workers read their settings from the environment
         if args.host not in LOOPBACK_HOSTS and settings.require_api_keys is None:
             # Development without keys is for loopback only.
@@ -84,7 +112,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             access_log=False,
             timeout_graceful_shutdown=10,
         )
-    return 0
+    return 1 if watchdog is not None and watchdog.failed else 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -162,7 +190,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     from gateway.auth.principal import Scope
 
     async def run(dsn: str) -> int:
-        conn = await asyncpg.connect(dsn)
+        conn = await connect(dsn)
         try:
             await migrations.migrate(conn)
             if args.keys_command == "create":

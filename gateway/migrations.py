@@ -1,4 +1,7 @@
-"""Numbered SQL migrations (``sql/NNN_name.sql``), each applied once, in order, under a lock."""
+"""Numbered SQL migrations (``sql/NNN_name.sql``), each applied once, in order, under a lock.
+
+They ship inside the package (``gateway.resources.sql_dir``).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,15 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
+from gateway.command_error import CommandError
 from gateway.db import Connection
 from gateway.progress import Progress, progress
+from gateway.resources import sql_dir as packaged_sql_dir
 
 logger = logging.getLogger("gateway")
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # Any constant works; it only has to be the same for every replica of the gateway.
 _ADVISORY_LOCK_KEY = 0x6F66_6665_7273  # "offers"
@@ -44,17 +48,37 @@ class Migration:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
-def discover(sql_dir: Path = SQL_DIR) -> list[Migration]:
-    """The migrations in ``sql_dir``, ordered by number; duplicate numbers are an error."""
+class MigrationsNotFound(CommandError):
+    """The migrations folder is missing or empty: the installation is incomplete."""
+
+
+def discover(sql_dir: Traversable | None = None) -> list[Migration]:
+    """The migrations in ``sql_dir`` (default: the package's), ordered by number.
+
+    A badly named file or a number used twice is a ValueError; a missing or empty folder is
+    ``MigrationsNotFound``.
+    """
+    sql_dir = packaged_sql_dir() if sql_dir is None else sql_dir
+    if not sql_dir.is_dir():
+        raise MigrationsNotFound(
+            f"the migrations folder {sql_dir} is missing, so this installation is incomplete",
+            fix="reinstall the gateway (a wheel built from the repository carries sql/ inside)",
+        )
     found: dict[int, Migration] = {}
-    for path in sorted(sql_dir.glob("*.sql")):
+    files = sorted((p for p in sql_dir.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
+    if not files:
+        raise MigrationsNotFound(
+            f"no migrations (NNN_name.sql files) in {sql_dir}",
+            fix="reinstall the gateway (a wheel built from the repository carries sql/ inside)",
+        )
+    for path in files:
         match = _MIGRATION_NAME.match(path.name)
         if not match:
             raise ValueError(f"{path}: migration files are named NNN_lower_case_name.sql")
         version = int(match.group(1))
         if version in found:
             raise ValueError(f"{path}: migration number {version:03d} is used twice")
-        found[version] = Migration(version, path.stem, path.read_text())
+        found[version] = Migration(version, path.name.removesuffix(".sql"), path.read_text())
     return [found[v] for v in sorted(found)]
 
 

@@ -124,6 +124,12 @@ class Settings(BaseSettings):
         description="Where `gateway ide install` puts GraphiQL's pinned npm packages so /graphql "
         "works offline. Unset: `ide` in the data dir.",
     )
+    ide_fetch: bool = Field(
+        default=True,
+        description="`serve` (development) fetches GraphiQL's pinned npm packages in the "
+        "background when they are missing and npm is installed; the page uses unpkg.com "
+        "until then.",
+    )
 
     # Response cache.
     response_cache: int | None = Field(

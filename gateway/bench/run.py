@@ -13,7 +13,6 @@ import asyncio
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,9 +38,13 @@ from gateway.bench.shape import Shape
 from gateway.bench.wrk import WrkResult, run_wrk, write_script
 from gateway.embedded import EmbeddedPostgres
 from gateway.evaluator.bench import run_benchmark
+from gateway.npm_project import install as npm_install
+from gateway.npm_project import is_current as npm_is_current
+from gateway.resources import package_file
 from gateway.settings import load_settings
 
-POSTGRAPHILE_DIR = Path(__file__).parent / "postgraphile"
+# The PostGraphile peer: pinned in the package, installed into the data dir on first use.
+POSTGRAPHILE = package_file("bench", "postgraphile")
 Log = Callable[[str], None]
 
 
@@ -281,19 +284,14 @@ def _naive(workdir: Path, dsn: str) -> Server:
 def _postgraphile(
     dsn: str, shape: Shape, workdir: Path, measure: _Measurer, log: Log, figures: Figures
 ) -> None:
-    binary = POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"
     if shutil.which("node") is None:
         figures["notes"].append("node is not installed: PostGraphile not measured")
         return
-    if not binary.exists():
-        log("npm ci (PostGraphile v4) ...")
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"],
-            cwd=POSTGRAPHILE_DIR,
-            check=True,
-            timeout=300,
-            capture_output=True,
-        )
+    project = load_settings().data_dir / "bench" / "postgraphile"
+    if not npm_is_current(POSTGRAPHILE, project):
+        log(f"npm ci (PostGraphile v4) in {project} ...")
+        npm_install(POSTGRAPHILE, project, timeout_s=300)
+    binary = project / "node_modules" / ".bin" / "postgraphile"
     port = free_port()
     command = ["node", str(binary), "-c", dsn, "-s", "public", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--disable-graphiql", "--disable-query-log"]

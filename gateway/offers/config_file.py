@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePath
 
 import asyncpg
 import yaml
@@ -75,25 +76,26 @@ def parse_file(data: object) -> ParsedFile:
     return ParsedFile(catalog, promotions)
 
 
-def read_file(path: Path) -> object:
+def read_file(path: Traversable) -> object:
     """The parsed content of a YAML or JSON file (CatalogError when unreadable)."""
+    suffix = PurePath(path.name).suffix
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if isinstance(path, Path) and path.stat().st_size > MAX_FILE_BYTES:
             raise CatalogError(f"{path}: larger than {MAX_FILE_BYTES // 1024 // 1024} MB")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogError(f"{path}: {exc.strerror}") from None
     try:
-        if path.suffix in (".yaml", ".yml"):
+        if suffix in (".yaml", ".yml"):
             return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        if path.suffix == ".json":
+        if suffix == ".json":
             return json.loads(text)
     except (yaml.YAMLError, ValueError) as exc:
-        raise CatalogError(f"{path}: not valid {path.suffix[1:].upper()}: {exc}") from None
+        raise CatalogError(f"{path}: not valid {suffix[1:].upper()}: {exc}") from None
     raise CatalogError(f"{path}: expected a .yaml, .yml or .json file")
 
 
-async def apply_file(conn: asyncpg.Connection, path: Path) -> LoadSummary:
+async def apply_file(conn: asyncpg.Connection, path: Traversable) -> LoadSummary:
     """Validate ``path`` and apply it in one transaction (a savepoint inside an open one).
 
     >>> await apply_file(conn, Path("sql/demo/020_offers.yaml"))
