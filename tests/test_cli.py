@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from gateway.cli import COMMANDS, HELP
+from tests.provision import require_tool
 from tests.serving import ROOT
 
 
@@ -86,6 +87,28 @@ def test_an_invalid_setting_is_one_line_naming_the_variable() -> None:
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("gateway migrate: Setting 'GATEWAY_POOL_MAX_SIZE' is invalid")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["migrate"], ["keys", "list"], ["load", "catalog.json"], ["bench", "--scale", "0.01"]],
+    ids=" ".join,
+)
+def test_a_database_that_does_not_answer_is_one_line_and_a_failure(
+    command: list[str], tmp_path: Path
+) -> None:
+    if command[0] == "bench":
+        require_tool("wrk", "wrk")  # checked first: the database is the problem here
+    (tmp_path / "catalog.json").write_text("{}")
+    done = gateway(
+        *command, env={"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x"}, cwd=tmp_path
+    )
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    [problem] = [line for line in done.stderr.splitlines() if line.startswith("gateway ")]
+    assert problem.startswith(f"gateway {command[0]}: cannot connect to the database at ")
+    assert "start that PostgreSQL server or correct DATABASE_URL" in problem
 
 
 def test_migrate_off_a_terminal_shows_each_migration_and_logs_json(
