@@ -40,12 +40,38 @@ def schema() -> GraphQLSchema:
 # --- settings ---------------------------------------------------------------------------------
 
 
+def _configuration_table() -> dict[str, str]:
+    """Variable → default column of docs/configuration.md's table."""
+    rows = re.findall(r"^\| `([A-Z0-9_]+)` \| ([^|]+) \|", CONFIGURATION.read_text(), re.MULTILINE)
+    return {variable: default.strip() for variable, default in rows}
+
+
+def _shown_default(value: object) -> str:
+    """A default as the table writes it: `unset` for None, `true` / `false`, `text` in code."""
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value}`"
+
+
 def test_every_setting_is_in_the_configuration_table() -> None:
-    documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", CONFIGURATION.read_text(), re.MULTILINE))
+    documented = _configuration_table()
     settings = {env_name(field) for field in Settings.model_fields}
 
-    assert sorted(settings - documented) == [], "settings missing from docs/configuration.md"
-    assert sorted(documented - settings) == [], "docs/configuration.md lists unknown settings"
+    assert sorted(settings - documented.keys()) == [], "settings missing from configuration.md"
+    assert sorted(documented.keys() - settings) == [], "configuration.md lists unknown settings"
+
+
+def test_the_configuration_table_shows_the_defaults() -> None:
+    documented = _configuration_table()
+    wrong = {
+        env_name(field): (documented[env_name(field)], _shown_default(info.default))
+        for field, info in Settings.model_fields.items()
+        if documented.get(env_name(field)) != _shown_default(info.default)
+    }
+
+    assert wrong == {}, "variable: (shown, real default)"
 
 
 # --- GraphQL ----------------------------------------------------------------------------------
