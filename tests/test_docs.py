@@ -7,6 +7,7 @@ import argparse
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from graphql import (
     DocumentNode,
@@ -15,6 +16,7 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     ObjectTypeDefinitionNode,
+    OperationDefinitionNode,
     build_schema,
     parse,
     print_ast,
@@ -122,6 +124,36 @@ def test_graphql_blocks_validate_against_the_schema(block: Block, schema: GraphQ
         assert problems != [], f"{block.where} is marked invalid but validates"
     else:
         assert problems == [], block.where
+
+
+def _runnable_operations() -> list[tuple[Block, str | None]]:
+    """(block, operation name) of every documented operation that needs no variables."""
+    found = []
+    for block in GRAPHQL_BLOCKS:
+        if block.info != "graphql":
+            continue
+        for definition in parse(block.text).definitions:
+            if (
+                isinstance(definition, OperationDefinitionNode)
+                and not definition.variable_definitions
+            ):
+                found.append((block, definition.name.value if definition.name else None))
+    return found
+
+
+async def test_the_examples_run_on_the_demo_data(client: httpx.AsyncClient) -> None:
+    """Every example that needs no variables answers on the demo data without an error (in page
+    order, in one database: the mutations run after the queries of their page)."""
+    failures = []
+    for block, operation in _runnable_operations():
+        body = (
+            await client.post("/graphql", json={"query": block.text, "operationName": operation})
+        ).json()
+        if "errors" in body or not body.get("data"):
+            failures.append(f"{block.where} {operation}: {body}")
+
+    assert len(_runnable_operations()) >= 5
+    assert failures == []
 
 
 def test_the_docs_have_graphql_examples() -> None:
