@@ -29,6 +29,7 @@ class Block:
     info: str
     text: str
     line: int
+    answer: str | None = None  # a ```json block right after this one: the answer it gets
 
     @property
     def where(self) -> str:
@@ -44,10 +45,20 @@ def pages() -> list[Path]:
 def blocks(page: Path) -> list[Block]:
     """The fenced code blocks of ``page``, in order."""
     text = page.read_text()
-    return [
-        Block(page, m.group(1).strip(), m.group(2), text.count("\n", 0, m.start()) + 1)
-        for m in _FENCE.finditer(text)
-    ]
+    fences = list(_FENCE.finditer(text))
+    found = []
+    for i, m in enumerate(fences):
+        after = fences[i + 1] if i + 1 < len(fences) else None
+        answers = (
+            after is not None
+            and after.group(1).strip() == "json"
+            and text[m.end() : after.start()].strip() == ""
+        )
+        line = text.count("\n", 0, m.start()) + 1
+        found.append(
+            Block(page, m.group(1).strip(), m.group(2), line, after.group(2) if answers else None)
+        )
+    return found
 
 
 def prose(page: Path) -> str:

@@ -4,6 +4,7 @@ against the code (README.md and every page of docs/)."""
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from graphql import (
 )
 
 from gateway.cli import build_parser
+from gateway.errors import ErrorCode
 from gateway.settings import Settings, env_name
 from tests.docs_pages import DOCS, ROOT, Block, anchors, blocks, inline_code, links, pages
 
@@ -127,9 +129,13 @@ def test_graphql_blocks_validate_against_the_schema(block: Block, schema: GraphQ
 
 
 def _runnable_operations() -> list[tuple[Block, str | None]]:
-    """(block, operation name) of every documented operation that needs no variables."""
-    found = []
+    """(block, operation name) of every documented operation that needs no variables (a block
+    with a ```json answer after it is run as one request, whatever it holds)."""
+    found: list[tuple[Block, str | None]] = []
     for block in GRAPHQL_BLOCKS:
+        if block.answer is not None:
+            found.append((block, None))
+            continue
         if block.info != "graphql":
             continue
         for definition in parse(block.text).definitions:
@@ -142,14 +148,18 @@ def _runnable_operations() -> list[tuple[Block, str | None]]:
 
 
 async def test_the_examples_run_on_the_demo_data(client: httpx.AsyncClient) -> None:
-    """Every example that needs no variables answers on the demo data without an error (in page
-    order, in one database: the mutations run after the queries of their page)."""
+    """Every example that needs no variables answers on the demo data without an error, or with
+    exactly the answer shown after it (in page order, in one database: the mutations of a page run
+    after its queries)."""
     failures = []
     for block, operation in _runnable_operations():
         body = (
             await client.post("/graphql", json={"query": block.text, "operationName": operation})
         ).json()
-        if "errors" in body or not body.get("data"):
+        if block.answer is not None:
+            if body != json.loads(block.answer):
+                failures.append(f"{block.where}: the answer shown is not the answer: {body}")
+        elif "errors" in body or not body.get("data"):
             failures.append(f"{block.where} {operation}: {body}")
 
     assert len(_runnable_operations()) >= 5
@@ -158,6 +168,12 @@ async def test_the_examples_run_on_the_demo_data(client: httpx.AsyncClient) -> N
 
 def test_the_docs_have_graphql_examples() -> None:
     assert len(GRAPHQL_BLOCKS) >= 5
+
+
+def test_every_error_code_is_explained() -> None:
+    explained = set(re.findall(r"`([A-Z_]+)`", (DOCS / "errors.md").read_text()))
+
+    assert sorted({code.value for code in ErrorCode} - explained) == []
 
 
 # --- commands ---------------------------------------------------------------------------------
