@@ -49,15 +49,11 @@ def blocks(page: Path) -> list[Block]:
     found = []
     for i, m in enumerate(fences):
         after = fences[i + 1] if i + 1 < len(fences) else None
-        answers = (
-            after is not None
-            and after.group(1).strip() == "json"
-            and text[m.end() : after.start()].strip() == ""
-        )
+        answer = None
+        if after and after.group(1).strip() == "json" and not text[m.end() : after.start()].strip():
+            answer = after.group(2)
         line = text.count("\n", 0, m.start()) + 1
-        found.append(
-            Block(page, m.group(1).strip(), m.group(2), line, after.group(2) if answers else None)
-        )
+        found.append(Block(page, m.group(1).strip(), m.group(2), line, answer))
     return found
 
 
