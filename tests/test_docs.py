@@ -287,3 +287,15 @@ def _broken_links(page: Path) -> list[str]:
 @pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_relative_links_point_to_files(page: Path) -> None:
     assert _broken_links(page) == []
+
+
+_REPO_PATH = re.compile(r"(?<![\w./-])((?:gateway|sql|tests|docs|\.ci)/[\w./-]*[\w/])")
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_paths_named_in_the_docs_exist(page: Path) -> None:
+    """``gateway/execution/context.py``, ``sql/demo/`` and the like, in prose, code or pictures."""
+    named = set(_REPO_PATH.findall(page.read_text()))
+    missing = [p for p in sorted(named) if "NNN" not in p and not (ROOT / p).exists()]
+
+    assert missing == []
