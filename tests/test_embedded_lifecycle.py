@@ -2,7 +2,8 @@
 
 ``serve`` runs (a subprocess, its own data dir); ``keys create``, ``load`` and a second ``serve``
 run beside it from other processes, attach to its server and leave it running; the new key then
-works against the serving gateway. When the server dies under ``serve`` anyway, ``serve`` says so and starts it again.
+works against the serving gateway. When the server dies under ``serve`` anyway, ``serve`` says so
+and starts it again.
 """
 
 from __future__ import annotations
