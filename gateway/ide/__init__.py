@@ -15,8 +15,10 @@ import logging
 import time
 from pathlib import Path
 
+from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from gateway.ide.assets import missing_packages
 from gateway.ide.default_query import DEFAULT_QUERY
@@ -46,7 +48,7 @@ class Ide:
         self.routes: list[BaseRoute] = [
             Mount(
                 ASSETS_URL,
-                app=StaticFiles(directory=self.node_modules, check_dir=False),
+                app=_AssetFiles(self.node_modules),
                 name="ide-assets",
             )
         ]
@@ -66,6 +68,22 @@ class Ide:
                 self.offline = True
                 logger.info("GraphiQL now loads its assets from %s", self.ide_dir)
         return self._local_html if self.offline else self._cdn_html
+
+
+class _AssetFiles:
+    """StaticFiles on ``directory`` once it exists; 404 before (starlette's raises instead)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._files: StaticFiles | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._files is None:
+            if not self.directory.is_dir():
+                await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+                return
+            self._files = StaticFiles(directory=self.directory)
+        await self._files(scope, receive, send)
 
 
 def graphiql(settings: Settings) -> Ide:
