@@ -6,7 +6,8 @@ seconds, then one at the end, so a log shows the work moving without a line per 
 
 >>> with progress("dataset: customers", total=100_000, unit="customers") as bar:
 ...     bar.advance(10_000, rows=61_480)
-dataset: customers: 10,000/100,000 customers (10%), 61,480 rows, 9,874 customers/s, 9 s left
+dataset: customers: 10,000/100,000 customers (10%), 61,480 rows, 9,874 customers/s, 1 s so far,
+about 9 s left
 """
 
 from __future__ import annotations
@@ -77,9 +78,11 @@ class LineProgress(Progress):
         if self.rows is not None:
             text += f", {self.rows:,} rows"
         rate = self.done / elapsed
-        text += f", {rate:,.0f} {self.unit}/s"
+        if rate >= 1:  # a rate of whole steps per second says little about slow steps
+            text += f", {rate:,.0f} {self.unit}/s"
+        text += f", {_duration(elapsed)} so far"
         if 0 < self.done < self.total:
-            text += f", {_duration((self.total - self.done) / rate)} left"
+            text += f", about {_duration((self.total - self.done) / rate)} left"
         return text
 
     def advance(self, count: int = 1, *, rows: int | None = None) -> None:

@@ -23,7 +23,8 @@ def test_off_a_terminal_progress_is_plain_lines_with_rate_and_time_left() -> Non
     lines = stream.getvalue().splitlines()
     assert lines[0] == "dataset: customers: 100 customers to do"
     assert lines[1].startswith("dataset: customers: 25/100 customers (25%), 150 rows, ")
-    assert "customers/s" in lines[1] and lines[1].endswith(" left")
+    assert "customers/s" in lines[1] and " so far, about " in lines[1]
+    assert lines[1].endswith(" left")
     assert lines[2].startswith("dataset: customers: 50/100 customers (50%), 300 rows, ")
     assert lines[-1].startswith("dataset: customers: 50 customers, 300 rows in ")
     assert "\r" not in stream.getvalue()

@@ -287,7 +287,7 @@ async def load_path(dsn: str, path: Path, *, dry_run: bool = False) -> LoadSumma
 def _counts(parsed: ParsedFile) -> str:
     catalog, promotions = parsed.catalog, parsed.promotions
     return (
-        f"{len(catalog.brands)} brands, {len(catalog.offers)} offers, {len(catalog.plays)} plays, "
-        f"{len(promotions.loyalty_programs)} loyalty programs, "
-        f"{len(promotions.promotions)} promotions"
+        f"{len(catalog.brands):,} brands, {len(catalog.offers):,} offers, "
+        f"{len(catalog.plays):,} plays, {len(promotions.loyalty_programs):,} loyalty programs, "
+        f"{len(promotions.promotions):,} promotions"
     )
