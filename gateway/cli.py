@@ -108,7 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             loop="uvloop",
             http="httptools",
             log_level=settings.log_level.lower(),
-            log_config=None,  # our JSON handler on the root logger formats uvicorn's lines too
+            log_config=None,  # our handler on the root logger formats uvicorn's lines too
             access_log=False,
             timeout_graceful_shutdown=10,
         )
