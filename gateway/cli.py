@@ -50,7 +50,7 @@ def _embedded_server(settings: Settings, stack: ExitStack) -> EmbeddedPostgres:
 async def _prepare(dsn: str, settings: Settings, *, demo: bool) -> None:
     conn = await connect(dsn)
     try:
-        await migrations.migrate(conn)
+        await migrations.migrate_showing_progress(conn)
         if demo:
             await load_demo(conn)
     finally:
@@ -108,7 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             loop="uvloop",
             http="httptools",
             log_level=settings.log_level.lower(),
-            log_config=None,  # our JSON handler on the root logger formats uvicorn's lines too
+            log_config=None,  # our handler on the root logger formats uvicorn's lines too
             access_log=False,
             timeout_graceful_shutdown=10,
         )

@@ -13,6 +13,7 @@ from importlib.resources.abc import Traversable
 
 from gateway.command_error import CommandError
 from gateway.db import Connection
+from gateway.progress import Progress, progress
 from gateway.resources import sql_dir as packaged_sql_dir
 
 logger = logging.getLogger("gateway")
@@ -91,10 +92,16 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-async def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list[str]:
+async def migrate(
+    conn: Connection,
+    migrations: list[Migration] | None = None,
+    *,
+    shown: Progress | None = None,
+) -> list[str]:
     """Apply every pending migration; return the names applied (empty when up to date).
 
-    Safe to run from several processes at once: they queue on an advisory lock.
+    Safe to run from several processes at once: they queue on an advisory lock. ``shown``
+    hears of each migration as it starts and ends.
 
     >>> await migrate(conn)
     ['001_core']
@@ -113,6 +120,8 @@ async def migrate(conn: Connection, migrations: list[Migration] | None = None) -
                 if done[migration.version] not in (migration.checksum, migration.file_checksum):
                     logger.warning("migration %s changed after it was applied", migration.name)
                 continue
+            if shown is not None:
+                shown.note(migration.name)
             async with conn.transaction():
                 await conn.execute(migration.sql)
                 await conn.execute(
@@ -123,6 +132,8 @@ async def migrate(conn: Connection, migrations: list[Migration] | None = None) -
                 )
             logger.info("applied migration %s", migration.name)
             applied_now.append(migration.name)
+            if shown is not None:
+                shown.advance()
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)
     return applied_now
@@ -136,3 +147,17 @@ async def pending(conn: Connection, migrations: list[Migration] | None = None) -
     if exists:
         done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
     return [m.name for m in migrations if m.version not in done]
+
+
+async def migrate_showing_progress(conn: Connection) -> list[str]:
+    """``migrate``, with progress on standard error when migrations are pending (a bar at a
+    terminal, plain lines elsewhere); silent when the database is up to date.
+
+    >>> await migrate_showing_progress(conn)
+    ['001_core', '010_promotions']
+    """
+    waiting = await pending(conn)
+    if not waiting:
+        return await migrate(conn)
+    with progress("migrations", len(waiting), "migrations") as shown:
+        return await migrate(conn, shown=shown)

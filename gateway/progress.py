@@ -6,19 +6,19 @@ seconds, then one at the end, so a log shows the work moving without a line per 
 
 >>> with progress("dataset: customers", total=100_000, unit="customers") as bar:
 ...     bar.advance(10_000, rows=61_480)
-dataset: customers: 10,000/100,000 customers (10 %), 61,480 rows, 9,874 customers/s, 9 s left
+dataset: customers: 10,000/100,000 customers (10%), 61,480 rows, 9,874 customers/s, 1 s so far,
+about 9 s left
 """
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
-
-from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
 
 INTERVAL_S = 5.0
 
@@ -78,9 +78,11 @@ class LineProgress(Progress):
         if self.rows is not None:
             text += f", {self.rows:,} rows"
         rate = self.done / elapsed
-        text += f", {rate:,.0f} {self.unit}/s"
+        if rate >= 1:  # a rate of whole steps per second says little about slow steps
+            text += f", {rate:,.0f} {self.unit}/s"
+        text += f", {_duration(elapsed)} so far"
         if 0 < self.done < self.total:
-            text += f", {_duration((self.total - self.done) / rate)} left"
+            text += f", about {_duration((self.total - self.done) / rate)} left"
         return text
 
     def advance(self, count: int = 1, *, rows: int | None = None) -> None:
@@ -102,12 +104,29 @@ class LineProgress(Progress):
         self._print(f"{self.label}: {self.done:,} {self.unit}{rows} in {_duration(elapsed)}")
 
 
+def _columns(stream: TextIO) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return 0
+
+
 class BarProgress(Progress):
     """A tqdm bar on a terminal."""
 
     def __init__(self, label: str, total: int, unit: str, stream: TextIO) -> None:
+        from tqdm import tqdm  # imported here: only a terminal needs it
+
         super().__init__(label, total, unit)
-        self.bar = tqdm(total=total, desc=label, unit=f" {unit}", file=stream, dynamic_ncols=True)
+        sized = _columns(stream) > 0  # a terminal with no size (some CI consoles): 80 columns
+        self.bar = tqdm(
+            total=total,
+            desc=label,
+            unit=f" {unit}",
+            file=stream,
+            dynamic_ncols=sized,
+            ncols=None if sized else 80,
+        )
 
     def advance(self, count: int = 1, *, rows: int | None = None) -> None:
         """Move the bar; show the rows beside it."""
@@ -137,6 +156,8 @@ def progress(
     """A bar when ``stream`` (default: standard error) is a terminal, plain lines otherwise."""
     stream = sys.stderr if stream is None else stream
     if stream.isatty():
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
         bar = BarProgress(label, total, unit, stream)
         with logging_redirect_tqdm():
             try:

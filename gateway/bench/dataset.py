@@ -24,6 +24,7 @@ from gateway import migrations
 from gateway.bench import customer_rows, promotion_rows
 from gateway.bench.offer_catalog import catalog
 from gateway.bench.shape import Shape
+from gateway.connect import connect
 from gateway.offers.catalog_spec import parse_catalog
 from gateway.offers.config_file import apply_catalog
 from gateway.progress import progress
@@ -145,7 +146,7 @@ async def _copy(
 
 
 async def _stored_parameters(server_dsn: str, database: str) -> tuple[object, float] | None:
-    admin = await asyncpg.connect(server_dsn)
+    admin = await connect(server_dsn)
     try:
         exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
     finally:

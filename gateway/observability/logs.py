@@ -56,6 +56,7 @@ class TextFormatter(logging.Formatter):
         clock = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
         line = f"{clock} {record.levelname:<7} {record.name}: {record.getMessage()}"
         extras = _extras(record)
+        extras.pop("color_message", None)  # uvicorn's message again, with terminal colour codes
         if extras:
             line += "  " + " ".join(f"{key}={value}" for key, value in extras.items())
         if record.exc_info:

@@ -21,6 +21,7 @@ import asyncpg
 import yaml
 
 from gateway.offers.catalog_spec import CatalogError, CatalogSpec, PlaySpec, parse_catalog
+from gateway.progress import progress
 from gateway.promotions import catalog_file as promotions_file
 from gateway.promotions.catalog_spec import SECTIONS as PROMOTION_SECTIONS
 from gateway.promotions.catalog_spec import PromotionSections, parse_promotion_sections
@@ -253,20 +254,40 @@ async def load_path(dsn: str, path: Path, *, dry_run: bool = False) -> LoadSumma
 
     >>> await load_path("postgresql://postgres@127.0.0.1/gateway", Path("catalog.yaml"))
     """
-    parsed = parse_file(read_file(path))
-    conn = await asyncpg.connect(dsn)
-    try:
-        transaction = conn.transaction()
-        await transaction.start()
+    with progress(f"load {path.name}", 4, "steps") as shown:
+        shown.note(f"read {path}")
+        data = read_file(path)
+        shown.advance()
+        shown.note("check every entry")
+        parsed = parse_file(data)
+        shown.advance()
+        conn = await asyncpg.connect(dsn)
         try:
-            summary = await apply_catalog(conn, parsed.catalog, parsed.promotions)
-        except BaseException:
-            await transaction.rollback()
-            raise
-        if dry_run:
-            await transaction.rollback()
-        else:
-            await transaction.commit()
-        return summary
-    finally:
-        await conn.close()
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                shown.note(f"check references and write {_counts(parsed)}")
+                summary = await apply_catalog(conn, parsed.catalog, parsed.promotions)
+                shown.advance()
+            except BaseException:
+                await transaction.rollback()
+                raise
+            if dry_run:
+                shown.note("roll back (dry run: nothing is kept)")
+                await transaction.rollback()
+            else:
+                shown.note("commit")
+                await transaction.commit()
+            shown.advance()
+            return summary
+        finally:
+            await conn.close()
+
+
+def _counts(parsed: ParsedFile) -> str:
+    catalog, promotions = parsed.catalog, parsed.promotions
+    return (
+        f"{len(catalog.brands):,} brands, {len(catalog.offers):,} offers, "
+        f"{len(catalog.plays):,} plays, {len(promotions.loyalty_programs):,} loyalty programs, "
+        f"{len(promotions.promotions):,} promotions"
+    )
