@@ -10,48 +10,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
-from playwright.async_api import Browser, Page, Request, async_playwright
+from playwright.async_api import Browser, Page, Request
 
 from gateway.auth.keys import create_key
 from gateway.auth.principal import Scope
 from gateway.ide import ASSETS_URL, DEFAULT_QUERY
-from tests.provision import require_tool
 from tests.serving import ROOT, running_gateway
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 IDE_DIR = ROOT / ".gateway" / "ide"
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-@pytest.fixture
-def chromium() -> Path:
-    """Debian's chromium, installed when missing (or a failure naming the command)."""
-    return Path(require_tool("chromium", "chromium"))
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    """Headless chromium driven by Playwright (no `playwright install`: no browser download)."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS
-        )
-        yield browser
-        await browser.close()
 
 
 @pytest.fixture(scope="module")

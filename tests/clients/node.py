@@ -49,7 +49,8 @@ async def run_client(
             process.kill()
             await process.wait()
     text = stdout.decode()
-    assert process.returncode == 0, f"{script} {scenario} failed:\n{text}\n{stderr.decode()[-3000:]}"
+    errors = stderr.decode()[-3000:]
+    assert process.returncode == 0, f"{script} {scenario} failed:\n{text}\n{errors}"
     report: dict[str, Any] = json.loads(text.strip().splitlines()[-1])
     return report
 
