@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 import asyncpg
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
+from graphql import ExperimentalIncrementalExecutionResults, GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -40,6 +40,7 @@ from gateway.errors import ErrorCode, GatewayError
 from gateway.evaluator.device import use_parser as use_user_agent_parser
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.errors import METHOD_NOT_ALLOWED, code_for_status, error_response
+from gateway.http.incremental import DeferSpecTransport, accepts_multipart
 from gateway.http.middleware import http_middleware
 from gateway.http.persisted_queries import (
     AllowListError,
@@ -51,6 +52,7 @@ from gateway.ide import graphiql
 from gateway.observability.logs import configure_logging
 from gateway.observability.request_id import RequestIdMiddleware
 from gateway.operation.error_codes import classify
+from gateway.operation.incremental import coded_results, whole_answer
 from gateway.schema import build_schema
 from gateway.settings import Settings, SettingsError, env_name, load_settings
 
@@ -88,6 +90,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.persisted_queries = persisted_queries
         self.ide_html = ide_html or ""
         self.key_verifier = KeyVerifier()
+
+    # @defer / @stream parts in the format Apollo Client and urql read (deferSpec=20220824).
+    multipart_transport_class = DeferSpecTransport  # type: ignore[assignment]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request; strawberry's plain-text HTTP errors become coded JSON errors."""
@@ -196,9 +201,29 @@ class GatewayGraphQL(GraphQL[Context, None]):
             except PersistedQueryError as exc:
                 error = GraphQLError(exc.message, extensions={"code": exc.code})
                 return ExecutionResult(data=None, errors=[error])
-        return await super().execute_single(
+        result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
+        if isinstance(result, ExperimentalIncrementalExecutionResults):
+            return await self._incremental(request, context, result)
+        return result
+
+    async def _incremental(
+        self, request: Request, context: Context, result: ExperimentalIncrementalExecutionResults
+    ) -> Any:
+        """A ``@defer`` / ``@stream`` answer: streamed when the client reads multipart.
+
+        Any other client gets every part merged into one answer: the directives are hints a
+        server may ignore, and a plain JSON client then still gets its data.
+        """
+        timeout_s = self.settings.request_timeout_s
+        report = not self.settings.is_production
+        if accepts_multipart(request.headers.get("accept", "")):
+            later = coded_results(
+                result.subsequent_results, context, timeout_s=timeout_s, report_round_trips=report
+            )
+            return result._replace(subsequent_results=later)
+        return await whole_answer(result, context, timeout_s=timeout_s, report_round_trips=report)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """A fresh context (loaders, round-trip counter, clock reading) for this request."""
@@ -255,7 +280,7 @@ def _storable(tags: CacheTags, response: Response) -> bool:
         and tags.ok
         and tags.operations == 1
         and response.status_code == 200
-        and isinstance(response.body, bytes | memoryview)
+        and isinstance(getattr(response, "body", None), bytes | memoryview)
     )
 
 

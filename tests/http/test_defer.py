@@ -1,0 +1,191 @@
+"""``@defer`` / ``@stream`` answered as ``multipart/mixed`` (deferSpec=20220824), or merged."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.http.multipart import boundary_of, parts
+from tests.promotions.test_cart_promotions_listing import _issue_many
+from tests.serving import running_gateway
+
+APOLLO_ACCEPT = "multipart/mixed;deferSpec=20220824,application/json"
+
+DEFERRED = """
+query Deferred($customerId: ID!) {
+  cartPromotions(customerId: $customerId) {
+    promotionId
+    ... @defer(label: "limits") { restrictions { cart { kpi maxLimit remainingRedemption } } }
+  }
+}
+"""
+PLAIN = DEFERRED.replace('... @defer(label: "limits")', "...")
+STREAMED = """
+query Streamed($customerId: ID!) {
+  cartPromotions(customerId: $customerId) @stream(initialCount: 2) { promotionId }
+}
+"""
+LOYAL = {"customerId": "demo-loyal"}
+
+
+def _merge(parts_: list[dict[str, Any]]) -> dict[str, Any]:
+    """Apply deferSpec=20220824 patches as a client does: data at ``path``, items at the index."""
+    data: dict[str, Any] = parts_[0]["data"]
+    for part in parts_[1:]:
+        for patch in part.get("incremental", ()):
+            *parent_path, last = patch["path"]
+            node: Any = data
+            for key in parent_path:
+                node = node[key]
+            if "items" in patch:
+                assert last == len(node)
+                node.extend(patch["items"])
+            else:
+                node[last].update(patch["data"]) if patch["data"] else None
+    return data
+
+
+async def _multipart(client: httpx.AsyncClient, query: str, **kwargs: Any) -> list[dict[str, Any]]:
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": LOYAL}, headers={"accept": APOLLO_ACCEPT}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("multipart/mixed")
+    assert "deferSpec=20220824" in response.headers["content-type"]
+    return parts(response.text, response.headers["content-type"])
+
+
+async def test_defer_over_post_is_apollo_multipart(client: httpx.AsyncClient) -> None:
+    found = await _multipart(client, DEFERRED)
+    plain = (await client.post("/graphql", json={"query": PLAIN, "variables": LOYAL})).json()
+
+    first, *later = found
+    assert first["hasNext"] is True
+    assert "pending" not in first
+    assert all(set(p) == {"promotionId"} for p in first["data"]["cartPromotions"])
+    assert later[-1]["hasNext"] is False
+    patches = [patch for part in later for patch in part["incremental"]]
+    assert {patch["label"] for patch in patches} == {"limits"}
+    assert sorted(patch["path"][1] for patch in patches) == list(range(len(patches)))
+    assert _merge(found) == plain["data"]
+
+
+async def test_defer_over_get(client: httpx.AsyncClient) -> None:
+    params = {"query": DEFERRED, "variables": '{"customerId": "demo-loyal"}'}
+    response = await client.get("/graphql", params=params, headers={"accept": APOLLO_ACCEPT})
+
+    found = parts(response.text, response.headers["content-type"])
+    assert response.status_code == 200
+    assert found[0]["hasNext"] is True and found[-1]["hasNext"] is False
+
+
+async def test_stream_paths_end_with_the_first_item_index(client: httpx.AsyncClient) -> None:
+    found = await _multipart(client, STREAMED)
+
+    assert len(found[0]["data"]["cartPromotions"]) == 2
+    [patch] = found[1]["incremental"]
+    assert patch["path"] == ["cartPromotions", 2]
+    plain = await client.post(
+        "/graphql",
+        json={"query": STREAMED.replace(" @stream(initialCount: 2)", ""), "variables": LOYAL},
+    )
+    assert _merge(found) == plain.json()["data"]
+
+
+async def test_a_client_without_multipart_gets_the_whole_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    deferred = await client.post(
+        "/graphql",
+        json={"query": DEFERRED, "variables": LOYAL},
+        headers={"accept": "application/json"},
+    )
+    plain = await client.post("/graphql", json={"query": PLAIN, "variables": LOYAL})
+
+    assert deferred.headers["content-type"] == "application/json"
+    assert deferred.json()["data"] == plain.json()["data"]
+    # The listing, then the deferred restrictions of every promotion in one batch.
+    assert deferred.json()["extensions"] == {"sqlRoundTrips": 2}
+
+
+async def test_deferred_restrictions_of_200_promotions_are_one_round_trip(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await _issue_many(pool, "bulk-customer", 200)
+    response = await client.post(
+        "/graphql",
+        json={"query": DEFERRED, "variables": {"customerId": "bulk-customer"}},
+        headers={"accept": APOLLO_ACCEPT},
+    )
+    found = parts(response.text, response.headers["content-type"])
+
+    assert len(found[0]["data"]["cartPromotions"]) == 200
+    assert sum(len(part.get("incremental", ())) for part in found[1:]) == 200
+    assert found[-1]["extensions"] == {"sqlRoundTrips": 2}
+
+
+async def _read_deferred(base: str, first_part: asyncio.Event) -> float:
+    """Stream a deferred answer; return seconds between the first part and the last."""
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=20) as http,
+        http.stream(
+            "POST",
+            "/graphql",
+            json={"query": DEFERRED, "variables": LOYAL},
+            headers={"accept": APOLLO_ACCEPT, "accept-encoding": "identity"},
+        ) as response,
+    ):
+        delimiter = "\r\n--" + boundary_of(response.headers["content-type"])
+        text = ""
+        first_at = None
+        async for chunk in response.aiter_text():
+            text += chunk
+            if first_at is None and text.count(delimiter) >= 1:
+                first_at = time.monotonic()
+                first_part.set()
+        assert first_at is not None
+        assert parts(text, response.headers["content-type"])[-1]["hasNext"] is False
+        return time.monotonic() - first_at
+
+
+async def test_the_initial_part_leaves_before_the_deferred_reads_finish(
+    database_dsn: str, tmp_path: Path
+) -> None:
+    env = {
+        "DATABASE_URL": database_dsn,
+        "GATEWAY_DATA_DIR": str(tmp_path / "state"),
+        "GATEWAY_RESPONSE_CACHE": "0",
+    }
+    with running_gateway(env) as (base, _process):
+        lock = await asyncpg.connect(database_dsn)
+        try:
+            # The deferred restrictions read blocks on this lock until the first part is read.
+            transaction = lock.transaction()
+            await transaction.start()
+            await lock.execute("LOCK TABLE promotion_restrictions IN ACCESS EXCLUSIVE MODE")
+            first_part = asyncio.Event()
+            reader = asyncio.create_task(_read_deferred(base, first_part))
+            await asyncio.wait_for(first_part.wait(), 15)
+            await asyncio.sleep(0.3)  # the deferred read is waiting on the lock meanwhile
+            await transaction.rollback()
+            waited = await asyncio.wait_for(reader, 15)
+        finally:
+            await lock.close()
+    assert waited >= 0.3
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "identity"])
+async def test_multipart_with_and_without_gzip(client: httpx.AsyncClient, encoding: str) -> None:
+    response = await client.post(
+        "/graphql",
+        json={"query": DEFERRED, "variables": LOYAL},
+        headers={"accept": APOLLO_ACCEPT, "accept-encoding": encoding},
+    )
+    assert response.headers.get("content-encoding", "identity") == encoding
+    assert parts(response.text, response.headers["content-type"])[-1]["hasNext"] is False
