@@ -26,6 +26,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from gateway import migrations
 from gateway.auth.authenticate import authenticate
@@ -41,6 +42,12 @@ from gateway.evaluator.device import use_parser as use_user_agent_parser
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.errors import METHOD_NOT_ALLOWED, code_for_status, error_response
 from gateway.http.incremental import DeferSpecTransport, accepts_multipart
+from gateway.http.media_types import (
+    GRAPHQL_RESPONSE_CONTENT_TYPE,
+    JSON,
+    prefers_graphql_response,
+    request_error_status,
+)
 from gateway.http.middleware import http_middleware
 from gateway.http.persisted_queries import (
     AllowListError,
@@ -105,6 +112,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
             page = await self.render_graphql_ide(request)
             await page(scope, receive, send)
             return
+        graphql_response = prefers_graphql_response(request.headers.get("accept", ""))
+        scope["state"]["graphql_response"] = graphql_response
+        scope["state"]["request_error_status"] = None
         try:
             scope["state"]["principal"] = principal = await authenticate(
                 request.headers.get("authorization"),
@@ -135,6 +145,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 response = error_response(
                     exc.status_code, code_for_status(exc.status_code), exc.reason
                 )
+        if graphql_response and response.media_type == JSON:
+            response.headers["content-type"] = GRAPHQL_RESPONSE_CONTENT_TYPE
         await response(scope, receive, send)
 
     async def _run_cached(
@@ -171,6 +183,16 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if key is not None and _storable(tags, response):
             media_type = response.headers.get("content-type", "application/json")
             cache.save(key, tags, bytes(response.body), media_type)
+        return response
+
+    async def run(  # type: ignore[override]
+        self, request: Request, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response:
+        """strawberry's ``run``; a request error is 4xx for a graphql-response+json client."""
+        response = await super().run(request, context, root_value)
+        status = request.state.request_error_status
+        if status is not None:
+            response.status_code = status
         return response
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
@@ -247,6 +269,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         """The response body; every error carries ``extensions.code``."""
         if result.errors:
             result.errors = [classify(error) for error in result.errors]
+            if request.state.graphql_response:
+                # GraphQL over HTTP: no data entry, and a 4xx, when execution never started.
+                status = request_error_status(result.data, result.errors)
+                if status is not None:
+                    request.state.request_error_status = status
+                    body = await super().process_result(request, result)
+                    body.pop("data", None)
+                    return body
         return await super().process_result(request, result)
 
     def parse_json(self, data: str | bytes) -> Any:
