@@ -20,6 +20,7 @@ from gateway.context import Context, Info
 from gateway.execution.context import NOT_LOADED, NotLoaded, preloaded
 from gateway.execution.input_conversion import compiled_input
 from gateway.execution.selection import selected_field_names
+from gateway.identity import global_id
 from gateway.promotions import inputs
 from gateway.promotions.decision import RedemptionRequest
 from gateway.promotions.issuance import MAX_CUSTOMERS_PER_ISSUE, EarnRequest, earn, issue
@@ -33,14 +34,16 @@ from gateway.promotions.model import (
     RejectionCode,
     RestrictionKpi,
     RestrictionLevel,
+    label,
 )
 from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.redeem import RedemptionOutcome, redeem
 from gateway.promotions.restrictions import RestrictionState
+from gateway.schema.node import Node
 
 
 @strawberry.type(description="One limit on redeeming a promotion, and what is left of it.")
-class Restriction:
+class Restriction(Node):
     level: RestrictionLevel = strawberry.field(description="What the limit is counted over.")
     kpi: RestrictionKpi = strawberry.field(description="What the limit counts.")
     max_limit: Decimal = strawberry.field(
@@ -53,10 +56,22 @@ class Restriction:
     category_id: str | None = strawberry.field(description="The category, at CATEGORY level.")
 
     @classmethod
-    def from_state(cls, state: RestrictionState) -> Restriction:
-        """The GraphQL view of one limit."""
+    def from_state(
+        cls, state: RestrictionState, customer_id: str, promotion_id: str, cart_scope: str | None
+    ) -> Restriction:
+        """The GraphQL view of one limit, as ``customer_id`` sees it (in a cart, if given)."""
+        level = state.level
+        if level is RestrictionLevel.CART:
+            scope = cart_scope or ""
+        else:
+            scope = state.product_sku or state.category_id or ""
         return cls(
-            level=state.level,
+            id=strawberry.ID(
+                global_id(
+                    "Restriction", customer_id, promotion_id, label(level), label(state.kpi), scope
+                )
+            ),
+            level=level,
             kpi=state.kpi,
             max_limit=state.shown_max_limit,
             remaining_redemption=state.remaining,
@@ -66,7 +81,7 @@ class Restriction:
 
 
 @strawberry.type(description="A promotion's limits, by level. Absent levels are empty lists.")
-class PromotionRestrictions:
+class PromotionRestrictions(Node):
     cart: list[Restriction] = strawberry.field(description="Per cart (or transaction).")
     customer: list[Restriction] = strawberry.field(description="This customer's use.")
     promotion: list[Restriction] = strawberry.field(description="All customers together.")
@@ -78,16 +93,36 @@ class PromotionRestrictions:
     )
 
     @classmethod
-    def from_states(cls, states: list[RestrictionState]) -> PromotionRestrictions | None:
-        """Group limits by level; None when the promotion has no limit."""
+    def from_states(
+        cls,
+        states: list[RestrictionState],
+        customer_id: str,
+        promotion_id: str,
+        cart_scope: str | None = None,
+    ) -> PromotionRestrictions | None:
+        """Group limits by level; None when the promotion has no limit.
+
+        Ids come from (customer, promotion, cart scope): a listing's and a mutation's view of the
+        same promotion share them, so a client's cache updates one object.
+        """
         if not states:
             return None
         by_level: tuple[list[Restriction], ...] = ([], [], [], [], [])
+        from_state = Restriction.from_state
         for state in states:
-            by_level[_LEVEL_SLOTS[id(state.level)]].append(Restriction.from_state(state))
+            by_level[_LEVEL_SLOTS[id(state.level)]].append(
+                from_state(state, customer_id, promotion_id, cart_scope)
+            )
         cart, customer, promotion, product, category = by_level
         return cls(
-            cart=cart, customer=customer, promotion=promotion, product=product, category=category
+            id=strawberry.ID(
+                global_id("PromotionRestrictions", customer_id, promotion_id, cart_scope or "")
+            ),
+            cart=cart,
+            customer=customer,
+            promotion=promotion,
+            product=product,
+            category=category,
         )
 
 
@@ -112,11 +147,14 @@ async def load_restrictions(
 ) -> PromotionRestrictions | None:
     """The customer's view of a promotion's limits, through the request's batching loader."""
     [states] = await ctx.loaders.promotions.restrictions.load(((customer_id, promotion_id, None),))
-    return PromotionRestrictions.from_states(states)
+    return PromotionRestrictions.from_states(states, customer_id, promotion_id)
 
 
 @strawberry.type(description="The supplementary loyalty program a promotion comes through.")
 class SupplementaryCriteria:
+    id: strawberry.ID = strawberry.field(
+        description="Unique across the schema, one per program; opaque (do not parse)."
+    )
     loyalty_program_id: strawberry.ID = strawberry.field(description="The loyalty program.")
     program_type: ProgramType = strawberry.field(description="The kind of program.")
     partner_program_id: strawberry.ID | None = strawberry.field(
@@ -129,6 +167,7 @@ class SupplementaryCriteria:
         if program is None:
             return None
         return cls(
+            id=strawberry.ID(global_id("SupplementaryCriteria", program.program_id)),
             loyalty_program_id=strawberry.ID(program.program_id),
             program_type=program.program_type,
             partner_program_id=_optional_id(program.partner_program_id),
@@ -144,7 +183,7 @@ async def load_criteria(ctx: Context, program_id: str | None) -> SupplementaryCr
 
 
 @strawberry.type(description="A cart promotion as one customer sees it.")
-class CartPromotion:
+class CartPromotion(Node):
     promotion_id: strawberry.ID = strawberry.field(description="The promotion.")
     promotion_name: str = strawberry.field(description="Its name.")
     customer_id: strawberry.ID = strawberry.field(description="The customer it is listed for.")
@@ -186,6 +225,7 @@ class CartPromotion:
     def from_record(cls, record: CartPromotionRecord) -> CartPromotion:
         """The GraphQL view of a listed promotion."""
         return cls(
+            id=strawberry.ID(global_id("CartPromotion", record.customer_id, record.promotion_id)),
             promotion_id=strawberry.ID(record.promotion_id),
             promotion_name=record.promotion_name,
             customer_id=strawberry.ID(record.customer_id),
@@ -294,7 +334,9 @@ async def _preload(ctx: Context, promotions: list[CartPromotion], selected: froz
         pending_programs = loaders.programs.load_many(program_ids)
     if pending_restrictions is not None:
         for promotion, states in zip(promotions, await pending_restrictions, strict=True):
-            promotion.preloaded_restrictions = PromotionRestrictions.from_states(states)
+            promotion.preloaded_restrictions = PromotionRestrictions.from_states(
+                states, promotion.customer_id, promotion.promotion_id
+            )
     if pending_programs is not None:
         programs = dict(zip(program_ids, await pending_programs, strict=True))
         for promotion in promotions:
@@ -427,7 +469,9 @@ def _redeem_result(outcome: RedemptionOutcome) -> Redemption | RedemptionRejecte
             message=_REJECTION_MESSAGES[outcome.rejection],
             restriction=None
             if outcome.restriction is None
-            else Restriction.from_state(outcome.restriction),
+            else Restriction.from_state(
+                outcome.restriction, request.customer_id, request.promotion_id, request.cart_id
+            ),
             idempotency_key=request.idempotency_key,
             replayed=outcome.replayed,
         )
