@@ -130,10 +130,10 @@ const scenarios = {
     const apollo = client();
     const validation = await apollo.query({ query: gql(op.UNKNOWN_FIELD), errorPolicy: "all" }).catch((e) => ({ error: e }));
     const badInput = await apollo
-      .mutate({ mutation: gql(op.REDEEM), variables: op.redemption(op.PROMOTION, "apollo-bad", "-1"), errorPolicy: "all" })
+      .mutate({ mutation: gql(op.REDEEM_OUTCOME), variables: op.redemption(op.PROMOTION, "apollo-bad", "-1"), errorPolicy: "all" })
       .catch((e) => ({ error: e }));
     const refused = await apollo.mutate({
-      mutation: gql(op.REDEEM),
+      mutation: gql(op.REDEEM_OUTCOME),
       variables: op.redemption("acme-birthday", "apollo-refused"),
     });
     return {

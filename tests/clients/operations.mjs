@@ -60,6 +60,16 @@ export const REDEEM = `
     }
   }`;
 
+/** A redemption attempt that reads only its outcome. */
+export const REDEEM_OUTCOME = `
+  mutation RedeemOutcome($input: RedeemCartPromotionInput!) {
+    redeemCartPromotion(input: $input) {
+      __typename
+      ... on Redemption { redemptionId }
+      ... on RedemptionRejected { code message }
+    }
+  }`;
+
 export const NAMES_ONLY = `query NamesOnly($customerId: ID!) { cartPromotions(customerId: $customerId) { id promotionName } }`;
 export const UNKNOWN_FIELD = `query UnknownField { cartPromotions(customerId: "demo-loyal") { id discountPercent } }`;
 

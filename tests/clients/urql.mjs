@@ -102,8 +102,8 @@ const scenarios = {
   async errors() {
     const urql = client();
     const validation = await urql.query(gql(op.UNKNOWN_FIELD), {}).toPromise();
-    const badInput = await urql.mutation(gql(op.REDEEM), op.redemption(op.PROMOTION, "urql-bad", "-1")).toPromise();
-    const refused = await urql.mutation(gql(op.REDEEM), op.redemption("acme-birthday", "urql-refused")).toPromise();
+    const badInput = await urql.mutation(gql(op.REDEEM_OUTCOME), op.redemption(op.PROMOTION, "urql-bad", "-1")).toPromise();
+    const refused = await urql.mutation(gql(op.REDEEM_OUTCOME), op.redemption("acme-birthday", "urql-refused")).toPromise();
     return {
       validation: describe(validation),
       badInput: describe(badInput),
