@@ -129,6 +129,7 @@ async def storefront(browser: Browser, served: tuple[str, str]) -> AsyncIterator
     )
     await devtools.send("Network.enable")
     yield shop
+    print("browser console errors:", shop.console_errors)
     await page.close()
 
 
