@@ -121,12 +121,12 @@ async def storefront(browser: Browser, served: tuple[str, str]) -> AsyncIterator
     page.on("pageerror", lambda error: shop.console_errors.append(str(error)))
     # Chromium reports CORS preflights only through the DevTools protocol.
     devtools = await page.context.new_cdp_session(page)
-    devtools.on(
-        "Network.requestWillBeSent",
-        lambda event: (
-            shop.preflights.append(event["request"]) if event.get("type") == "Preflight" else None
-        ),
-    )
+
+    def on_devtools_request(event: dict[str, Any]) -> None:
+        if event["request"]["method"] == "OPTIONS":
+            shop.preflights.append(event["request"])
+
+    devtools.on("Network.requestWillBeSent", on_devtools_request)
     await devtools.send("Network.enable")
     yield shop
     print("browser console errors:", shop.console_errors)
@@ -197,7 +197,11 @@ def _assert_cross_origin_with_client_awareness(storefront: Storefront) -> None:
     api_origin = urlsplit(storefront.graphql_url)
     assert (page_origin.hostname, page_origin.port) != (api_origin.hostname, api_origin.port)
     assert storefront.preflights, "the browser sent a CORS preflight"
-    asked = storefront.preflights[0]["headers"].get("Access-Control-Request-Headers", "")
+    [asked] = [
+        value.lower()
+        for name, value in storefront.preflights[0]["headers"].items()
+        if name.lower() == "access-control-request-headers"
+    ]
     assert "apollographql-client-name" in asked, storefront.preflights[0]
     for _name, _body, headers in storefront.posts:
         assert headers.get("apollographql-client-name") == "reference-storefront"
