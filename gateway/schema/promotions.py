@@ -23,6 +23,7 @@ from gateway.execution.selection import selected_field_names
 from gateway.identity import global_id
 from gateway.promotions import inputs
 from gateway.promotions.decision import RedemptionRequest
+from gateway.promotions.held import HeldPromotion, fetch_held
 from gateway.promotions.issuance import MAX_CUSTOMERS_PER_ISSUE, EarnRequest, earn, issue
 from gateway.promotions.listing import CartPromotionRecord
 from gateway.promotions.model import (
@@ -412,6 +413,9 @@ class RedeemCartPromotionInput:
 
 @strawberry.type(description="A redemption that went through: every applicable limit counted it.")
 class Redemption:
+    id: strawberry.ID = strawberry.field(
+        description="Unique across the schema, one per ledger entry; opaque (do not parse)."
+    )
     redemption_id: strawberry.ID = strawberry.field(description="The ledger entry.")
     customer_id: strawberry.ID = strawberry.field(description="The customer.")
     promotion_id: strawberry.ID = strawberry.field(description="The promotion.")
@@ -425,12 +429,20 @@ class Redemption:
     replayed: bool = strawberry.field(
         description="True when this is the stored result of an earlier request with this key."
     )
+    cart_promotion: CartPromotion | None = strawberry.field(
+        description="The promotion as the customer holds it now, after this redemption, with "
+        "its limits at every level (the ids of the listing's objects: a normalized cache "
+        "updates every listing that shows them); null when they no longer hold it."
+    )
 
     @strawberry.field(
         description="The promotion's limits for this customer now, after this redemption; "
-        "null when it has no limit."
+        "null when it has no limit. The same objects as cartPromotion.restrictions."
     )
     async def restrictions(self, info: Info) -> PromotionRestrictions | None:
+        held = self.cart_promotion
+        if held is not None and not isinstance(held.preloaded_restrictions, NotLoaded):
+            return held.preloaded_restrictions
         return await load_restrictions(info.context, self.customer_id, self.promotion_id)
 
 
@@ -440,6 +452,10 @@ class RedemptionRejected:
     message: str = strawberry.field(description="Why, for people.")
     restriction: Restriction | None = strawberry.field(
         description="For LIMIT_REACHED: the limit, with what was left of it when refused."
+    )
+    cart_promotion: CartPromotion | None = strawberry.field(
+        description="The promotion as the customer holds it now, with its limits at every "
+        "level; null when they do not hold it."
     )
     idempotency_key: str = strawberry.field(description="The key of the request.")
     replayed: bool = strawberry.field(
@@ -461,8 +477,20 @@ _REJECTION_MESSAGES = {
 }
 
 
+def _held_promotion(held: HeldPromotion | None) -> CartPromotion | None:
+    """The GraphQL view of a promotion read back after a write, its limits preloaded."""
+    if held is None:
+        return None
+    promotion = CartPromotion.from_record(held.record)
+    promotion.preloaded_restrictions = PromotionRestrictions.from_states(
+        held.restrictions, held.record.customer_id, held.record.promotion_id
+    )
+    return promotion
+
+
 def _redeem_result(outcome: RedemptionOutcome) -> Redemption | RedemptionRejected:
     request = outcome.request
+    cart_promotion = _held_promotion(outcome.held)
     if outcome.rejection is not None:
         return RedemptionRejected(
             code=outcome.rejection,
@@ -474,9 +502,11 @@ def _redeem_result(outcome: RedemptionOutcome) -> Redemption | RedemptionRejecte
             ),
             idempotency_key=request.idempotency_key,
             replayed=outcome.replayed,
+            cart_promotion=cart_promotion,
         )
     assert outcome.redemption_id is not None
     return Redemption(
+        id=strawberry.ID(global_id("Redemption", request.customer_id, str(outcome.redemption_id))),
         redemption_id=strawberry.ID(str(outcome.redemption_id)),
         customer_id=strawberry.ID(request.customer_id),
         promotion_id=strawberry.ID(request.promotion_id),
@@ -488,6 +518,7 @@ def _redeem_result(outcome: RedemptionOutcome) -> Redemption | RedemptionRejecte
         idempotency_key=request.idempotency_key,
         redeemed_at=outcome.attempted_at,
         replayed=outcome.replayed,
+        cart_promotion=cart_promotion,
     )
 
 
@@ -502,6 +533,12 @@ class IssueCartPromotionPayload:
     )
     not_eligible_customer_ids: list[strawberry.ID] = strawberry.field(
         description="Unknown customers, and customers of another brand than the promotion's."
+    )
+    # Read only when selected (one round trip for all customers).
+    cart_promotions: list[CartPromotion] = strawberry.field(
+        default_factory=list,
+        description="The promotion as each customer who holds it now sees it (issued, then "
+        "already issued, in request order), with its limits at every level.",
     )
 
 
@@ -562,7 +599,7 @@ class EarnCartPromotionInput:
 @strawberry.type(description="The customer's promotion after an earn event.")
 class EarnCartPromotionPayload:
     cart_promotion: CartPromotion = strawberry.field(
-        description="The promotion as the customer now sees it."
+        description="The promotion as the customer now sees it, with its limits at every level."
     )
     created: bool = strawberry.field(
         description="True when the customer did not hold it before (false: it was unlocked "
@@ -591,7 +628,9 @@ class PromotionMutations:
         await require_promotion_access(
             ctx, Scope.WRITE, request.promotion_id, "redeemCartPromotion"
         )
-        outcome = await redeem(ctx.db, request, ctx.now)
+        selected = selected_field_names(info)
+        read_back = "cartPromotion" in selected or "restrictions" in selected
+        outcome = await redeem(ctx.db, request, ctx.now, read_back=read_back)
         ctx.cache.wrote_customers((request.customer_id,))
         ctx.cache.wrote_promotions((request.promotion_id,))
         # Later selections in this operation must see the counters as they are now.
@@ -626,7 +665,13 @@ class PromotionMutations:
         ctx.cache.wrote_customers(outcome.issued)
         for customer_id in outcome.issued:
             _forget_listing(ctx, customer_id)
+        cart_promotions: list[CartPromotion] = []
+        if "cartPromotions" in selected_field_names(info):
+            holders = [*outcome.issued, *outcome.already_issued]
+            held = await fetch_held(ctx.db, holders, outcome.promotion_id, ctx.now)
+            cart_promotions = [p for p in map(_held_promotion, held) if p is not None]
         return IssueCartPromotionPayload(
+            cart_promotions=cart_promotions,
             promotion_id=strawberry.ID(outcome.promotion_id),
             issued_customer_ids=[strawberry.ID(c) for c in outcome.issued],
             already_issued_customer_ids=[strawberry.ID(c) for c in outcome.already_issued],
@@ -649,11 +694,11 @@ class PromotionMutations:
         created = await earn(ctx.db, request, ctx.now)
         ctx.cache.wrote_customers((request.customer_id,))
         _forget_listing(ctx, request.customer_id)
-        listed = await ctx.loaders.promotions.cart_promotions.load((request.customer_id, True))
-        [record] = [r for r in listed if r.promotion_id == request.promotion_id]
-        return EarnCartPromotionPayload(
-            cart_promotion=CartPromotion.from_record(record), created=created
-        )
+        # The primary (a mutation reads there), after the write: one round trip, every limit.
+        [held] = await fetch_held(ctx.db, [request.customer_id], request.promotion_id, ctx.now)
+        cart_promotion = _held_promotion(held)
+        assert cart_promotion is not None  # earned: held, and of the customer's brand
+        return EarnCartPromotionPayload(cart_promotion=cart_promotion, created=created)
 
 
 def _forget_listing(ctx: Context, customer_id: str) -> None:
