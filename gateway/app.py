@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -40,6 +40,7 @@ from gateway.db import UNAVAILABLE_ERRORS, create_pool
 from gateway.errors import ErrorCode, GatewayError
 from gateway.evaluator.device import use_parser as use_user_agent_parser
 from gateway.http.body_limit import BodyLimitMiddleware
+from gateway.http.caching import NO_STORE, VARY, Freshness, cache_control
 from gateway.http.errors import METHOD_NOT_ALLOWED, code_for_status, error_response
 from gateway.http.incremental import DeferSpecTransport, accepts_multipart
 from gateway.http.media_types import (
@@ -115,6 +116,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         graphql_response = prefers_graphql_response(request.headers.get("accept", ""))
         scope["state"]["graphql_response"] = graphql_response
         scope["state"]["request_error_status"] = None
+        scope["state"]["operation_tags"] = scope["state"]["cached_freshness"] = None
         try:
             scope["state"]["principal"] = principal = await authenticate(
                 request.headers.get("authorization"),
@@ -147,7 +149,33 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 )
         if graphql_response and response.media_type == JSON:
             response.headers["content-type"] = GRAPHQL_RESPONSE_CONTENT_TYPE
+        response.headers["cache-control"] = self._cache_control(request, response)
+        if response.headers["cache-control"] != NO_STORE:
+            response.headers.add_vary_header(VARY)
         await response(scope, receive, send)
+
+    def _cache_control(self, request: Request, response: Response) -> str:
+        """``no-store`` unless a GET answer may be kept (see ``gateway.http.caching``)."""
+        if (
+            request.method != "GET"
+            or response.status_code != 200
+            or isinstance(response, StreamingResponse)
+            or self.settings.http_max_age <= 0
+        ):
+            return NO_STORE
+        freshness = request.state.cached_freshness
+        if freshness is None:
+            tags: CacheTags | None = request.state.operation_tags
+            if tags is None:
+                return NO_STORE
+            freshness = Freshness(
+                tags.cacheable and tags.ok and tags.operations == 1 and not tags.mutated,
+                tags.expires,
+            )
+        keyed = self.settings.keys_required or "authorization" in request.headers
+        return cache_control(
+            freshness, now=self.clock(), max_age_s=self.settings.http_max_age, keyed=keyed
+        )
 
     async def _run_cached(
         self, request: Request, principal: Principal, cache: ResponseCache
@@ -176,6 +204,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             )
             entry = cache.lookup(key, self.clock())
             if entry is not None:
+                request.state.cached_freshness = Freshness(True, entry.valid_until)
                 return Response(entry.body, media_type=entry.media_type)
             tags.active = True
         response = await self.run(request)
@@ -261,6 +290,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         tags = getattr(request.state, "cache_tags", None)
         if tags is not None:
             context.cache = tags
+        if isinstance(request, Request):
+            request.state.operation_tags = context.cache  # read for Cache-Control
         return context
 
     async def process_result(
