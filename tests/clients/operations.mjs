@@ -56,7 +56,10 @@ export const REDEEM = `
         redemptionId
         cartPromotion { id promotionId restrictions { ${ALL_LEVELS} } }
       }
-      ... on RedemptionRejected { code message }
+      ... on RedemptionRejected {
+        code message
+        cartPromotion { id promotionId restrictions { ${ALL_LEVELS} } }
+      }
     }
   }`;
 

@@ -58,6 +58,10 @@ export const REDEEM = gql`
       ... on RedemptionRejected {
         code
         message
+        cartPromotion {
+          id
+          restrictions { ...RestrictionFields }
+        }
       }
     }
   }
