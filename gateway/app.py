@@ -209,7 +209,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
             tags.active = True
         response = await self.run(request)
         cache.apply_writes(tags)
-        if key is not None and _storable(tags, response):
+        if key is not None and isinstance(response, StreamingResponse):
+            _store_when_complete(cache, key, tags, response)
+        elif key is not None and _storable(tags, response):
             media_type = response.headers.get("content-type", "application/json")
             cache.save(key, tags, bytes(response.body), media_type)
         return response
@@ -343,6 +345,30 @@ def _storable(tags: CacheTags, response: Response) -> bool:
         and response.status_code == 200
         and isinstance(getattr(response, "body", None), bytes | memoryview)
     )
+
+
+def _store_when_complete(
+    cache: ResponseCache, key: bytes, tags: CacheTags, response: StreamingResponse
+) -> None:
+    """Store a multipart (``@defer`` / ``@stream``) answer once its last part is sent.
+
+    Only a complete answer without errors in any part is stored (the later parts' errors clear
+    ``tags.ok``); a hit sends every part at once.
+    """
+    if response.status_code != 200:
+        return
+    media_type = response.headers.get("content-type", "")
+    chunks = response.body_iterator
+
+    async def saving() -> AsyncIterator[str | bytes | memoryview]:
+        sent: list[bytes] = []
+        async for chunk in chunks:
+            sent.append(chunk.encode() if isinstance(chunk, str) else bytes(chunk))
+            yield chunk
+        if tags.cacheable and tags.ok and tags.operations == 1:
+            cache.save(key, tags, b"".join(sent), media_type)
+
+    response.body_iterator = saving()
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -59,6 +59,9 @@ async def coded_results(
             except StopAsyncIteration:
                 return
             except TimeoutError:
+                tags = getattr(context, "cache", None)
+                if tags is not None:
+                    tags.ok = False
                 yield _timed_out(timeout_s)
                 return
             _code_errors(value, context)

@@ -26,3 +26,30 @@ def parts(body: str, content_type: str) -> list[dict[str, Any]]:
         assert "content-type: application/json" in head.lower()
         found.append(orjson.loads(payload))
     return found
+
+
+def _deep_merge(target: dict[str, Any], data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if isinstance(target.get(key), dict) and isinstance(value, dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def merge_parts(found: list[dict[str, Any]]) -> dict[str, Any]:
+    """Apply deferSpec=20220824 patches as a client does: data at ``path``, items at the index."""
+    data: dict[str, Any] = found[0]["data"]
+    for part in found[1:]:
+        for patch in part.get("incremental", ()):
+            node: Any = data
+            if "items" in patch:
+                *list_path, start = patch["path"]
+                for key in list_path:
+                    node = node[key]
+                assert start == len(node), "stream items must continue the list"
+                node.extend(patch["items"])
+            elif patch.get("data") is not None:
+                for key in patch["path"]:
+                    node = node[key]
+                _deep_merge(node, patch["data"])
+    return data

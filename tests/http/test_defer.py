@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.http.multipart import boundary_of, parts
+from tests.http.multipart import boundary_of, merge_parts, parts
 from tests.promotions.test_cart_promotions_listing import _issue_many
 from tests.serving import running_gateway
 
@@ -32,23 +32,6 @@ query Streamed($customerId: ID!) {
 }
 """
 LOYAL = {"customerId": "demo-loyal"}
-
-
-def _merge(parts_: list[dict[str, Any]]) -> dict[str, Any]:
-    """Apply deferSpec=20220824 patches as a client does: data at ``path``, items at the index."""
-    data: dict[str, Any] = parts_[0]["data"]
-    for part in parts_[1:]:
-        for patch in part.get("incremental", ()):
-            *parent_path, last = patch["path"]
-            node: Any = data
-            for key in parent_path:
-                node = node[key]
-            if "items" in patch:
-                assert last == len(node)
-                node.extend(patch["items"])
-            else:
-                node[last].update(patch["data"]) if patch["data"] else None
-    return data
 
 
 async def _multipart(client: httpx.AsyncClient, query: str, **kwargs: Any) -> list[dict[str, Any]]:
@@ -73,7 +56,7 @@ async def test_defer_over_post_is_apollo_multipart(client: httpx.AsyncClient) ->
     patches = [patch for part in later for patch in part["incremental"]]
     assert {patch["label"] for patch in patches} == {"limits"}
     assert sorted(patch["path"][1] for patch in patches) == list(range(len(patches)))
-    assert _merge(found) == plain["data"]
+    assert merge_parts(found) == plain["data"]
 
 
 async def test_defer_over_get(client: httpx.AsyncClient) -> None:
@@ -95,7 +78,7 @@ async def test_stream_paths_end_with_the_first_item_index(client: httpx.AsyncCli
         "/graphql",
         json={"query": STREAMED.replace(" @stream(initialCount: 2)", ""), "variables": LOYAL},
     )
-    assert _merge(found) == plain.json()["data"]
+    assert merge_parts(found) == plain.json()["data"]
 
 
 async def test_a_client_without_multipart_gets_the_whole_answer(
