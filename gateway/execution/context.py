@@ -19,11 +19,12 @@ too: see ``collect_subfields``). In such a document, a selection set made only o
 (and ``__typename``) gets a compiled completer (``pure_completion``): one generated function
 completes an item's whole subtree, and a resolver's object or list of objects goes straight to it
 (``complete_value``); when it meets anything unexpected it declines and the value is completed
-the way described here. Anything else — a real
-resolver, arguments, directives on the field, ``__typename``, abstract types, ``is_type_of``, a
-value that is missing, not yet preloaded, of another class or fails to coerce — takes
-graphql-core's own path, so errors, null propagation and messages stay exactly as they were
-(tests compare both).
+the way described here. Anything else — a real resolver, arguments, directives on the field,
+``__typename``, abstract types, a type's own ``is_type_of`` (strawberry's isinstance check for a
+type implementing an interface, such as ``Node``, is not one: see ``_object_origin``), a value
+that is missing, not yet preloaded, of another class or fails to coerce — takes graphql-core's
+own path, so errors, null propagation and messages stay exactly as they were (tests compare
+both).
 """
 
 from __future__ import annotations

@@ -666,8 +666,8 @@ class PromotionMutations:
         for customer_id in outcome.issued:
             _forget_listing(ctx, customer_id)
         cart_promotions: list[CartPromotion] = []
-        if "cartPromotions" in selected_field_names(info):
-            holders = [*outcome.issued, *outcome.already_issued]
+        holders = [*outcome.issued, *outcome.already_issued]
+        if holders and "cartPromotions" in selected_field_names(info):
             held = await fetch_held(ctx.db, holders, outcome.promotion_id, ctx.now)
             cart_promotions = [p for p in map(_held_promotion, held) if p is not None]
         return IssueCartPromotionPayload(
