@@ -116,6 +116,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         graphql_response = prefers_graphql_response(request.headers.get("accept", ""))
         scope["state"]["graphql_response"] = graphql_response
         scope["state"]["request_error_status"] = None
+        timeout_s = self.settings.request_timeout_s
+        scope["state"]["deadline"] = asyncio.get_running_loop().time() + timeout_s
         scope["state"]["operation_tags"] = scope["state"]["cached_freshness"] = None
         try:
             scope["state"]["principal"] = principal = await authenticate(
@@ -124,7 +126,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 verifier=self.key_verifier,
                 pool=request.state.pool,
             )
-            async with asyncio.timeout(self.settings.request_timeout_s):
+            async with asyncio.timeout(timeout_s):
                 if self.response_cache is None:
                     response = await self.run(request)
                 else:
@@ -269,14 +271,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         Any other client gets every part merged into one answer: the directives are hints a
         server may ignore, and a plain JSON client then still gets its data.
         """
-        timeout_s = self.settings.request_timeout_s
         report = not self.settings.is_production
         if accepts_multipart(request.headers.get("accept", "")):
+            # The parts stream after the request's timeout block: they keep its deadline.
             later = coded_results(
-                result.subsequent_results, context, timeout_s=timeout_s, report_round_trips=report
+                result, context, deadline=request.state.deadline, report_round_trips=report
             )
             return result._replace(subsequent_results=later)
-        return await whole_answer(result, context, timeout_s=timeout_s, report_round_trips=report)
+        return await whole_answer(result, context, report_round_trips=report)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """A fresh context (loaders, round-trip counter, clock reading) for this request."""

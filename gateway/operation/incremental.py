@@ -18,6 +18,7 @@ from graphql import (
     GraphQLError,
     SubsequentIncrementalExecutionResult,
 )
+from graphql.execution.types import CompletedResult
 from strawberry.types import ExecutionResult
 
 from gateway.context import Context
@@ -40,81 +41,72 @@ def _round_trips(context: Context) -> dict[str, Any]:
 
 
 async def coded_results(
-    results: AsyncGenerator[SubsequentIncrementalExecutionResult, None],
+    result: ExperimentalIncrementalExecutionResults,
     context: Context,
     *,
-    timeout_s: float,
+    deadline: float | None,
     report_round_trips: bool,
 ) -> AsyncGenerator[SubsequentIncrementalExecutionResult, None]:
-    """The later parts, with coded errors; a part not ready within the limit ends the answer.
+    """The later parts, with coded errors; past ``deadline`` (event-loop time) every open part
+    fails with TIMEOUT.
 
-    >>> result._replace(subsequent_results=coded_results(result.subsequent_results, ctx, ...))
+    >>> result._replace(subsequent_results=coded_results(result, ctx, ...))
     """
-    deadline = asyncio.get_running_loop().time() + timeout_s
+    results = result.subsequent_results
+    open_ids = {pending.id for pending in result.initial_result.pending}
     async with aclosing(results):
         while True:
-            remaining = deadline - asyncio.get_running_loop().time()
             try:
-                value = await asyncio.wait_for(anext(results), max(remaining, 0))
+                # In this task (not wait_for's): a client leaving cancels the read itself.
+                async with asyncio.timeout_at(deadline):
+                    value = await anext(results)
             except StopAsyncIteration:
                 return
             except TimeoutError:
-                tags = getattr(context, "cache", None)
-                if tags is not None:
-                    tags.ok = False
-                yield _timed_out(timeout_s)
+                yield _timed_out(open_ids, context)
                 return
+            open_ids.update(pending.id for pending in value.pending or ())
+            open_ids.difference_update(completed.id for completed in value.completed or ())
             _code_errors(value, context)
             if report_round_trips and not value.has_next:
                 value.extensions = {**(value.extensions or {}), **_round_trips(context)}
             yield value
 
 
-def _timed_out(timeout_s: float) -> SubsequentIncrementalExecutionResult:
-    """A last part saying the rest was not done in time (a completed entry cannot say it)."""
-    value = SubsequentIncrementalExecutionResult(has_next=False)
-    value.extensions = {
-        "errors": [
-            {
-                "message": f"request: not done within {timeout_s} s",
-                "extensions": {"code": ErrorCode.TIMEOUT.value},
-            }
-        ]
-    }
-    return value
+def _timed_out(open_ids: set[str], context: Context) -> SubsequentIncrementalExecutionResult:
+    """A last part closing every open fragment and stream with a TIMEOUT error."""
+    tags = getattr(context, "cache", None)
+    if tags is not None:
+        tags.ok = False
+    error = GraphQLError(
+        "request: not done within the request time limit",
+        extensions={"code": ErrorCode.TIMEOUT.value},
+    )
+    return SubsequentIncrementalExecutionResult(
+        has_next=False,
+        completed=[CompletedResult(pending_id, [error]) for pending_id in sorted(open_ids)],
+    )
 
 
 async def whole_answer(
     result: ExperimentalIncrementalExecutionResults,
     context: Context,
     *,
-    timeout_s: float,
     report_round_trips: bool,
 ) -> ExecutionResult:
     """Every part merged into one answer, for a client that does not read multipart.
 
     The data is the same as without ``@defer`` / ``@stream``; errors of later parts follow the
-    initial part's. The deferred reads still run as one batch after the initial ones.
+    initial part's. The deferred reads still run as one batch after the initial ones, within
+    the request's own time limit (the caller's).
     """
     initial = result.initial_result
     merge = IncrementalMerge(initial.data, [p.formatted for p in initial.pending])
     errors: list[GraphQLError] = list(initial.errors or ())
-    timed_out: dict[str, Any] | None = None
-    async for value in coded_results(
-        result.subsequent_results, context, timeout_s=timeout_s, report_round_trips=False
-    ):
-        if value.extensions and "errors" in value.extensions:
-            timed_out = value.extensions
-            break
+    async for value in coded_results(result, context, deadline=None, report_round_trips=False):
         merge.subsequent(value.formatted)
         for entry in [*(value.incremental or ()), *(value.completed or ())]:
             errors.extend(entry.errors or ())
-    if timed_out is not None:
-        errors.append(
-            GraphQLError(
-                timed_out["errors"][0]["message"], extensions={"code": ErrorCode.TIMEOUT.value}
-            )
-        )
     extensions = dict(initial.extensions or {})
     if report_round_trips:
         extensions.update(_round_trips(context))

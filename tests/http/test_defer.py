@@ -9,8 +9,11 @@ from typing import Any
 
 import asyncpg
 import httpx
+import orjson
 import pytest
 
+from gateway.http.persisted_queries import sha256_hex
+from tests.http.apps import client_factory
 from tests.http.multipart import boundary_of, merge_parts, parts
 from tests.promotions.test_cart_promotions_listing import _issue_many
 from tests.serving import running_gateway
@@ -172,3 +175,99 @@ async def test_multipart_with_and_without_gzip(client: httpx.AsyncClient, encodi
     )
     assert response.headers.get("content-encoding", "identity") == encoding
     assert parts(response.text, response.headers["content-type"])[-1]["hasNext"] is False
+
+
+async def test_a_persisted_deferred_query_over_get(client: httpx.AsyncClient) -> None:
+    digest = sha256_hex(DEFERRED)
+    extensions = orjson.dumps({"persistedQuery": {"version": 1, "sha256Hash": digest}}).decode()
+    variables = '{"customerId": "demo-loyal"}'
+    headers = {"accept": APOLLO_ACCEPT}
+    # Apollo's protocol: the hash alone is unknown, then sent with the query, then known.
+    unknown = await client.get(
+        "/graphql", params={"extensions": extensions, "variables": variables}, headers=headers
+    )
+    await client.get(
+        "/graphql",
+        params={"query": DEFERRED, "extensions": extensions, "variables": variables},
+        headers=headers,
+    )
+    known = await client.get(
+        "/graphql", params={"extensions": extensions, "variables": variables}, headers=headers
+    )
+
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    found = parts(known.text, known.headers["content-type"])
+    assert found[0]["hasNext"] is True and found[-1]["hasNext"] is False
+
+
+def test_a_client_leaving_mid_stream_logs_no_error(database_dsn: str, tmp_path: Path) -> None:
+    log = tmp_path / "gateway.log"
+    env = {"DATABASE_URL": database_dsn, "GATEWAY_DATA_DIR": str(tmp_path / "state")}
+
+    async def leave_after_the_first_part(base: str) -> None:
+        lock = await asyncpg.connect(database_dsn)
+        try:
+            transaction = lock.transaction()
+            await transaction.start()
+            await lock.execute("LOCK TABLE promotion_restrictions IN ACCESS EXCLUSIVE MODE")
+            async with (
+                httpx.AsyncClient(base_url=base, timeout=20) as http,
+                http.stream(
+                    "POST",
+                    "/graphql",
+                    json={"query": DEFERRED, "variables": LOYAL},
+                    headers={"accept": APOLLO_ACCEPT},
+                ) as response,
+            ):
+                async for _chunk in response.aiter_bytes():
+                    break  # the first part: leave while the deferred read waits
+            await asyncio.sleep(0.3)
+            await transaction.rollback()
+            await asyncio.sleep(0.3)
+        finally:
+            await lock.close()
+
+    with running_gateway(env, log=log) as (base, process):
+        asyncio.run(leave_after_the_first_part(base))
+        after = httpx.post(f"{base}/graphql", json={"query": "{ __typename }"}, timeout=5)
+        alive = process.poll() is None
+
+    assert alive and after.json()["data"] == {"__typename": "Query"}
+    text = log.read_text()
+    assert "Exception in ASGI application" not in text, text[-3000:]
+    assert "Traceback" not in text, text[-3000:]
+
+
+@pytest.mark.parametrize("accept", [APOLLO_ACCEPT, "application/json"])
+async def test_deferred_reads_past_the_time_limit_fail_with_timeout(
+    database_dsn: str, tmp_path: Path, accept: str
+) -> None:
+    make_client = client_factory(database_dsn, tmp_path)
+    lock = await asyncpg.connect(database_dsn)
+    try:
+        transaction = lock.transaction()
+        await transaction.start()
+        await lock.execute("LOCK TABLE promotion_restrictions IN ACCESS EXCLUSIVE MODE")
+        async with make_client(env="development", request_timeout_s=1) as http:
+            response = await http.post(
+                "/graphql",
+                json={"query": DEFERRED, "variables": LOYAL},
+                headers={"accept": accept},
+            )
+            await transaction.rollback()  # the abandoned read ends before the app closes
+            await asyncio.sleep(0.2)
+    finally:
+        await lock.close()
+
+    if accept == APOLLO_ACCEPT:
+        # The initial part was sent; every deferred fragment then fails with TIMEOUT.
+        found = parts(response.text, response.headers["content-type"])
+        assert found[0]["data"]["cartPromotions"]
+        patches = [patch for part in found[1:] for patch in part["incremental"]]
+        assert patches and all(patch["data"] is None for patch in patches)
+        errors = [error for patch in patches for error in patch["errors"]]
+    else:
+        # One answer: the request's own time limit, as for any slow request.
+        assert response.status_code == 504
+        errors = response.json()["errors"]
+    assert errors and {error["extensions"]["code"] for error in errors} == {"TIMEOUT"}
