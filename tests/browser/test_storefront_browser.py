@@ -219,3 +219,19 @@ async def _offer_events(dsn: str) -> list[tuple[str, int]]:
     finally:
         await conn.close()
     return [(row["type"], row["n"]) for row in rows]
+
+
+def test_storefront_has_no_cache_update_code() -> None:
+    """What keeps the page right after a mutation is the normalized cache, not code of its own."""
+    sources = sorted((STOREFRONT / "src").glob("*.ts*"))
+    by_hand = re.compile(
+        r"cache\.(modify|writeQuery|writeFragment|evict)|refetchQueries|\bupdate\s*[:(]|typePolicies"
+    )
+
+    comments = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
+    code = {p.name: comments.sub("", p.read_text()) for p in sources}
+
+    found = [f"{name}: {m.group(0)}" for name, text in code.items() for m in by_hand.finditer(text)]
+
+    assert len(sources) >= 5
+    assert found == []
