@@ -1,4 +1,4 @@
-"""Personalized offers: ``Query.personalizedOffers``, offer events and fulfillments (issue #4).
+"""Personalized offers: ``Query.personalizedOffers``, offer events and fulfillments.
 
 Resolvers are thin: they turn GraphQL input into ``gateway.offers`` requests and records into
 GraphQL objects. The decision itself is ``gateway.offers.service.personalized_offers``, shared with

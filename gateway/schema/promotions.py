@@ -1,4 +1,4 @@
-"""Cart promotions: ``Query.cartPromotions`` and the issue / earn / redeem mutations (issue #3).
+"""Cart promotions: ``Query.cartPromotions`` and the issue / earn / redeem mutations.
 
 Scalar fields are plain attributes (no resolver call per field); ``restrictions`` and
 ``supplementaryCriteria`` resolve through per-request loaders, so they cost one query each for
