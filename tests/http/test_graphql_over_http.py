@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncpg
 import httpx
 import pytest
 
+from gateway.auth import keys
+from gateway.auth.principal import Scope
 from gateway.http.media_types import prefers_graphql_response
+from gateway.settings import Settings
+from tests.conftest import http_client
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 PREFERS = "application/graphql-response+json, application/json;q=0.9"
@@ -120,3 +125,29 @@ async def test_json_clients_keep_200_and_data_null(
     body = response.json()
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"]
+
+
+async def test_a_root_field_outside_the_keys_scopes_is_403(
+    settings: Settings, pool: asyncpg.Pool
+) -> None:
+    async with pool.acquire() as conn:
+        reader = await keys.create_key(conn, "web", [Scope.READ], ["acme"])
+
+    async with http_client(settings.model_copy(update={"env": "production"})) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": "{ _service { sdl } }"},
+            headers={"Authorization": f"Bearer {reader}", "accept": PREFERS},
+        )
+
+    assert response.status_code == 403
+    assert "data" not in response.json()
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_limit_exceeded_is_400(client: httpx.AsyncClient) -> None:
+    deep = '{ cartPromotions(customerId: "x") { ' + "__typename " * 3000 + "} }"
+    response = await client.post("/graphql", json={"query": deep}, headers={"accept": PREFERS})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
