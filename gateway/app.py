@@ -12,12 +12,12 @@ from typing import Any, TypedDict
 import asyncpg
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
+from graphql import ExperimentalIncrementalExecutionResults, GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -26,6 +26,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from gateway import migrations
 from gateway.auth.authenticate import authenticate
@@ -39,7 +40,15 @@ from gateway.db import UNAVAILABLE_ERRORS, create_pool
 from gateway.errors import ErrorCode, GatewayError
 from gateway.evaluator.device import use_parser as use_user_agent_parser
 from gateway.http.body_limit import BodyLimitMiddleware
+from gateway.http.caching import NO_STORE, VARY, Freshness, cache_control
 from gateway.http.errors import METHOD_NOT_ALLOWED, code_for_status, error_response
+from gateway.http.incremental import DeferSpecTransport, accepts_multipart
+from gateway.http.media_types import (
+    GRAPHQL_RESPONSE_CONTENT_TYPE,
+    JSON,
+    prefers_graphql_response,
+    request_error_status,
+)
 from gateway.http.middleware import http_middleware
 from gateway.http.persisted_queries import (
     AllowListError,
@@ -51,6 +60,7 @@ from gateway.ide import Ide, graphiql
 from gateway.observability.logs import configure_logging
 from gateway.observability.request_id import RequestIdMiddleware
 from gateway.operation.error_codes import classify
+from gateway.operation.incremental import coded_results, whole_answer
 from gateway.schema import build_schema
 from gateway.settings import Settings, SettingsError, env_name, load_settings
 
@@ -89,6 +99,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.ide = ide
         self.key_verifier = KeyVerifier()
 
+    # @defer / @stream parts in the format Apollo Client and urql read (deferSpec=20220824).
+    multipart_transport_class = DeferSpecTransport  # type: ignore[assignment]
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request; strawberry's plain-text HTTP errors become coded JSON errors."""
         if scope["type"] != "http":
@@ -100,6 +113,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
             page = await self.render_graphql_ide(request)
             await page(scope, receive, send)
             return
+        graphql_response = prefers_graphql_response(request.headers.get("accept", ""))
+        scope["state"]["graphql_response"] = graphql_response
+        scope["state"]["request_error_status"] = None
+        timeout_s = self.settings.request_timeout_s
+        scope["state"]["deadline"] = asyncio.get_running_loop().time() + timeout_s
+        scope["state"]["operation_tags"] = scope["state"]["cached_freshness"] = None
         try:
             scope["state"]["principal"] = principal = await authenticate(
                 request.headers.get("authorization"),
@@ -107,7 +126,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 verifier=self.key_verifier,
                 pool=request.state.pool,
             )
-            async with asyncio.timeout(self.settings.request_timeout_s):
+            async with asyncio.timeout(timeout_s):
                 if self.response_cache is None:
                     response = await self.run(request)
                 else:
@@ -130,7 +149,35 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 response = error_response(
                     exc.status_code, code_for_status(exc.status_code), exc.reason
                 )
+        if graphql_response and response.media_type == JSON:
+            response.headers["content-type"] = GRAPHQL_RESPONSE_CONTENT_TYPE
+        response.headers["cache-control"] = self._cache_control(request, response)
+        if response.headers["cache-control"] != NO_STORE:
+            response.headers.add_vary_header(VARY)
         await response(scope, receive, send)
+
+    def _cache_control(self, request: Request, response: Response) -> str:
+        """``no-store`` unless a GET answer may be kept (see ``gateway.http.caching``)."""
+        if (
+            request.method != "GET"
+            or response.status_code != 200
+            or isinstance(response, StreamingResponse)
+            or self.settings.http_max_age <= 0
+        ):
+            return NO_STORE
+        freshness = request.state.cached_freshness
+        if freshness is None:
+            tags: CacheTags | None = request.state.operation_tags
+            if tags is None:
+                return NO_STORE
+            freshness = Freshness(
+                tags.cacheable and tags.ok and tags.operations == 1 and not tags.mutated,
+                tags.expires,
+            )
+        keyed = self.settings.keys_required or "authorization" in request.headers
+        return cache_control(
+            freshness, now=self.clock(), max_age_s=self.settings.http_max_age, keyed=keyed
+        )
 
     async def _run_cached(
         self, request: Request, principal: Principal, cache: ResponseCache
@@ -159,13 +206,26 @@ class GatewayGraphQL(GraphQL[Context, None]):
             )
             entry = cache.lookup(key, self.clock())
             if entry is not None:
+                request.state.cached_freshness = Freshness(True, entry.valid_until)
                 return Response(entry.body, media_type=entry.media_type)
             tags.active = True
         response = await self.run(request)
         cache.apply_writes(tags)
-        if key is not None and _storable(tags, response):
+        if key is not None and isinstance(response, StreamingResponse):
+            _store_when_complete(cache, key, tags, response)
+        elif key is not None and _storable(tags, response):
             media_type = response.headers.get("content-type", "application/json")
             cache.save(key, tags, bytes(response.body), media_type)
+        return response
+
+    async def run(  # type: ignore[override]
+        self, request: Request, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response:
+        """strawberry's ``run``; a request error is 4xx for a graphql-response+json client."""
+        response = await super().run(request, context, root_value)
+        status = request.state.request_error_status
+        if status is not None:
+            response.status_code = status
         return response
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
@@ -196,9 +256,29 @@ class GatewayGraphQL(GraphQL[Context, None]):
             except PersistedQueryError as exc:
                 error = GraphQLError(exc.message, extensions={"code": exc.code})
                 return ExecutionResult(data=None, errors=[error])
-        return await super().execute_single(
+        result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
+        if isinstance(result, ExperimentalIncrementalExecutionResults):
+            return await self._incremental(request, context, result)
+        return result
+
+    async def _incremental(
+        self, request: Request, context: Context, result: ExperimentalIncrementalExecutionResults
+    ) -> Any:
+        """A ``@defer`` / ``@stream`` answer: streamed when the client reads multipart.
+
+        Any other client gets every part merged into one answer: the directives are hints a
+        server may ignore, and a plain JSON client then still gets its data.
+        """
+        report = not self.settings.is_production
+        if accepts_multipart(request.headers.get("accept", "")):
+            # The parts stream after the request's timeout block: they keep its deadline.
+            later = coded_results(
+                result, context, deadline=request.state.deadline, report_round_trips=report
+            )
+            return result._replace(subsequent_results=later)
+        return await whole_answer(result, context, report_round_trips=report)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """A fresh context (loaders, round-trip counter, clock reading) for this request."""
@@ -214,6 +294,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         tags = getattr(request.state, "cache_tags", None)
         if tags is not None:
             context.cache = tags
+        if isinstance(request, Request):
+            request.state.operation_tags = context.cache  # read for Cache-Control
         return context
 
     async def process_result(
@@ -222,6 +304,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         """The response body; every error carries ``extensions.code``."""
         if result.errors:
             result.errors = [classify(error) for error in result.errors]
+            if request.state.graphql_response:
+                # GraphQL over HTTP: no data entry, and a 4xx, when execution never started.
+                status = request_error_status(result.data, result.errors)
+                if status is not None:
+                    request.state.request_error_status = status
+                    body = await super().process_result(request, result)
+                    body.pop("data", None)
+                    return body
         return await super().process_result(request, result)
 
     def parse_json(self, data: str | bytes) -> Any:
@@ -255,8 +345,32 @@ def _storable(tags: CacheTags, response: Response) -> bool:
         and tags.ok
         and tags.operations == 1
         and response.status_code == 200
-        and isinstance(response.body, bytes | memoryview)
+        and isinstance(getattr(response, "body", None), bytes | memoryview)
     )
+
+
+def _store_when_complete(
+    cache: ResponseCache, key: bytes, tags: CacheTags, response: StreamingResponse
+) -> None:
+    """Store a multipart (``@defer`` / ``@stream``) answer once its last part is sent.
+
+    Only a complete answer without errors in any part is stored (the later parts' errors clear
+    ``tags.ok``); a hit sends every part at once.
+    """
+    if response.status_code != 200:
+        return
+    media_type = response.headers.get("content-type", "")
+    chunks = response.body_iterator
+
+    async def saving() -> AsyncIterator[str | bytes | memoryview]:
+        sent: list[bytes] = []
+        async for chunk in chunks:
+            sent.append(chunk.encode() if isinstance(chunk, str) else bytes(chunk))
+            yield chunk
+        if tags.cacheable and tags.ok and tags.operations == 1:
+            cache.save(key, tags, b"".join(sent), media_type)
+
+    response.body_iterator = saving()
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -105,6 +105,13 @@ class Settings(BaseSettings):
     gzip_minimum_size: int = Field(
         default=1024, ge=0, description="Gzip responses of at least this many bytes (if accepted)."
     )
+    http_max_age: int = Field(
+        default=0,
+        ge=0,
+        description="Seconds a browser or CDN may keep a GET answer of a cacheable query (never "
+        "past its data's expiry, such as an offer's expiresAt; `private` when an API key is "
+        "involved). `0`: every answer is `no-store`, so no read is older than a known write.",
+    )
     persisted_queries_cache_size: int = Field(
         default=1000,
         ge=1,

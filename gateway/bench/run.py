@@ -31,6 +31,7 @@ from gateway.bench import scenarios
 from gateway.bench.cache_counts import cache_counts, cache_hit_pct
 from gateway.bench.customer_rows import BRANDS
 from gateway.bench.dataset import DatasetInfo, ensure_dataset
+from gateway.bench.first_part import FirstPartError, measure_first_part
 from gateway.bench.report import Figures, add_ratios_and_targets
 from gateway.bench.round_trips import count_round_trips, has_field, probes_for, schema_sdl
 from gateway.bench.servers import Server, ServerError, free_port, post
@@ -60,6 +61,8 @@ class BenchOptions:
     rebuild: bool = False
     evaluator_requests: int = 2_000
     skip_postgraphile: bool = False
+    # Sequential requests for the deferred cart's first part (each customer: both queries).
+    defer_requests: int = 100
 
 
 @dataclass
@@ -129,6 +132,7 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             for scenario in plan:
                 measure(server, scenario, headers)
+            _first_part(server, shape, headers, options, log, figures)
             figures["rss_mb"] = round(server.rss_mb(), 1)
         figures["workers1_rps"] = figures.get("cart_rps")
         with _naive(workdir, info.dsn) as naive:
@@ -145,6 +149,37 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
     figures["connections"] = options.connections
     figures["scale"] = options.scale
     return add_ratios_and_targets(figures)
+
+
+def run_first_part_only(options: BenchOptions, log: Log) -> Figures:
+    """Only the deferred cart's first-part figure: dataset, one pinned gateway, sequential asks."""
+    figures: Figures = {"notes": []}
+    with ExitStack() as stack:
+        info = prepare_dataset(stack, options, log)
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gateway-bench-")))
+        headers = {"Authorization": f"Bearer {asyncio.run(bench_key(info.dsn))}"}
+        with start_gateway(workdir, gateway_env(info.dsn, workdir), workers=1, core="0") as server:
+            server.wait_ready(hello_body(), headers, timeout_s=60)
+            _first_part(server, info.shape, headers, options, log, figures)
+    figures["scale"] = options.scale
+    return add_ratios_and_targets(figures)
+
+
+def _first_part(
+    server: Server,
+    shape: Shape,
+    headers: Mapping[str, str],
+    options: BenchOptions,
+    log: Log,
+    figures: Figures,
+) -> None:
+    log(f"deferred cart: first part vs listing ({options.defer_requests} customers) ...")
+    try:
+        figures.update(
+            measure_first_part(server.url(), shape, headers, requests=options.defer_requests)
+        )
+    except FirstPartError as exc:
+        figures["notes"].append(f"deferred cart not measured: {exc}")
 
 
 def prepare_dataset(stack: ExitStack, options: BenchOptions, log: Log) -> DatasetInfo:

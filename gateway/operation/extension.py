@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, ExperimentalIncrementalExecutionResults, GraphQLError, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -68,6 +68,9 @@ def gateway_extension(settings: Settings) -> Callable[[], SchemaExtension]:
             context.validation_rules = context.validation_rules + rules
             yield
             result = context.result
+            if isinstance(result, ExperimentalIncrementalExecutionResults):
+                # @defer / @stream: the initial part; the HTTP layer codes the later parts' errors.
+                result = result.initial_result
             errors = result.errors if result is not None else None
             if result is not None and errors:
                 errors = result.errors = [classify(error) for error in errors]

@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 from strawberry.federation import Schema
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import get_object_definition
 
 from gateway.execution.context import GatewayExecutionContext
@@ -66,6 +67,8 @@ def build_schema(
         federation_version=FEDERATION_VERSION,
         max_entities=settings.max_entities,
         execution_context_class=GatewayExecutionContext,
+        # @defer / @stream (graphql-core 3.3's incremental execution): see docs/frontends.md.
+        config=StrawberryConfig(enable_experimental_incremental_execution=True),
     )
 
 

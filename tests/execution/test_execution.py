@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 
 from gateway.execution.context import NOT_LOADED, GatewayExecutionContext, NotLoaded, preloaded
 
@@ -382,3 +383,49 @@ async def test_a_request_is_freed_when_it_ends_without_a_garbage_collection() ->
         assert alive() is None
     finally:
         gc.enable()
+
+
+INCREMENTAL = StrawberryConfig(enable_experimental_incremental_execution=True)
+
+DEFERRED_QUERIES = [
+    "{ items { name ... @defer { count colour parts { label } } } }",
+    '{ items { name ... @defer(label: "more") { spare { label } main { label weight } } } }',
+    "{ items { name parts { label ... @defer { double } } } }",
+    "{ items { name ...F @defer } } fragment F on Item { price at tags loadedPart { label } }",
+    "query ($d: Boolean!) { items { name ... @defer(if: $d) { count } } }",
+    # Overlapping selections: the deferred part carries only what the initial part lacks.
+    "{ items { main { label } ... @defer { main { label weight } } } }",
+    "{ items { name } ... @defer { broken { name count colour } } }",
+    "{ items { name ... @defer { parts { fail } } } }",
+    "{ broken { name ... @defer { maybeParts { label weight } main { weight } } } }",
+    "{ items @stream(initialCount: 1) { name parts { label } } }",
+    "{ items { parts @stream(initialCount: 0) { label ... @defer { double } } } }",
+    "{ broken @stream(initialCount: 2) { name count } }",
+]
+
+
+async def _all_parts(schema: strawberry.Schema, query: str) -> list[Any]:
+    result: Any = await schema.execute(query, variable_values={"d": True})
+    if not hasattr(result, "initial_result"):
+        return [(result.data, [(e.message, e.path) for e in result.errors or []])]
+    return [result.initial_result.formatted] + [
+        part.formatted async for part in result.subsequent_results
+    ]
+
+
+@pytest.mark.parametrize("query", DEFERRED_QUERIES)
+@pytest.mark.parametrize("extensions", [[], [CountingResolves]])
+async def test_deferred_answers_like_graphql_core(query: str, extensions: list[type]) -> None:
+    plain = strawberry.Schema(query=Query, extensions=extensions, config=INCREMENTAL)
+    short = strawberry.Schema(
+        query=Query,
+        extensions=extensions,
+        config=INCREMENTAL,
+        execution_context_class=GatewayExecutionContext,
+    )
+
+    expected = await _all_parts(plain, query)
+    actual = await _all_parts(short, query)
+
+    assert len(expected) > 1  # delivered incrementally
+    assert actual == expected
