@@ -94,7 +94,8 @@ def template_database(server_dsn: str) -> Iterator[str]:
     asyncio.run(_admin(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _copy_template(server_dsn: str, template_database: str) -> str:
+async def copy_template(server_dsn: str, template_database: str) -> str:
+    """Create a copy of the template database; its name."""
     name = f"gateway_test_{os.getpid()}_{next(_names)}"
     conn = await asyncpg.connect(server_dsn)
     try:
@@ -109,7 +110,7 @@ async def _copy_template(server_dsn: str, template_database: str) -> str:
 @pytest.fixture
 async def database_dsn(server_dsn: str, template_database: str) -> AsyncIterator[str]:
     """DSN of a fresh database (migrated, with demo data) for this test only."""
-    name = await _copy_template(server_dsn, template_database)
+    name = await copy_template(server_dsn, template_database)
     yield dsn_with_database(server_dsn, name)
     await _admin(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -120,7 +121,7 @@ def demo_database(server_dsn: str, template_database: str, *setup: str) -> Itera
 
     Synchronous, for module-scoped fixtures that serve one database to several tests.
     """
-    name = asyncio.run(_copy_template(server_dsn, template_database))
+    name = asyncio.run(copy_template(server_dsn, template_database))
     dsn = dsn_with_database(server_dsn, name)
     try:
         if setup:
