@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -117,10 +118,23 @@ class RequestDb:
         self._read_pool = read_pool or pool
         self._acquire_timeout_s = acquire_timeout_s
         self.round_trips = RoundTrips()
+        self._working: set[asyncio.Task[Any]] = set()  # tasks holding or awaiting a connection
 
     def use_primary(self) -> None:
         """Send reads to the primary too: a mutation must read what it (or others) just wrote."""
         self._read_pool = self._pool
+
+    def abandon(self) -> None:
+        """Cancel the request's database work still running (its deadline has passed).
+
+        Loader batches run in tasks of their own, which would otherwise outlive the request.
+        A cancelled statement is cancelled in PostgreSQL too (asyncpg sends the cancel request)
+        and its connection goes back to the pool.
+        """
+        current = asyncio.current_task()
+        for task in list(self._working):
+            if task is not current:
+                task.cancel()
 
     @asynccontextmanager
     async def connection(self, *, read_only: bool = False) -> AsyncIterator[CountingConnection]:
@@ -128,6 +142,20 @@ class RequestDb:
 
         ``read_only`` connections come from the read replica when there is one.
         """
+        task = asyncio.current_task()
+        if task in self._working:
+            task = None  # a connection inside another: the outer one tracks the task
+        elif task is not None:
+            self._working.add(task)
+        try:
+            async with self._acquired(read_only) as conn:
+                yield conn
+        finally:
+            if task is not None:
+                self._working.discard(task)
+
+    @asynccontextmanager
+    async def _acquired(self, read_only: bool) -> AsyncIterator[CountingConnection]:
         pool = self._read_pool if read_only else self._pool
         POOL_WAITING.inc()
         try:
