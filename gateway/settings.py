@@ -26,7 +26,7 @@ class SettingsError(ValueError):
 
 
 class Settings(BaseSettings):
-    """The gateway's settings. Field descriptions are the README's configuration table."""
+    """The gateway's settings. Field descriptions are docs/configuration.md's table."""
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", frozen=True)
 

@@ -4,7 +4,7 @@ The whole file is validated first (``catalog_spec.parse_catalog``), then referen
 are not in the file are checked against the database, then everything is written in one
 transaction. Entries absent from the file are left as they are (retire a play with
 ``status: archived``); an offer's content and options, and a brand's attribute mappings when given,
-are replaced as a whole. See README "Offers catalog" for the format.
+are replaced as a whole. The format: docs/catalog.md.
 
 The ``loyalty_programs`` and ``promotions`` sections are parsed, checked and written by
 ``gateway.promotions.catalog_file`` in the same transaction (``parse_file`` registers them).

@@ -18,7 +18,7 @@ from gateway.schema.offers import OfferMutations, OfferQueries
 from gateway.schema.promotions import PromotionMutations, PromotionQueries
 from gateway.settings import Settings
 
-# Both composers we test accept link versions up to v2.9 (see README "Federation").
+# Both composers we test accept link versions up to v2.9 (see docs/federation.md).
 FEDERATION_VERSION = "2.9"
 
 
