@@ -28,8 +28,14 @@ from gateway.execution import context as engine
 from gateway.ide.default_query import DEFAULT_QUERY
 from gateway.settings import Settings
 from tests.conftest import copy_template
+from tests.docs_pages import ROOT
 from tests.dsn import dsn_with_database
-from tests.execution.equivalence import ROOT, Twins, documented_operations
+from tests.execution.equivalence import (
+    Twins,
+    answer_id,
+    documented_operations,
+    without_random_ids,
+)
 from tests.fuzz.scalars import CUSTOM_SCALARS
 
 CUSTOMERS = ["demo-loyal", "demo-b2c", "demo-none", "demo-b2b", "demo-multibrand", "nobody"]
@@ -146,13 +152,23 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any] | None]] = [
 ]
 
 
+# Variables the offer lifecycle examples take: a decision token, then the fulfillment made.
+LIFECYCLE_VARIABLES = frozenset({"id", "f"})
+TOKEN_QUERY = """query ($i: PersonalizedOffersInput!) { personalizedOffers(input: $i) {
+  offers { id } } }"""
+
+
 async def test_documented_benchmarked_and_hand_written_operations(twins: Twins) -> None:
     documented = documented_operations()
-    assert len(documented) >= 5, "the README's GraphQL blocks should be found"
-    corpus = [(query, variables) for _, query, variables in documented]
+    assert len(documented) >= 10, "the docs' GraphQL blocks should be found"
+    lifecycle = [d for d in documented if d.variable_names and d.variables is None]
+    unknown = [d.where for d in lifecycle if not d.variable_names <= LIFECYCLE_VARIABLES]
+    assert unknown == [], "give these a '# variables: {...}' line in their block"
+    corpus = [(d.query, d.variables) for d in documented if d not in lifecycle]
     corpus += _bench_operations() + HAND_WRITTEN
 
     answers = [await twins.compare(query, variables) for query, variables in corpus]
+    answers += await _offer_lifecycle(twins, [d.query for d in lifecycle])
 
     # The corpus reaches data and errors both, not only empty answers.
     assert sum(1 for a in answers if a["data"] and not a["errors"]) >= len(corpus) // 2
@@ -162,6 +178,30 @@ async def test_documented_benchmarked_and_hand_written_operations(twins: Twins) 
         "CONFLICT",
         "GRAPHQL_VALIDATION_FAILED",
     }
+
+
+async def _offer_lifecycle(twins: Twins, queries: list[str]) -> list[dict[str, Any]]:
+    """The docs' event and fulfillment examples, in order, on a decision for demo-b2c.
+
+    Both sides get the same token (same clock and key); each gets its own fulfillment id (a
+    random uuid in its own database), and those ids are left out of the comparison.
+    """
+    offers = await twins.compare(TOKEN_QUERY, {"i": {"customerId": "demo-b2c"}})
+    token = offers["data"]["personalizedOffers"]["offers"][0]["id"]
+    fulfillment = {twins.plain: "", twins.engine: ""}
+    answers = []
+    for query in queries:
+        both = {}
+        for schema in (twins.plain, twins.engine):
+            both[schema] = await twins.run(schema, query, {"id": token, "f": fulfillment[schema]})
+            fulfillment[schema] = (
+                answer_id(both[schema], "createOfferFulfillment") or (fulfillment[schema])
+            )
+        plain, engine = (without_random_ids(both[s]) for s in (twins.plain, twins.engine))
+        assert engine == plain, query
+        assert not engine["errors"], engine["errors"]
+        answers.append(engine)
+    return answers
 
 
 async def test_plans_shared_by_concurrent_requests_read_their_own_data(twins: Twins) -> None:
