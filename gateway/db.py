@@ -147,50 +147,45 @@ class RequestDb:
             task = None  # a connection inside another: the outer one tracks the task
         elif task is not None:
             self._working.add(task)
+        pool = self._read_pool if read_only else self._pool
         try:
-            async with self._acquired(read_only) as conn:
-                yield conn
+            POOL_WAITING.inc()
+            try:
+                conn = await pool.acquire(timeout=self._acquire_timeout_s)
+            except TimeoutError:
+                raise GatewayError(
+                    ErrorCode.DATABASE_UNAVAILABLE, "database: no connection free in time, retry"
+                ) from None
+            except UNAVAILABLE_ERRORS:
+                raise GatewayError(
+                    ErrorCode.DATABASE_UNAVAILABLE, "database: unavailable, retry shortly"
+                ) from None
+            finally:
+                POOL_WAITING.dec()
+            POOL_IN_USE.inc()
+            try:
+                yield CountingConnection(conn, self.round_trips)
+            except asyncpg.exceptions.QueryCanceledError:
+                raise GatewayError(
+                    ErrorCode.TIMEOUT, "database: the query took too long and was cancelled"
+                ) from None
+            except LOST_CONNECTION_ERRORS:
+                # The connection's state is unknown (lost mid-operation): never pool it again.
+                # (When asyncpg noticed the loss itself, the proxy is already detached.)
+                with contextlib.suppress(asyncpg.exceptions.InterfaceError):
+                    conn.terminate()
+                raise GatewayError(
+                    ErrorCode.DATABASE_UNAVAILABLE, "database: connection lost, retry shortly"
+                ) from None
+            finally:
+                POOL_IN_USE.dec()
+                # asyncpg's reset may find the connection broken and terminate it; the pool opens a
+                # new one when needed. What the request did before is already settled.
+                with contextlib.suppress(*LOST_CONNECTION_ERRORS):
+                    await pool.release(conn)
         finally:
             if task is not None:
                 self._working.discard(task)
-
-    @asynccontextmanager
-    async def _acquired(self, read_only: bool) -> AsyncIterator[CountingConnection]:
-        pool = self._read_pool if read_only else self._pool
-        POOL_WAITING.inc()
-        try:
-            conn = await pool.acquire(timeout=self._acquire_timeout_s)
-        except TimeoutError:
-            raise GatewayError(
-                ErrorCode.DATABASE_UNAVAILABLE, "database: no connection free in time, retry"
-            ) from None
-        except UNAVAILABLE_ERRORS:
-            raise GatewayError(
-                ErrorCode.DATABASE_UNAVAILABLE, "database: unavailable, retry shortly"
-            ) from None
-        finally:
-            POOL_WAITING.dec()
-        POOL_IN_USE.inc()
-        try:
-            yield CountingConnection(conn, self.round_trips)
-        except asyncpg.exceptions.QueryCanceledError:
-            raise GatewayError(
-                ErrorCode.TIMEOUT, "database: the query took too long and was cancelled"
-            ) from None
-        except LOST_CONNECTION_ERRORS:
-            # The connection's state is unknown (lost mid-operation): never pool it again.
-            # (When asyncpg noticed the loss itself, the proxy is already detached.)
-            with contextlib.suppress(asyncpg.exceptions.InterfaceError):
-                conn.terminate()
-            raise GatewayError(
-                ErrorCode.DATABASE_UNAVAILABLE, "database: connection lost, retry shortly"
-            ) from None
-        finally:
-            POOL_IN_USE.dec()
-            # asyncpg's reset may find the connection broken and terminate it; the pool opens a
-            # new one when needed. What the request did before is already settled.
-            with contextlib.suppress(*LOST_CONNECTION_ERRORS):
-                await pool.release(conn)
 
     async def fetch(self, query: str, *args: Any) -> list[Record]:
         """Rows of ``query`` (one round trip; the replica unless a mutation is running)."""
