@@ -2,8 +2,9 @@
 
 Keys are made by the real ``gateway keys create``; requests go over HTTP to a real ``gateway
 serve`` in production mode (keys required, the response cache on). The cases are checked against
-the schema itself: every Query field, every Mutation field and every field of every federated
-entity (through ``_entities``) must have a case here, so a new field without one fails the test.
+the schema itself: every Query field, every Mutation field, every field of every federated
+entity (through ``_entities``) and ``node`` / ``nodes`` for every type implementing Node must have
+a case here, so a new field (or Node type) without one fails the test.
 
 Each case runs three ways:
 - a key of the customer's brand (acme) with exactly the scopes the field needs: allowed;
@@ -22,8 +23,9 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import GraphQLObjectType, GraphQLUnionType
+from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType
 
+from gateway.identity import global_id
 from gateway.schema import build_schema
 from tests.conftest import demo_database
 from tests.serving import create_keys_with_cli, running_gateway
@@ -197,7 +199,7 @@ CASES: dict[str, Case] = {
         _has("personalizedOffers.brand.id", lambda b: b == "acme"),
         _equals({"personalizedOffers": {"offers": [], "brand": None}}),
     ),
-    "Query.personalizedOffers(explain)": Case(
+    "Query.personalizedOffers+explain": Case(
         EXPLAIN,
         _fixed({"i": {"customerId": "demo-b2c", "explain": True}}),
         ("read", "admin"),
@@ -280,14 +282,73 @@ CASES: dict[str, Case] = {
 }
 
 
+NODE = "query ($id: ID!) { node(id: $id) { __typename id } }"
+NODES = "query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
+
+# A global id of an acme object of each Node type (demo-loyal's welcome promotion; a fulfillment).
+NODE_IDS: dict[str, Callable[[Served], str]] = {
+    "CartPromotion": lambda _: global_id("CartPromotion", "demo-loyal", "acme-welcome10"),
+    "PromotionRestrictions": lambda _: global_id(
+        "PromotionRestrictions", "demo-loyal", "acme-welcome10", ""
+    ),
+    "Restriction": lambda _: global_id(
+        "Restriction", "demo-loyal", "acme-welcome10", "customer", "redemption", ""
+    ),
+    "OfferFulfillment": lambda served: served.fulfillment_id(),
+}
+# As the field each comes from: another brand's promotion is not there (null), another brand's
+# fulfillment is FORBIDDEN (as offerFulfillment).
+FORBIDDEN_TO_OTHER_BRANDS = {"OfferFulfillment"}
+
+
+def _is(type_name: str) -> Callable[[Any], bool]:
+    return lambda value: bool(value == type_name)
+
+
+def _ids(make_id: Callable[[Served], str], name: str, count: int | None) -> Variables:
+    def variables(served: Served) -> dict[str, Any]:
+        return {name: make_id(served) if count is None else [make_id(served)] * count}
+
+    return variables
+
+
+def _node_cases() -> dict[str, Case]:
+    cases = {}
+    for type_name, make_id in NODE_IDS.items():
+        hidden = type_name not in FORBIDDEN_TO_OTHER_BRANDS
+        cases[f"Query.node({type_name})"] = Case(
+            NODE,
+            _ids(make_id, "id", None),
+            ("read",),
+            _has("node.__typename", _is(type_name)),
+            _equals({"node": None}) if hidden else None,
+        )
+        cases[f"Query.nodes({type_name})"] = Case(
+            NODES,
+            _ids(make_id, "ids", 2),
+            ("read",),
+            _has("nodes.1.__typename", _is(type_name)),
+            _equals({"nodes": [None, None]}) if hidden else None,
+        )
+    return cases
+
+
+CASES.update(_node_cases())
+
+
 def _schema_fields() -> set[str]:
     """Every field a key could reach: root fields, and entity fields through ``_entities``."""
     schema = build_schema()._schema
     names: set[str] = set()
+    node = schema.type_map["Node"]
+    assert isinstance(node, GraphQLInterfaceType)
+    implementations = schema.get_implementations(node).objects
     for root in (schema.query_type, schema.mutation_type):
         assert root is not None
         for name in root.fields:
-            if name != "_entities":
+            if name in ("node", "nodes"):
+                names.update(f"{root.name}.{name}({t.name})" for t in implementations)
+            elif name != "_entities":
                 names.add(f"{root.name}.{name}")
     entity = schema.type_map["_Entity"]
     assert isinstance(entity, GraphQLUnionType)
@@ -298,7 +359,7 @@ def _schema_fields() -> set[str]:
 
 
 def test_every_field_of_the_schema_has_a_case() -> None:
-    covered = {name.partition("(")[0] for name in CASES}
+    covered = {name.partition("+")[0] for name in CASES}  # "+": a variant of a field
 
     assert covered == _schema_fields(), "add a case for each new field (or drop a removed one)"
 
@@ -337,9 +398,12 @@ def test_another_brands_key_is_refused_or_sees_nothing(served: Served, name: str
     answer = served.post("globex:all", case.query, variables)
 
     if case.other_brand is None:
-        [(code, message)] = _errors(answer)
-        assert code == "FORBIDDEN", message
-        assert "belongs to a brand this key does not cover" in message
+        errors = _errors(answer)
+        assert errors, answer
+        for code, message in errors:  # one per item of a list (nodes)
+            assert code == "FORBIDDEN", message
+            assert "belongs to a brand this key does not cover" in message
+        assert _leaves(answer["data"]) == [], "a refused field answers nothing"
     else:
         assert _errors(answer) == []
         case.other_brand(answer["data"])
@@ -353,9 +417,11 @@ def test_a_key_without_a_needed_scope_is_refused(served: Served, name: str, scop
 
     answer = served.post(f"acme:all-but-{scope}", case.query, case.variables(served))
 
-    [(code, message)] = _errors(answer)
-    assert code == "FORBIDDEN", message
-    assert message.endswith(f"this API key lacks the '{scope}' scope")
+    errors = _errors(answer)
+    assert errors, answer
+    for code, message in errors:  # one per item of a list (nodes)
+        assert code == "FORBIDDEN", message
+        assert message.endswith(f"this API key lacks the '{scope}' scope")
     assert _leaves(answer["data"]) == [], "a refused field answers nothing"
 
 
