@@ -36,7 +36,7 @@ from gateway.cache.listener import ChangeListener
 from gateway.cache.response_cache import ResponseCache, cache_key
 from gateway.cache.tags import CacheTags
 from gateway.context import Clock, Context, build_context, utc_now
-from gateway.db import UNAVAILABLE_ERRORS, create_pool
+from gateway.db import UNAVAILABLE_ERRORS, RequestDb, create_pool
 from gateway.errors import ErrorCode, GatewayError
 from gateway.evaluator.device import use_parser as use_user_agent_parser
 from gateway.http.body_limit import BodyLimitMiddleware
@@ -137,6 +137,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
             status = 401 if exc.code is ErrorCode.UNAUTHENTICATED else 503
             response = error_response(status, exc.code.value, exc.message)
         except TimeoutError:
+            db: RequestDb | None = getattr(request.state, "db", None)
+            if db is not None:
+                db.abandon()  # its loader batches would run on, holding connections
             message = f"request: not done within {self.settings.request_timeout_s} s"
             response = error_response(504, ErrorCode.TIMEOUT.value, message)
         except HTTPException as exc:
@@ -296,6 +299,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             context.cache = tags
         if isinstance(request, Request):
             request.state.operation_tags = context.cache  # read for Cache-Control
+        request.state.db = context.db  # for the deadline (``__call__``)
         return context
 
     async def process_result(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -117,10 +118,23 @@ class RequestDb:
         self._read_pool = read_pool or pool
         self._acquire_timeout_s = acquire_timeout_s
         self.round_trips = RoundTrips()
+        self._working: set[asyncio.Task[Any]] = set()  # tasks holding or awaiting a connection
 
     def use_primary(self) -> None:
         """Send reads to the primary too: a mutation must read what it (or others) just wrote."""
         self._read_pool = self._pool
+
+    def abandon(self) -> None:
+        """Cancel the request's database work still running (its deadline has passed).
+
+        Loader batches run in tasks of their own, which would otherwise outlive the request.
+        A cancelled statement is cancelled in PostgreSQL too (asyncpg sends the cancel request)
+        and its connection goes back to the pool.
+        """
+        current = asyncio.current_task()
+        for task in list(self._working):
+            if task is not current:
+                task.cancel()
 
     @asynccontextmanager
     async def connection(self, *, read_only: bool = False) -> AsyncIterator[CountingConnection]:
@@ -128,41 +142,50 @@ class RequestDb:
 
         ``read_only`` connections come from the read replica when there is one.
         """
+        task = asyncio.current_task()
+        if task in self._working:
+            task = None  # a connection inside another: the outer one tracks the task
+        elif task is not None:
+            self._working.add(task)
         pool = self._read_pool if read_only else self._pool
-        POOL_WAITING.inc()
         try:
-            conn = await pool.acquire(timeout=self._acquire_timeout_s)
-        except TimeoutError:
-            raise GatewayError(
-                ErrorCode.DATABASE_UNAVAILABLE, "database: no connection free in time, retry"
-            ) from None
-        except UNAVAILABLE_ERRORS:
-            raise GatewayError(
-                ErrorCode.DATABASE_UNAVAILABLE, "database: unavailable, retry shortly"
-            ) from None
+            POOL_WAITING.inc()
+            try:
+                conn = await pool.acquire(timeout=self._acquire_timeout_s)
+            except TimeoutError:
+                raise GatewayError(
+                    ErrorCode.DATABASE_UNAVAILABLE, "database: no connection free in time, retry"
+                ) from None
+            except UNAVAILABLE_ERRORS:
+                raise GatewayError(
+                    ErrorCode.DATABASE_UNAVAILABLE, "database: unavailable, retry shortly"
+                ) from None
+            finally:
+                POOL_WAITING.dec()
+            POOL_IN_USE.inc()
+            try:
+                yield CountingConnection(conn, self.round_trips)
+            except asyncpg.exceptions.QueryCanceledError:
+                raise GatewayError(
+                    ErrorCode.TIMEOUT, "database: the query took too long and was cancelled"
+                ) from None
+            except LOST_CONNECTION_ERRORS:
+                # The connection's state is unknown (lost mid-operation): never pool it again.
+                # (When asyncpg noticed the loss itself, the proxy is already detached.)
+                with contextlib.suppress(asyncpg.exceptions.InterfaceError):
+                    conn.terminate()
+                raise GatewayError(
+                    ErrorCode.DATABASE_UNAVAILABLE, "database: connection lost, retry shortly"
+                ) from None
+            finally:
+                POOL_IN_USE.dec()
+                # asyncpg's reset may find the connection broken and terminate it; the pool opens a
+                # new one when needed. What the request did before is already settled.
+                with contextlib.suppress(*LOST_CONNECTION_ERRORS):
+                    await pool.release(conn)
         finally:
-            POOL_WAITING.dec()
-        POOL_IN_USE.inc()
-        try:
-            yield CountingConnection(conn, self.round_trips)
-        except asyncpg.exceptions.QueryCanceledError:
-            raise GatewayError(
-                ErrorCode.TIMEOUT, "database: the query took too long and was cancelled"
-            ) from None
-        except LOST_CONNECTION_ERRORS:
-            # The connection's state is unknown (lost mid-operation): never pool it again.
-            # (When asyncpg noticed the loss itself, the proxy is already detached.)
-            with contextlib.suppress(asyncpg.exceptions.InterfaceError):
-                conn.terminate()
-            raise GatewayError(
-                ErrorCode.DATABASE_UNAVAILABLE, "database: connection lost, retry shortly"
-            ) from None
-        finally:
-            POOL_IN_USE.dec()
-            # asyncpg's reset may find the connection broken and terminate it; the pool opens a
-            # new one when needed. What the request did before is already settled.
-            with contextlib.suppress(*LOST_CONNECTION_ERRORS):
-                await pool.release(conn)
+            if task is not None:
+                self._working.discard(task)
 
     async def fetch(self, query: str, *args: Any) -> list[Record]:
         """Rows of ``query`` (one round trip; the replica unless a mutation is running)."""

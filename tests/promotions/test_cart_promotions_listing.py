@@ -12,10 +12,10 @@ import pytest
 
 from gateway.context import build_context
 from gateway.execution.context import GatewayExecutionContext
-from gateway.promotions.model import PromotionStatus
 from gateway.schema.promotions import CartPromotion, list_cart_promotions
 from gateway.settings import Settings
 from tests.conftest import Gql
+from tests.real_customers import copy_demo_customers
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -299,19 +299,22 @@ async def test_round_trips_do_not_grow_with_the_number_of_promotions(
     assert everything.extensions == {"sqlRoundTrips": 3 if count >= 10 else 2}
 
 
-async def test_many_customers_share_one_listing_query(
+async def test_a_hundred_real_customers_share_one_listing_query(
     pool: asyncpg.Pool, settings: Settings
 ) -> None:
+    async with pool.acquire() as conn:
+        customers = await copy_demo_customers(conn, 100)
     ctx = build_context(pool, settings, clock=lambda: NOW)
-    customers = ["demo-loyal", "demo-b2c", "demo-none", *(f"unknown-{i}" for i in range(97))]
-
-    listings = await asyncio.gather(
-        *(list_cart_promotions(ctx, c, False, [PromotionStatus.ACTIVE]) for c in customers)
+    alone = await list_cart_promotions(
+        build_context(pool, settings, clock=lambda: NOW), "demo-loyal", False, None
     )
 
+    listings = await asyncio.gather(*(list_cart_promotions(ctx, c, False, None) for c in customers))
+
     assert ctx.db.round_trips.count == 1
-    assert [p.promotion_id for p in listings[1]] == ["acme-silver-pos"]
-    assert all(listing == [] for listing in listings[2:])
+    assert len(alone) > 1
+    for customer, listing in zip(customers, listings, strict=True):
+        assert [p.promotion_id for p in listing] == [p.promotion_id for p in alone], customer
 
 
 THROUGH_FRAGMENTS = """
