@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -31,7 +32,9 @@ from gateway import migrations
 from gateway.auth.authenticate import authenticate
 from gateway.auth.keys import KeyVerifier
 from gateway.auth.principal import Principal
+from gateway.cache import replica_reads
 from gateway.cache.listener import ChangeListener
+from gateway.cache.replica_freshness import ReplicaFreshness
 from gateway.cache.response_cache import ResponseCache, cache_key
 from gateway.cache.tags import CacheTags
 from gateway.context import Clock, Context, build_context, utc_now
@@ -56,6 +59,8 @@ from gateway.settings import Settings, SettingsError, env_name, load_settings
 
 logger = logging.getLogger("gateway")
 
+LISTENER_START_WAIT_S = 5.0
+
 
 class State(TypedDict):
     """What the lifespan hands to every request (``request.state``)."""
@@ -79,11 +84,13 @@ class GatewayGraphQL(GraphQL[Context, None]):
         persisted_queries: PersistedQueries,
         ide_html: str | None,
         response_cache: ResponseCache | None = None,
+        freshness: ReplicaFreshness | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(build_schema(settings), graphql_ide="graphiql" if ide_html else None)
         self.settings = settings
         self.response_cache = response_cache
+        self.freshness = freshness
         self.clock = clock
         self.persisted_queries = persisted_queries
         self.ide_html = ide_html or ""
@@ -109,7 +116,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             )
             async with asyncio.timeout(self.settings.request_timeout_s):
                 if self.response_cache is None:
-                    response = await self.run(request)
+                    response = await self._run_routed(request)
                 else:
                     response = await self._run_cached(request, principal, self.response_cache)
         except ClientDisconnect:
@@ -161,12 +168,40 @@ class GatewayGraphQL(GraphQL[Context, None]):
             if entry is not None:
                 return Response(entry.body, media_type=entry.media_type)
             tags.active = True
-        response = await self.run(request)
+        response = await self._run_routed(request)
+        tags = request.state.cache_tags  # a request redone on the primary has new tags
         cache.apply_writes(tags)
         if key is not None and _storable(tags, response):
             media_type = response.headers.get("content-type", "application/json")
             cache.save(key, tags, bytes(response.body), media_type)
         return response
+
+    async def _run_routed(self, request: Request) -> Response:
+        """``run``, its reads on the replica when that is safe (``gateway.cache.replica_reads``).
+
+        A read request whose replica snapshot does not show a write that concerns its answer is
+        run again on the primary; a mutation's writes are remembered for this worker's next
+        reads.
+        """
+        fresh = self.freshness
+        if fresh is None:
+            return await self.run(request)
+        state = request.state
+        tags = getattr(state, "cache_tags", None)
+        if tags is None:
+            tags = state.cache_tags = CacheTags()
+        body = await request.body() if request.method == "POST" else b""
+        state.use_replica = fresh.ready and not replica_reads.is_batch(body)
+        response = await self.run(request)
+        if tags.mutated:
+            await replica_reads.remember_writes(state.pool, fresh, tags)
+            return response
+        db = getattr(state, "request_db", None)
+        if db is None or replica_reads.answer_stands(fresh, db, tags):
+            return response
+        state.use_replica = False
+        state.cache_tags = replica_reads.restarted(tags)
+        return await self.run(request)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """GraphiQL for a browser GET, but not for a GET carrying a persisted query's hash."""
@@ -202,16 +237,20 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """A fresh context (loaders, round-trip counter, clock reading) for this request."""
-        pool: asyncpg.Pool = request.state.pool
+        state = request.state
+        pool: asyncpg.Pool = state.pool
+        use_replica = self.freshness is None or getattr(state, "use_replica", False)
         context = build_context(
             pool,
             self.settings,
             clock=self.clock,
             request=request if isinstance(request, Request) else None,
-            principal=request.state.principal,
-            read_pool=request.state.read_pool,
+            principal=state.principal,
+            read_pool=state.read_pool if use_replica else pool,
+            check_replica=self.freshness is not None,
         )
-        tags = getattr(request.state, "cache_tags", None)
+        state.request_db = context.db
+        tags = getattr(state, "cache_tags", None)
         if tags is not None:
             context.cache = tags
         return context
@@ -300,6 +339,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
     response_cache = (
         ResponseCache(entries, settings.response_cache_max_bytes) if entries > 0 else None
     )
+    freshness = ReplicaFreshness() if settings.database_read_url else None
+    listen_url = settings.database_listen_url or database_url
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -314,9 +355,13 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         try:
             if settings.database_read_url:
                 read_pool = await create_pool(settings.database_read_url, settings)
-            if response_cache is not None:
-                listener = ChangeListener(database_url, response_cache)
+            if response_cache is not None or freshness is not None:
+                listener = ChangeListener(listen_url, response_cache, freshness=freshness)
                 listener.start()
+                # Serve once listening (or after a few seconds: until then the cache is off
+                # and reads go to the primary, which is safe).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(listener.connected.wait(), LISTENER_START_WAIT_S)
             yield {"pool": pool, "read_pool": read_pool}
         finally:
             if listener is not None:
@@ -332,6 +377,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         persisted_queries=_persisted_queries(settings),
         ide_html=ide.html if ide else None,
         response_cache=response_cache,
+        freshness=freshness,
     )
     app = Starlette(
         routes=[

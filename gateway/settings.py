@@ -38,8 +38,15 @@ class Settings(BaseSettings):
     database_read_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_READ_URL", "database_read_url"),
-        description="A read replica: queries read there; mutations (and everything they read) "
+        description="A read replica: queries read there when its snapshot shows every write "
+        "they depend on, else the primary; mutations (and everything they read) "
         "use DATABASE_URL. Unset: everything uses DATABASE_URL.",
+    )
+    database_listen_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_LISTEN_URL", "database_listen_url"),
+        description="Where the change listener (LISTEN gateway_changes) connects: the primary "
+        "itself, never through a pooler in transaction mode. Unset: DATABASE_URL.",
     )
     env: Literal["development", "production"] = Field(
         default="development",
