@@ -396,6 +396,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         lifespan=lifespan,
     )
     app.state.response_cache = response_cache  # None when off; inspected by tests and tools
+    app.state.freshness = freshness  # None without a replica; inspected by tests and tools
     return app
 
 
