@@ -34,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--skip-postgraphile", action="store_true", help="do not run the PostGraphile peer"
     )
     parser.add_argument(
+        "--skip-replica",
+        action="store_true",
+        help="do not measure replica_read_share (a streaming replica 2 s behind)",
+    )
+    parser.add_argument(
         "--soak",
         action="store_true",
         help="instead: measure the mix's maximum (--warmup, --duration), then hold the gateway at "
@@ -67,6 +72,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         rebuild=args.rebuild,
         evaluator_requests=args.evaluator_requests,
         skip_postgraphile=args.skip_postgraphile,
+        skip_replica=args.skip_replica,
     )
     if args.soak:
         return _soak(args, options)
