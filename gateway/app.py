@@ -340,7 +340,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         ResponseCache(entries, settings.response_cache_max_bytes) if entries > 0 else None
     )
     freshness = ReplicaFreshness() if settings.database_read_url else None
-    listen_url = settings.database_listen_url or database_url
+    direct_url = settings.database_direct_url or database_url
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -356,7 +356,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
             if settings.database_read_url:
                 read_pool = await create_pool(settings.database_read_url, settings)
             if response_cache is not None or freshness is not None:
-                listener = ChangeListener(listen_url, response_cache, freshness=freshness)
+                listener = ChangeListener(direct_url, response_cache, freshness=freshness)
                 listener.start()
                 # Serve once listening (or after a few seconds: until then the cache is off
                 # and reads go to the primary, which is safe).

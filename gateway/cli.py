@@ -62,7 +62,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _exit_on_sigterm()
     with ExitStack() as stack:
         dsn = _database_dsn(settings, stack)
-        asyncio.run(_prepare(dsn, settings, demo=settings.load_demo))
+        # Migrations take a session-level advisory lock: never through a transaction pooler.
+        direct = settings.database_direct_url or dsn
+        asyncio.run(_prepare(direct, settings, demo=settings.load_demo))
         os.environ["DATABASE_URL"] = dsn  # the workers read their settings from the environment
         if args.host not in LOOPBACK_HOSTS and settings.require_api_keys is None:
             # Development without keys is for loopback only.

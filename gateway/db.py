@@ -64,20 +64,26 @@ async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
 
     >>> pool = await create_pool("postgresql://postgres@127.0.0.1/postgres", load_settings())
     """
+    server_settings = {"application_name": "offers-gateway"}
+    if settings.database_pooler == "none":
+        server_settings.update(
+            statement_timeout=str(settings.statement_timeout_ms),
+            # Our statements are prepared once per connection (asyncpg's statement cache) and
+            # their plans do not depend on the parameter values; re-planning them on each call
+            # (PostgreSQL's custom plans) costs more than running them.
+            plan_cache_mode="force_generic_plan",
+        )
+    # Behind PgBouncer in transaction mode a connection's statements may run on any server
+    # session: PgBouncer refuses other startup parameters, and (before 1.21) a statement
+    # prepared on one session is unknown to the next. Its own config sets the timeout.
     pool = await asyncpg.create_pool(
         dsn,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         init=_init_connection,
         reset=_keep_session,
-        server_settings={
-            "statement_timeout": str(settings.statement_timeout_ms),
-            "application_name": "offers-gateway",
-            # Our statements are prepared once per connection (asyncpg's statement cache) and
-            # their plans do not depend on the parameter values; re-planning them on each call
-            # (PostgreSQL's custom plans) costs more than running them.
-            "plan_cache_mode": "force_generic_plan",
-        },
+        statement_cache_size=settings.statement_cache_entries,
+        server_settings=server_settings,
     )
     assert pool is not None
     return pool

@@ -42,11 +42,23 @@ class Settings(BaseSettings):
         "they depend on, else the primary; mutations (and everything they read) "
         "use DATABASE_URL. Unset: everything uses DATABASE_URL.",
     )
-    database_listen_url: str | None = Field(
+    database_direct_url: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("DATABASE_LISTEN_URL", "database_listen_url"),
-        description="Where the change listener (LISTEN gateway_changes) connects: the primary "
-        "itself, never through a pooler in transaction mode. Unset: DATABASE_URL.",
+        validation_alias=AliasChoices("DATABASE_DIRECT_URL", "database_direct_url"),
+        description="The primary itself, never through a pooler in transaction mode: where the "
+        "change listener (LISTEN) connects and `serve` migrates. Unset: DATABASE_URL.",
+    )
+    database_pooler: Literal["none", "pgbouncer"] = Field(
+        default="none",
+        description="`pgbouncer`: DATABASE_URL and DATABASE_READ_URL lead to PgBouncer in "
+        "transaction mode, so connections send no session settings at startup and, by default, "
+        "keep no prepared statements (see docs/scaling.md).",
+    )
+    statement_cache_size: int | None = Field(
+        default=None,
+        ge=0,
+        description="Prepared statements each connection keeps (asyncpg's cache). Unset: 100, "
+        "or 0 with GATEWAY_DATABASE_POOLER=pgbouncer (PgBouncer before 1.21 cannot keep them).",
     )
     env: Literal["development", "production"] = Field(
         default="development",
@@ -186,6 +198,13 @@ class Settings(BaseSettings):
         if self.require_api_keys is not None:
             return self.require_api_keys
         return self.is_production
+
+    @property
+    def statement_cache_entries(self) -> int:
+        """Prepared statements per connection: 0 behind PgBouncer unless set."""
+        if self.statement_cache_size is not None:
+            return self.statement_cache_size
+        return 0 if self.database_pooler == "pgbouncer" else 100
 
     @property
     def response_cache_entries(self) -> int:

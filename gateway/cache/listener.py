@@ -8,7 +8,7 @@ disabled and replica answers are not used; on every (re)connect the cache is cle
 notifications sent meanwhile are lost, and the replica must catch up with every transaction the
 primary had started by then. A keep-alive query notices a connection that died silently.
 
-The listener always connects to the primary itself (``DATABASE_LISTEN_URL``, by default
+The listener always connects to the primary itself (``DATABASE_DIRECT_URL``, by default
 ``DATABASE_URL``): LISTEN needs a session, which a pooler in transaction mode does not keep.
 """
 
