@@ -1,9 +1,9 @@
 """A part of the suite again, through a real PgBouncer 1.18 in transaction pooling mode.
 
-The listings, the offer decisions, the redemptions (transactions, row locks, idempotency), earn
-and issue, offer events and fulfillments and the federated entities run unchanged: only the
-``settings`` and ``pool`` fixtures differ (``conftest.py``). Each test module is imported whole,
-so its own fixtures come along.
+The listings, the redemptions (transactions, row locks, idempotency), earn and issue, offer events
+and fulfillments run unchanged, with a few offer decisions and federated entity batches: only the
+``settings`` and ``pool`` fixtures differ (``conftest.py``). Modules imported whole bring their
+own fixtures along.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncpg
 
 from gateway.settings import Settings
-from tests.federation.test_entities import *  # noqa: F403
 from tests.offers.test_offer_feedback import *  # noqa: F403
-from tests.offers.test_personalized_offers import *  # noqa: F403
 from tests.promotions.test_cart_promotions_listing import *  # noqa: F403
 from tests.promotions.test_issue_and_earn import *  # noqa: F403
 from tests.promotions.test_redeem_cart_promotion import *  # noqa: F403
