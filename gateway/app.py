@@ -42,6 +42,7 @@ from gateway.db import UNAVAILABLE_ERRORS, create_pool
 from gateway.errors import ErrorCode, GatewayError
 from gateway.evaluator.device import use_parser as use_user_agent_parser
 from gateway.http.body_limit import BodyLimitMiddleware
+from gateway.http.drain import Drain
 from gateway.http.errors import METHOD_NOT_ALLOWED, code_for_status, error_response
 from gateway.http.middleware import http_middleware
 from gateway.http.persisted_queries import (
@@ -309,7 +310,10 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: the database answers and every migration is applied."""
+    """Readiness: not draining, the database answers and every migration is applied."""
+    drain: Drain | None = request.app.state.drain
+    if drain is not None and drain.draining:
+        return JSONResponse({"status": "draining"}, status_code=503)
     pool: asyncpg.Pool = request.state.pool
     try:
         async with pool.acquire(timeout=2) as conn:
@@ -323,10 +327,17 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    dsn: str | None = None,
+    drain_on_sigterm: bool = False,
+) -> Starlette:
     """The gateway as an ASGI app; its lifespan opens and closes the pool.
 
     ``dsn`` defaults to ``settings.database_url`` (``serve`` sets it to the embedded server's).
+    ``drain_on_sigterm``: a serving worker drains before it stops (``gateway.http.drain``).
 
     >>> app = create_app(load_settings(database_url="postgresql://postgres@127.0.0.1/test"))
     """
@@ -340,6 +351,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         ResponseCache(entries, settings.response_cache_max_bytes) if entries > 0 else None
     )
     freshness = ReplicaFreshness() if settings.database_read_url else None
+    drain = Drain(settings.drain_seconds) if drain_on_sigterm else None
     direct_url = settings.database_direct_url or database_url
 
     @asynccontextmanager
@@ -362,6 +374,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
                 # and reads go to the primary, which is safe).
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(listener.connected.wait(), LISTENER_START_WAIT_S)
+            if drain is not None:
+                drain.install()
             yield {"pool": pool, "read_pool": read_pool}
         finally:
             if listener is not None:
@@ -397,6 +411,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
     )
     app.state.response_cache = response_cache  # None when off; inspected by tests and tools
     app.state.freshness = freshness  # None without a replica; inspected by tests and tools
+    app.state.drain = drain
     return app
 
 
@@ -419,7 +434,7 @@ def app_from_environment() -> Starlette:
     """Factory for uvicorn workers: settings from the environment (``serve`` sets DATABASE_URL)."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    app = create_app(settings)
+    app = create_app(settings, drain_on_sigterm=True)
     if settings.gc_young_threshold:
         tune_garbage_collector(settings.gc_young_threshold)
     return app

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         description="The primary itself, never through a pooler in transaction mode: where the "
         "change listener (LISTEN) connects and `serve` migrates. Unset: DATABASE_URL.",
     )
+    drain_s: float | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description="After SIGTERM, seconds a worker keeps serving while /readyz answers 503, so "
+        "a load balancer stops sending it requests. Unset: 3 in production, 0 in development.",
+    )
     database_pooler: Literal["none", "pgbouncer"] = Field(
         default="none",
         description="`pgbouncer`: DATABASE_URL and DATABASE_READ_URL lead to PgBouncer in "
@@ -198,6 +205,13 @@ class Settings(BaseSettings):
         if self.require_api_keys is not None:
             return self.require_api_keys
         return self.is_production
+
+    @property
+    def drain_seconds(self) -> float:
+        """How long a worker drains after SIGTERM before it stops."""
+        if self.drain_s is not None:
+            return self.drain_s
+        return 3.0 if self.is_production else 0.0
 
     @property
     def statement_cache_entries(self) -> int:
