@@ -26,6 +26,7 @@ from tests.serving import free_port
 
 PASSWORD = "pgbouncer-test"  # a throwaway password for a loopback-only test pooler
 POOL_SIZE = 10
+CONNECT_QUERY = "SET statement_timeout = 5000; SET jit = off"
 START_TIMEOUT_S = 10.0
 
 
@@ -60,15 +61,14 @@ def running_pgbouncer(server_dsn: str) -> Iterator[str]:
     (folder / "userlist.txt").write_text(f'"{user}" "{PASSWORD}"\n')
     (folder / "pgbouncer.ini").write_text(
         "[databases]\n"
-        f"* = host={host} port={port} user={user}\n"
+        # The gateway's session settings, once per server connection (it sends none itself).
+        f"* = host={host} port={port} user={user} connect_query='{CONNECT_QUERY}'\n"
         "[pgbouncer]\n"
         f"listen_addr = 127.0.0.1\nlisten_port = {listen_port}\nunix_socket_dir =\n"
         "auth_type = plain\n"
         f"auth_file = {folder / 'userlist.txt'}\n"
         "pool_mode = transaction\n"
         f"default_pool_size = {POOL_SIZE}\nmax_client_conn = 500\n"
-        # What asyncpg and the gateway send at startup; the gateway's own settings travel in
-        # the options the docs give (see docs/scaling.md), not as startup parameters.
         "ignore_startup_parameters = extra_float_digits\n"
         f"logfile = {folder / 'pgbouncer.log'}\n"
         "admin_users = " + user + "\n"

@@ -29,3 +29,5 @@ async def test_these_tests_reach_the_database_through_pgbouncer(
     server_port = await pool.fetchval("SELECT inet_server_port()")
     assert settings.database_url is not None
     assert f":{server_port}/" not in settings.database_url
+    # The session settings come from PgBouncer's connect_query, not from the gateway.
+    assert await pool.fetchval("SHOW statement_timeout") == "5s"
