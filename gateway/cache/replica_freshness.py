@@ -38,6 +38,8 @@ class ReplicaFreshness:
         # notifications may be missed, so no replica answer can be vouched for.
         self.ready = False
         self.global_xid = 0
+        # The highest transaction id of any write: what a read that does not tag its data needs.
+        self.latest_xid = 0
         self._customers: dict[str, int] = {}
         self._promotions: dict[str, int] = {}
         self._max_tracked = max_tracked
@@ -45,6 +47,7 @@ class ReplicaFreshness:
     def connected(self, baseline_xid: int) -> None:
         """The listener (re)connected; every write that committed before is ``<= baseline_xid``."""
         self.global_xid = max(self.global_xid, baseline_xid)
+        self.latest_xid = max(self.latest_xid, self.global_xid)
         self._customers.clear()
         self._promotions.clear()
         self.ready = True
@@ -62,6 +65,7 @@ class ReplicaFreshness:
         if xid is None:
             self.ready = False
             return
+        self.latest_xid = max(self.latest_xid, xid)
         kind, _, key = change.partition(":")
         if kind == "c" and key:
             self._raise(self._customers, (key,), xid)
@@ -73,6 +77,7 @@ class ReplicaFreshness:
     def wrote(self, customers: Iterable[str], promotions: Iterable[str], xid: int) -> None:
         """This worker's own write, committed at or below ``xid`` (``all`` when nothing named)."""
         customers, promotions = tuple(customers), tuple(promotions)
+        self.latest_xid = max(self.latest_xid, xid)
         if not customers and not promotions:
             self.global_xid = max(self.global_xid, xid)
         self._raise(self._customers, customers, xid)
@@ -92,6 +97,13 @@ class ReplicaFreshness:
     ) -> bool:
         """True when a replica snapshot with this ``xmin`` shows every write that concerns them."""
         return self.ready and self.required(tags_customers, tags_promotions) < snapshot_xmin
+
+    def shows_everything(self, snapshot_xmin: int) -> bool:
+        """True when a replica snapshot with this ``xmin`` shows every write notified so far.
+
+        For reads whose data is not recorded in cache tags (fields other than the cacheable ones).
+        """
+        return self.ready and self.latest_xid < snapshot_xmin
 
     def _raise(self, required: dict[str, int], keys: Iterable[str], xid: int) -> None:
         for key in keys:

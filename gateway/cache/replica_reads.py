@@ -3,10 +3,11 @@
 The rule (docs/scaling.md): a read request goes to the replica while the change listener is up;
 every replica statement returns its snapshot's xmin; when the request is done, the answer stands
 if that snapshot shows every write that concerns what it read (the customers and promotions in
-its cache tags, and every catalog-wide change); otherwise the request is run again on the
-primary. Mutations, and batches (which may hold one), use the primary only. After a mutation the
-worker asks the primary where its transaction counter stands, so this worker's next reads of what
-the mutation wrote wait for a replica that shows it (read-your-writes).
+its cache tags, and every catalog-wide change; every write at all for fields that do not record
+their reads); otherwise the request is run again on the primary. Mutations, and batches (which
+may hold one), use the primary only. After a mutation the worker asks the primary where its
+transaction counter stands, so this worker's next reads of what the mutation wrote wait for a
+replica that shows it (read-your-writes).
 """
 
 from __future__ import annotations
@@ -44,7 +45,13 @@ def answer_stands(fresh: ReplicaFreshness, db: RequestDb, tags: CacheTags) -> bo
             REPLICA_READS.labels("primary").inc()
         return True
     xmin = db.replica_xmin
-    if xmin is not None and fresh.shows(tags.customers, tags.promotions, xmin):
+    # Only the cacheable root fields record every customer and promotion they read; for the
+    # others, every write so far must be visible.
+    if xmin is not None and (
+        fresh.shows(tags.customers, tags.promotions, xmin)
+        if tags.cacheable
+        else fresh.shows_everything(xmin)
+    ):
         REPLICA_READS.labels("replica").inc()
         return True
     REPLICA_READS.labels("redone").inc()
