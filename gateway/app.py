@@ -51,7 +51,7 @@ from gateway.http.persisted_queries import (
     PersistedQueryError,
     load_allow_list,
 )
-from gateway.ide import graphiql
+from gateway.ide import Ide, graphiql
 from gateway.observability.logs import configure_logging
 from gateway.observability.request_id import RequestIdMiddleware
 from gateway.operation.error_codes import classify
@@ -83,18 +83,18 @@ class GatewayGraphQL(GraphQL[Context, None]):
         clock: Clock,
         *,
         persisted_queries: PersistedQueries,
-        ide_html: str | None,
+        ide: Ide | None,
         response_cache: ResponseCache | None = None,
         freshness: ReplicaFreshness | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(build_schema(settings), graphql_ide="graphiql" if ide_html else None)
+        super().__init__(build_schema(settings), graphql_ide="graphiql" if ide else None)
         self.settings = settings
         self.response_cache = response_cache
         self.freshness = freshness
         self.clock = clock
         self.persisted_queries = persisted_queries
-        self.ide_html = ide_html or ""
+        self.ide = ide
         self.key_verifier = KeyVerifier()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -212,7 +212,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """The GraphiQL page (local assets when installed, see ``gateway.ide``)."""
-        return HTMLResponse(self.ide_html)
+        return HTMLResponse(self.ide.page() if self.ide else "")
 
     async def execute_single(
         self,
@@ -389,7 +389,7 @@ def create_app(
         settings,
         clock,
         persisted_queries=_persisted_queries(settings),
-        ide_html=ide.html if ide else None,
+        ide=ide,
         response_cache=response_cache,
         freshness=freshness,
     )
@@ -433,7 +433,7 @@ def _persisted_queries(settings: Settings) -> PersistedQueries:
 def app_from_environment() -> Starlette:
     """Factory for uvicorn workers: settings from the environment (``serve`` sets DATABASE_URL)."""
     settings = load_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, production=settings.is_production)
     app = create_app(settings, drain_on_sigterm=True)
     if settings.gc_young_threshold:
         tune_garbage_collector(settings.gc_young_threshold)

@@ -1,4 +1,4 @@
--- Demo data: brands and the demo customers (see README "Demo data").
+-- Demo data: brands and the demo customers (see README "First queries on the demo data").
 INSERT INTO brands (brand_id, name) VALUES
     ('acme', 'Acme Streaming'),
     ('globex', 'Globex News');

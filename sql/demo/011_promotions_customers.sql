@@ -1,4 +1,4 @@
--- Demo data for cart promotions (see README "Cart promotions"): what customers hold, their loyalty
+-- Demo data for cart promotions (see docs/cart-promotions.md): what customers hold, their loyalty
 -- memberships and their redemption history. The catalog (loyalty programs and tiers, promotions,
 -- their limits and tags) is 010_promotions.yaml, loaded like `gateway load FILE`.
 --
