@@ -181,7 +181,9 @@ class RequestDb:
     async def connection(self, *, read_only: bool = False) -> AsyncIterator[CountingConnection]:
         """Hold one connection (for a transaction); its calls count as round trips too.
 
-        ``read_only`` connections come from the read replica when there is one.
+        ``read_only`` connections come from the read replica when there is one; what is read
+        through them directly is not checked against the writes the request must see (use
+        ``fetch`` / ``fetchrow`` / ``fetchval``, which are).
         """
         pool = self._read_pool if read_only else self._pool
         POOL_WAITING.inc()
