@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from gateway.cache.snapshot import Snapshot
 from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.metrics import POOL_IN_USE, POOL_WAITING
 from gateway.settings import Settings
@@ -101,29 +102,32 @@ async def _keep_session(conn: Connection) -> None:
     """
 
 
-# The two columns a replica read gets appended (see ``with_snapshot_xmin``).
+# The columns a replica read gets appended (see ``with_snapshot``).
 ROW_MARK = "gateway_row"
-SNAPSHOT_XMIN = "gateway_snapshot_xmin"
+SNAPSHOT = "gateway_snapshot"
+STANDBY = "gateway_standby"
 
 
 _WRAP_HEAD = (
-    "SELECT q.*, h.gateway_snapshot_xmin"
-    " FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS gateway_snapshot_xmin) AS h"
+    "SELECT q.*, h.gateway_snapshot, h.gateway_standby"
+    " FROM (SELECT pg_current_snapshot()::text AS gateway_snapshot,"
+    " pg_is_in_recovery() AS gateway_standby) AS h"
     " LEFT JOIN LATERAL (SELECT i.*, true AS gateway_row FROM (\n"
 )
 _WRAP_TAIL = "\n) AS i) AS q ON true"
 
 
 @lru_cache(maxsize=512)
-def with_snapshot_xmin(query: str) -> str:
-    """``query`` returning, on every row, its snapshot's ``xmin`` (and one row when empty).
+def with_snapshot(query: str) -> str:
+    """``query`` returning, on every row, its snapshot (and one row when empty).
 
-    The xmin comes from the statement's own snapshot, so it says exactly which transactions the
-    rows can show (see ``gateway.cache.replica_freshness``). The original columns keep their
-    names and positions; ``gateway_row`` is NULL on the one row an empty result becomes.
+    The snapshot is the statement's own, so it says exactly which transactions the rows can show
+    (see ``gateway.cache.snapshot``); ``gateway_standby`` says whether it lists the running ones.
+    The original columns keep their names and positions; ``gateway_row`` is NULL on the one row
+    an empty result becomes.
 
-    >>> with_snapshot_xmin("SELECT 1 AS a")
-    'SELECT q.*, h.gateway_snapshot_xmin FROM (SELECT pg_snapshot_xmin(...'
+    >>> with_snapshot("SELECT 1 AS a")
+    'SELECT q.*, h.gateway_snapshot, h.gateway_standby FROM (SELECT pg_current_snapshot()...'
     """
     return _WRAP_HEAD + query + _WRAP_TAIL
 
@@ -154,10 +158,10 @@ class RequestDb:
         self._acquire_timeout_s = acquire_timeout_s
         self.round_trips = RoundTrips()
         self._working: set[asyncio.Task[Any]] = set()  # tasks holding or awaiting a connection
-        # Replica reads return their snapshot's xmin; the lowest one seen (None: none yet).
+        # Replica reads return their snapshot; what all of them show (None: none yet).
         self._check_replica = check_replica and self._read_pool is not pool
         self.replica_reads = 0
-        self.replica_xmin: int | None = None
+        self.replica_snapshot: Snapshot | None = None
 
     def use_primary(self) -> None:
         """Send reads to the primary too: a mutation must read what it (or others) just wrote."""
@@ -166,17 +170,18 @@ class RequestDb:
 
     @property
     def checks_replica(self) -> bool:
-        """Reads go to the replica and return their snapshot's xmin to be checked."""
+        """Reads go to the replica and return their snapshot to be checked."""
         return self._check_replica
 
-    def _saw_snapshot(self, xmin: int) -> None:
+    def _saw_snapshot(self, text: str, standby: bool) -> None:
         self.replica_reads += 1
-        if self.replica_xmin is None or xmin < self.replica_xmin:
-            self.replica_xmin = xmin
+        snapshot = Snapshot.parse(text, standby=standby)
+        seen = self.replica_snapshot
+        self.replica_snapshot = snapshot if seen is None else seen.meet(snapshot)
 
     async def _fetch_checked(self, conn: CountingConnection, query: str, args: Any) -> list[Record]:
-        rows = await conn.fetch(with_snapshot_xmin(query), *args)
-        self._saw_snapshot(rows[0][SNAPSHOT_XMIN])
+        rows = await conn.fetch(with_snapshot(query), *args)
+        self._saw_snapshot(rows[0][SNAPSHOT], rows[0][STANDBY])
         return [] if rows[0][ROW_MARK] is None else rows
 
     def abandon(self) -> None:

@@ -22,8 +22,9 @@ from typing import Any
 import asyncpg
 
 from gateway.cache.replica_freshness import ReplicaFreshness
-from gateway.cache.replica_reads import NEXT_XID
+from gateway.cache.replica_reads import PRIMARY_SNAPSHOT
 from gateway.cache.response_cache import ResponseCache
+from gateway.cache.snapshot import Snapshot
 from gateway.db import UNAVAILABLE_ERRORS
 
 # What a lost or refused connection raises.
@@ -112,14 +113,16 @@ class ChangeListener:
     async def _listen(self, conn: asyncpg.Connection) -> None:
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
+        if self.freshness is not None:
+            self.freshness.listening()  # what arrives from now on is kept
         await conn.add_listener(CHANNEL, self._on_notification)
         if self.cache is not None:
             self.cache.connected()
         if self.freshness is not None:
             # Listening first, then asking: every later commit is notified, every earlier one
-            # is below the answer.
-            next_xid = int(await conn.fetchval(NEXT_XID, timeout=self.keepalive_s))
-            self.freshness.connected(baseline_xid=next_xid - 1)
+            # is visible in the primary's snapshot.
+            text = await conn.fetchval(PRIMARY_SNAPSHOT, timeout=self.keepalive_s)
+            self.freshness.connected(baseline=Snapshot.parse(str(text)))
         self.connected.set()
         logger.info("change listener: listening; response cache and replica reads on")
         while not lost.is_set() and not conn.is_closed():

@@ -27,8 +27,11 @@ from gateway import migrations
 from gateway.app import create_app
 from gateway.bench.streaming_replica import ReplicatedPair, streaming_replica
 from gateway.cache.replica_freshness import ReplicaFreshness
+from gateway.cache.replica_reads import PRIMARY_SNAPSHOT, answer_stands
+from gateway.cache.snapshot import Snapshot
+from gateway.cache.tags import CacheTags
 from gateway.context import build_context
-from gateway.db import create_pool
+from gateway.db import RequestDb, create_pool
 from gateway.demo import load_demo
 from gateway.schema import build_schema
 from gateway.settings import Settings, load_settings
@@ -37,6 +40,7 @@ from tests.provision import require_postgresql_server
 
 APPLY_DELAY_S = 2.0
 CATCH_UP_S = 10.0
+NEXT_XID = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text"
 
 CART = """
 query Cart($id: ID!) {
@@ -285,3 +289,61 @@ async def test_the_replica_serves_most_cold_reads_while_others_write(routed: Rou
     cold_reads = outcomes["replica"] + outcomes["redone"] + outcomes["primary"]
     assert cold_reads == 60
     assert outcomes["replica"] / cold_reads >= 0.9
+
+
+async def test_a_standby_snapshot_vouches_only_for_what_is_below_its_xmin(
+    pair: ReplicatedPair,
+) -> None:
+    """A hot standby's ``pg_current_snapshot()`` lists no running transaction: not trusted."""
+    primary = await asyncpg.create_pool(pair.primary_dsn, min_size=2, max_size=3)
+    replica = await asyncpg.create_pool(pair.replica_dsn, min_size=1, max_size=2)
+    try:
+        fresh = ReplicaFreshness()
+        fresh.listening()
+        fresh.connected(baseline=Snapshot.parse(await primary.fetchval(PRIMARY_SNAPSHOT)))
+        async with primary.acquire() as slow, primary.acquire() as quick:
+            old = await quick.fetchval("SELECT email FROM customers WHERE customer_id = 'demo-b2c'")
+            writing = slow.transaction()
+            await writing.start()
+            slow_xid = int(
+                await slow.fetchval(
+                    "UPDATE customers SET email = 'probe@example.com'"
+                    " WHERE customer_id = 'demo-b2c' RETURNING pg_current_xact_id()::text"
+                )
+            )
+            quick_xid = int(
+                await quick.fetchval(
+                    "UPDATE customers SET email = email WHERE customer_id = 'demo-none'"
+                    " RETURNING pg_current_xact_id()::text"
+                )
+            )
+            deadline = asyncio.get_running_loop().time() + CATCH_UP_S
+            while int(await replica.fetchval(NEXT_XID)) <= quick_xid:  # the later one replayed
+                assert asyncio.get_running_loop().time() < deadline, "the replica lags too far"
+                await asyncio.sleep(0.1)
+            await writing.commit()  # notified now; the replica replays it 2 s later
+            fresh.apply("c:demo-b2c", slow_xid)
+
+            row = await replica.fetchrow(
+                "SELECT pg_current_snapshot()::text AS snapshot, email FROM customers"
+                " WHERE customer_id = 'demo-b2c'"
+            )
+            assert row is not None
+            xmin, xmax, xip = row["snapshot"].split(":")
+            assert row["email"] == old, "the write is not replayed yet"
+            assert int(xmin) <= slow_xid < int(xmax) and xip == "", "yet it is not listed"
+
+            db = RequestDb(primary, 5.0, read_pool=replica, check_replica=True)
+            stale = await db.fetchval(
+                "SELECT email FROM customers WHERE customer_id = $1", "demo-b2c"
+            )
+            assert stale == old
+            tags = CacheTags(cacheable=True)
+            tags.read_customer("demo-b2c")
+            assert not answer_stands(fresh, db, tags), "the stale answer is refused"
+            await quick.execute(
+                "UPDATE customers SET email = $1 WHERE customer_id = 'demo-b2c'", old
+            )
+    finally:
+        await replica.close()
+        await primary.close()
