@@ -36,7 +36,7 @@ class ReplicaFreshness:
     """The writes a replica snapshot must show, per customer and promotion.
 
     >>> fresh = ReplicaFreshness()
-    >>> fresh.connected(baseline=Snapshot.parse("700:701:"))
+    >>> fresh.connected(baseline=Snapshot.parse("690:701:690"))
     >>> fresh.apply("c:demo-b2c", 725)
     >>> fresh.shows({"demo-b2c"}, set(), Snapshot.parse("690:730:690"))
     True
