@@ -7,6 +7,7 @@ integer``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -23,6 +24,31 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 class SettingsError(ValueError):
     """A setting is missing or invalid; the message names the environment variable."""
+
+
+# A signing key's id, carried in every personalized-offer id it signs.
+KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def signing_key_entries(text: str) -> tuple[tuple[str, bytes], ...]:
+    """``id:secret`` pairs separated by commas, in order (newest last); ValueError if malformed.
+
+    >>> signing_key_entries("2026-05:c2VjcmV0,2026-06:bmV3ZXI")
+    (('2026-05', b'c2VjcmV0'), ('2026-06', b'bmV3ZXI'))
+    """
+    entries = []
+    for number, item in enumerate(text.split(","), start=1):
+        key_id, colon, secret = item.strip().partition(":")
+        if not colon or not KEY_ID.match(key_id) or not secret.strip():
+            raise ValueError(
+                f"entry {number}: expected 'id:secret' with an id of 1-32 letters, digits, "
+                "'-' or '_' and a non-empty secret"
+            )
+        entries.append((key_id, secret.strip().encode()))
+    ids = [key_id for key_id, _ in entries]
+    if len(set(ids)) != len(ids):
+        raise ValueError("a key id appears twice")
+    return tuple(entries)
 
 
 class Settings(BaseSettings):
@@ -59,7 +85,15 @@ class Settings(BaseSettings):
     )
     signing_key: SecretStr | None = Field(
         default=None,
-        description="HMAC key for personalized-offer ids. Development: generated in the data dir.",
+        description="HMAC key for personalized-offer ids (one key, id `default`; for rotation use "
+        "GATEWAY_SIGNING_KEYS). Development: generated in the data dir.",
+    )
+    signing_keys: SecretStr | None = Field(
+        default=None,
+        description="Several HMAC keys for personalized-offer ids, `id:secret` separated by "
+        "commas, newest last, e.g. `2026-05:<secret>,2026-06:<secret>`: new ids are signed with "
+        "the newest, ids signed with any listed key verify (RETIRED_KEY once it is removed). "
+        "Instead of GATEWAY_SIGNING_KEY.",
     )
     load_demo: bool = Field(
         default=True, description="Load the demo data into an empty database at `serve`."
@@ -160,9 +194,26 @@ class Settings(BaseSettings):
     def _check_pool_bounds(self) -> Settings:
         if self.pool_min_size > self.pool_max_size:
             raise ValueError("GATEWAY_POOL_MIN_SIZE must not exceed GATEWAY_POOL_MAX_SIZE")
-        if self.env == "production" and self.signing_key is None:
-            # Replicas must sign and verify offer ids with one shared key.
-            raise ValueError("GATEWAY_SIGNING_KEY is required when GATEWAY_ENV=production")
+        return self
+
+    @model_validator(mode="after")
+    def _check_signing_keys(self) -> Settings:
+        if self.signing_key is not None and self.signing_keys is not None:
+            raise ValueError(
+                "set GATEWAY_SIGNING_KEY or GATEWAY_SIGNING_KEYS, not both (a single key is "
+                "`default:<key>` in GATEWAY_SIGNING_KEYS)"
+            )
+        if self.signing_keys is not None:
+            try:
+                signing_key_entries(self.signing_keys.get_secret_value())
+            except ValueError as exc:
+                raise ValueError(f"Setting 'GATEWAY_SIGNING_KEYS' is invalid: {exc}") from None
+        if self.env == "production" and self.signing_key is None and self.signing_keys is None:
+            # Replicas must sign and verify offer ids with shared keys.
+            raise ValueError(
+                "GATEWAY_SIGNING_KEY is required when GATEWAY_ENV=production "
+                "(or GATEWAY_SIGNING_KEYS, to rotate keys)"
+            )
         return self
 
     @model_validator(mode="after")

@@ -74,3 +74,4 @@ def test_production_requires_a_signing_key(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(SettingsError, match="GATEWAY_SIGNING_KEY is required"):
         load_settings(env="production")
     assert load_settings(env="production", signing_key="k").is_production
+    assert load_settings(env="production", signing_keys="2026-06:k").is_production

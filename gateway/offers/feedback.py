@@ -26,7 +26,7 @@ from gateway.auth.scoping import require_fulfillment_access, require_play_access
 from gateway.context import Context
 from gateway.db import Record
 from gateway.errors import ErrorCode, GatewayError, bad_input
-from gateway.offers.tokens import DecisionClaims, decision_key, signing_key, verify
+from gateway.offers.tokens import DecisionClaims, decision_key, signing_keys, verify
 
 FULFILLMENT_TIMEOUT = timedelta(days=7)
 CLIENT_UPDATABLE = ("url_redirect", "webhook", "email")
@@ -99,7 +99,7 @@ def _fulfillment(row: Record, now: datetime) -> FulfillmentRecord:
 
 
 def _claims(ctx: Context, token: str, field: str = "personalizedOfferId") -> DecisionClaims:
-    return verify(token, signing_key(ctx.settings), now=ctx.now, field=field)
+    return verify(token, signing_keys(ctx.settings), now=ctx.now, field=field)
 
 
 def _gone(field: str) -> GatewayError:

@@ -64,9 +64,9 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def signed(body: object, key: str = PRODUCTION_SIGNING_KEY) -> str:
-    """A ``po1`` token over ``body`` (any JSON), signed with ``key``."""
-    head = f"po1.{_b64(json.dumps(body).encode())}"  # stdlib: any int, NaN
+def signed(body: object, key: str = PRODUCTION_SIGNING_KEY, key_id: str = "default") -> str:
+    """A token over ``body`` (any JSON), signed with ``key`` under ``key_id``."""
+    head = f"po2.{key_id}.{_b64(json.dumps(body).encode())}"  # stdlib: any int, NaN
     mac = hmac.new(key.encode(), head.encode(), hashlib.sha256).digest()
     return f"{head}.{_b64(mac[:16])}"
 
