@@ -38,6 +38,7 @@ from gateway.context import Clock, Context, build_context, utc_now
 from gateway.db import UNAVAILABLE_ERRORS, create_pool
 from gateway.errors import ErrorCode, GatewayError
 from gateway.evaluator.device import use_parser as use_user_agent_parser
+from gateway.http.admission import AdmissionMiddleware
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.errors import METHOD_NOT_ALLOWED, code_for_status, error_response
 from gateway.http.middleware import http_middleware
@@ -47,8 +48,10 @@ from gateway.http.persisted_queries import (
     PersistedQueryError,
     load_allow_list,
 )
+from gateway.http.rate_limit import RATE_LIMITED, TokenBuckets, retry_after
 from gateway.ide import graphiql
 from gateway.observability.logs import configure_logging
+from gateway.observability.metrics import RATE_LIMITED as RATE_LIMITED_REQUESTS
 from gateway.observability.request_id import RequestIdMiddleware
 from gateway.operation.error_codes import classify
 from gateway.schema import build_schema
@@ -88,6 +91,11 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.persisted_queries = persisted_queries
         self.ide_html = ide_html or ""
         self.key_verifier = KeyVerifier()
+        self.rate_limits = (
+            TokenBuckets(settings.rate_limit, settings.rate_limit_bucket)
+            if settings.rate_limit is not None
+            else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request; strawberry's plain-text HTTP errors become coded JSON errors."""
@@ -107,6 +115,11 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 verifier=self.key_verifier,
                 pool=request.state.pool,
             )
+            if self.rate_limits is not None:
+                wait_s = self.rate_limits.take(principal.key_id)
+                if wait_s:
+                    await self._refuse_rate_limited(wait_s, scope, receive, send)
+                    return
             async with asyncio.timeout(self.settings.request_timeout_s):
                 if self.response_cache is None:
                     response = await self.run(request)
@@ -130,6 +143,17 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 response = error_response(
                     exc.status_code, code_for_status(exc.status_code), exc.reason
                 )
+        await response(scope, receive, send)
+
+    @staticmethod
+    async def _refuse_rate_limited(
+        wait_s: float, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        RATE_LIMITED_REQUESTS.inc()
+        message = "this API key is over its rate limit; retry after the Retry-After delay"
+        response = error_response(
+            429, RATE_LIMITED, message, headers={"Retry-After": retry_after(wait_s)}
+        )
         await response(scope, receive, send)
 
     async def _run_cached(
@@ -345,12 +369,21 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         middleware=[
             Middleware(RequestIdMiddleware),
             *http_middleware(settings),
+            # Inside CORS, so a browser can read the 503; outside everything that does work.
+            *admission_middleware(settings),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,
     )
     app.state.response_cache = response_cache  # None when off; inspected by tests and tools
     return app
+
+
+def admission_middleware(settings: Settings) -> list[Middleware]:
+    """The bound on requests in flight (none when GATEWAY_MAX_IN_FLIGHT is 0)."""
+    if settings.max_in_flight == 0:
+        return []
+    return [Middleware(AdmissionMiddleware, limit=settings.max_in_flight)]
 
 
 def _persisted_queries(settings: Settings) -> PersistedQueries:

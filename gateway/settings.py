@@ -7,6 +7,7 @@ integer``.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -127,6 +128,25 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(
         default=10.0, gt=0, description="Deadline for one request; TIMEOUT after it."
     )
+    max_in_flight: int = Field(
+        default=64,
+        ge=0,
+        description="Requests each worker serves at once; more are answered at once with 503 "
+        "OVERLOADED and Retry-After (`0`: no bound). /healthz, /readyz and /metrics are never "
+        "refused.",
+    )
+    rate_limit: float | None = Field(
+        default=None,
+        gt=0,
+        description="Requests per second each API key may make, per worker process (a token "
+        "bucket); over it: 429 RATE_LIMITED with Retry-After. Unset: no limit.",
+    )
+    rate_limit_burst: int | None = Field(
+        default=None,
+        ge=1,
+        description="Requests a key may make at once before GATEWAY_RATE_LIMIT applies (the "
+        "bucket's size). Unset: one second's worth, at least 1.",
+    )
     # Browser clients (issue #6).
     cors_origins: Annotated[tuple[str, ...] | None, NoDecode] = Field(
         default=None,
@@ -230,6 +250,13 @@ class Settings(BaseSettings):
         if self.require_api_keys is not None:
             return self.require_api_keys
         return self.is_production
+
+    @property
+    def rate_limit_bucket(self) -> int:
+        """The token bucket's size: GATEWAY_RATE_LIMIT_BURST, or one second's worth."""
+        if self.rate_limit_burst is not None:
+            return self.rate_limit_burst
+        return max(1, math.ceil(self.rate_limit or 1))
 
     @property
     def response_cache_entries(self) -> int:

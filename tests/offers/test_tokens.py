@@ -88,8 +88,8 @@ def _b64(data: bytes) -> str:
 
 def _first_format(key: bytes) -> str:
     """A token as the gateway signed them before key ids: ``po1.<claims>.<MAC>``."""
-    body = {"p": "play", "o": "offer", "c": "cust", "u": "user", "s": "sub"}
-    body |= {"iat": int(NOW.timestamp()), "exp": int(CLAIMS.expires_at.timestamp())}
+    times = {"iat": int(NOW.timestamp()), "exp": int(CLAIMS.expires_at.timestamp())}
+    body = {"p": "play", "o": "offer", "c": "cust", "u": "user", "s": "sub", **times}
     head = f"po1.{_b64(orjson.dumps(body))}"
     return f"{head}.{_b64(hmac.new(key, head.encode(), hashlib.sha256).digest()[:16])}"
 
