@@ -367,10 +367,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
             *(ide.routes if ide else ()),
         ],
         middleware=[
+            # First: a refused request costs as little as possible.
+            *admission_middleware(settings),
             Middleware(RequestIdMiddleware),
             *http_middleware(settings),
-            # Inside CORS, so a browser can read the 503; outside everything that does work.
-            *admission_middleware(settings),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,
@@ -380,10 +380,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
 
 
 def admission_middleware(settings: Settings) -> list[Middleware]:
-    """The bound on requests in flight (none when GATEWAY_MAX_IN_FLIGHT is 0)."""
-    if settings.max_in_flight == 0:
+    """The bound on requests in flight, when there is one."""
+    if settings.in_flight_bound == 0:
         return []
-    return [Middleware(AdmissionMiddleware, limit=settings.max_in_flight)]
+    return [Middleware(AdmissionMiddleware, limit=settings.in_flight_bound)]
 
 
 def _persisted_queries(settings: Settings) -> PersistedQueries:

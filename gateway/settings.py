@@ -27,6 +27,9 @@ class SettingsError(ValueError):
     """A setting is missing or invalid; the message names the environment variable."""
 
 
+# Measured: one worker on one core under 10x as many connections (docs/scaling.md).
+PRODUCTION_MAX_IN_FLIGHT = 64
+
 # A signing key's id, carried in every personalized-offer id it signs.
 KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -128,12 +131,12 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(
         default=10.0, gt=0, description="Deadline for one request; TIMEOUT after it."
     )
-    max_in_flight: int = Field(
-        default=64,
+    max_in_flight: int | None = Field(
+        default=None,
         ge=0,
         description="Requests each worker serves at once; more are answered at once with 503 "
         "OVERLOADED and Retry-After (`0`: no bound). /healthz, /readyz and /metrics are never "
-        "refused.",
+        "refused. Unset: 64 in production, no bound in development.",
     )
     rate_limit: float | None = Field(
         default=None,
@@ -250,6 +253,13 @@ class Settings(BaseSettings):
         if self.require_api_keys is not None:
             return self.require_api_keys
         return self.is_production
+
+    @property
+    def in_flight_bound(self) -> int:
+        """Requests a worker serves at once (0: no bound)."""
+        if self.max_in_flight is not None:
+            return self.max_in_flight
+        return PRODUCTION_MAX_IN_FLIGHT if self.is_production else 0
 
     @property
     def rate_limit_bucket(self) -> int:

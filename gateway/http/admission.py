@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.observability.metrics import SHED
 
 OVERLOADED = "OVERLOADED"
+REQUEST_ID = b"x-request-id"
 RETRY_AFTER_S = 1
 NEVER_SHED = frozenset({"/healthz", "/readyz", "/metrics"})
 
@@ -55,7 +56,12 @@ class AdmissionMiddleware:
         if self.in_flight >= self.limit:
             SHED.inc()
             # A new list each time: an outer middleware may add headers to the one it is sent.
-            await send({"type": "http.response.start", "status": 503, "headers": [*_HEADERS]})
+            headers = [*_HEADERS]
+            for name, value in scope["headers"]:
+                if name == REQUEST_ID:  # echoed, as RequestIdMiddleware would, for tracing
+                    headers.append((REQUEST_ID, value))
+                    break
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
             await send({"type": "http.response.body", "body": _BODY})
             return
         self.in_flight += 1

@@ -1,0 +1,133 @@
+"""Latency of admitted and refused requests under overload, measured by the client.
+
+wrk reports one latency distribution for every response; under overload most responses are fast
+503s, which would hide what the admitted ones wait. This adds Lua to the wrk script: each request
+carries an ``X-Request-ID`` (the gateway echoes it), its send time is kept, and every response
+appends ``<status> <microseconds>`` to a file that ``read_latencies`` summarizes by status.
+
+>>> script = write_script(path, bodies, headers, extra=latency_lua())
+>>> run_wrk(url, script, duration_s=5, connections=640, args=[str(out)])
+>>> split = read_latencies(out, duration_s=5)
+>>> split.admitted_p99_ms, split.shed_share
+(180.2, 0.87)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def latency_lua(*, backoff_ms: int = 0) -> str:
+    """Lua appended to a ``lua_script``: per-request latency by status, to the file in args[1].
+
+    ``backoff_ms`` > 0: after each 503 one connection waits that long before its next request,
+    as a client honoring ``Retry-After`` does (wrk's ``delay()`` is not told which connection
+    asks, so the waits are matched to 503s in number, not connection by connection). 0: every
+    connection sends its next request at once, a flood no real client makes. Run wrk with one
+    thread: each thread would open the same file.
+    """
+    return (
+        f"local backoff_ms = {int(backoff_ms)}\n"
+        + """
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } gateway_timespec;
+int clock_gettime(int clock, gateway_timespec *now);
+]]
+local now_ts = ffi.new("gateway_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, now_ts)  -- CLOCK_MONOTONIC
+  return tonumber(now_ts.tv_sec) * 1000000 + tonumber(now_ts.tv_nsec) / 1000
+end
+local body_request = request
+local sent = {}
+local sequence = 0
+local out = nil
+init = function(args)
+  out = io.open(args[1], "w")
+end
+request = function()
+  sequence = sequence + 1
+  local id = "lat" .. sequence
+  wrk.headers["X-Request-ID"] = id
+  sent[id] = now_us()
+  return body_request()
+end
+local backoffs_due = 0
+if backoff_ms > 0 then
+  delay = function()
+    if backoffs_due > 0 then
+      backoffs_due = backoffs_due - 1
+      return backoff_ms
+    end
+    return 0
+  end
+end
+response = function(status, headers, body)
+  if status == 503 then
+    backoffs_due = backoffs_due + 1
+  end
+  local id = headers["x-request-id"] or headers["X-Request-ID"]
+  local started = id and sent[id]
+  if started then
+    sent[id] = nil
+    out:write(status, " ", math.floor(now_us() - started), " ", math.floor(started), "\\n")
+  end
+end
+"""
+    )
+
+
+@dataclass(frozen=True)
+class LatencySplit:
+    """Latency of admitted (200) and refused (503) responses of one run."""
+
+    admitted: int
+    shed: int
+    other: int
+    admitted_rps: float
+    admitted_p50_ms: float | None
+    admitted_p99_ms: float | None
+    shed_p99_ms: float | None
+
+    @property
+    def shed_share(self) -> float:
+        """The share of responses refused with 503."""
+        total = self.admitted + self.shed + self.other
+        return self.shed / total if total else 0.0
+
+
+def _percentile(sorted_us: list[int], share: float) -> float | None:
+    if not sorted_us:
+        return None
+    return sorted_us[min(len(sorted_us) - 1, int(share * len(sorted_us)))] / 1000
+
+
+def read_latencies(path: Path, *, duration_s: float, skip_s: float = 0.0) -> LatencySplit:
+    """Summarize the ``<status> <microseconds> <sent at>`` lines the Lua wrote.
+
+    Requests sent in the first ``skip_s`` seconds are left out: wrk opens every connection at
+    once, and their first requests arrive as one burst.
+    """
+    rows = [line.split() for line in path.read_text().splitlines()]
+    rows = [row for row in rows if len(row) == 3 and all(part.isdigit() for part in row)]
+    first = min((int(row[2]) for row in rows), default=0)
+    by_status: dict[int, list[int]] = {}
+    for status, micros, sent in rows:
+        if int(sent) - first >= skip_s * 1_000_000:
+            by_status.setdefault(int(status), []).append(int(micros))
+    duration_s -= skip_s
+    admitted = sorted(by_status.pop(200, []))
+    shed = sorted(by_status.pop(503, []))
+    others = Counter({status: len(values) for status, values in by_status.items()})
+    return LatencySplit(
+        admitted=len(admitted),
+        shed=len(shed),
+        other=sum(others.values()),
+        admitted_rps=len(admitted) / duration_s,
+        admitted_p50_ms=_percentile(admitted, 0.50),
+        admitted_p99_ms=_percentile(admitted, 0.99),
+        shed_p99_ms=_percentile(shed, 0.99),
+    )
