@@ -5,9 +5,7 @@ wrk reports one latency distribution for every response; under overload most res
 carries an ``X-Request-ID`` (the gateway echoes it), its send time is kept, and every response
 appends ``<status> <microseconds>`` to a file that ``read_latencies`` summarizes by status.
 
->>> script = write_script(path, bodies, headers, extra=latency_lua())
->>> run_wrk(url, script, duration_s=5, connections=640, args=[str(out)])
->>> split = read_latencies(out, duration_s=5)
+>>> split = measure_overload(url, bodies, headers, bound=64, workdir=tmp, duration_s=10)
 >>> split.admitted_p99_ms, split.shed_share
 (180.2, 0.87)
 """
@@ -15,8 +13,15 @@ appends ``<status> <microseconds>`` to a file that ``read_latencies`` summarizes
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from gateway.bench.wrk import run_wrk, write_script
+from gateway.http.admission import RETRY_AFTER_S
+
+OVERLOAD_FACTOR = 10
 
 
 def latency_lua(*, backoff_ms: int = 0) -> str:
@@ -131,3 +136,41 @@ def read_latencies(path: Path, *, duration_s: float, skip_s: float = 0.0) -> Lat
         admitted_p99_ms=_percentile(admitted, 0.99),
         shed_p99_ms=_percentile(shed, 0.99),
     )
+
+
+def measure_overload(
+    url: str,
+    bodies: Sequence[str],
+    headers: Mapping[str, str],
+    *,
+    bound: int,
+    workdir: Path,
+    duration_s: float,
+    backoff_ms: int = RETRY_AFTER_S * 1000,
+    skip_s: float = 1.0,
+) -> LatencySplit:
+    """One wrk run at ``OVERLOAD_FACTOR`` x ``bound`` connections, latency split by status."""
+    name = f"overload-{backoff_ms}"
+    script = write_script(
+        workdir / f"{name}.lua", bodies, headers, extra=latency_lua(backoff_ms=backoff_ms)
+    )
+    out = workdir / f"{name}.latencies"
+    run_s = max(1, round(duration_s + skip_s))  # wrk runs whole seconds
+    run_wrk(url, script, duration_s=run_s, connections=bound * OVERLOAD_FACTOR, args=[str(out)])
+    return read_latencies(out, duration_s=run_s, skip_s=skip_s)
+
+
+def overload_figures(name: str, split: LatencySplit) -> dict[str, Any]:
+    """The bench figures of one overload run, named ``<name>_...``."""
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 1)
+
+    return {
+        f"{name}_admitted_rps": round(split.admitted_rps, 1),
+        f"{name}_admitted_p50_ms": rounded(split.admitted_p50_ms),
+        f"{name}_admitted_p99_ms": rounded(split.admitted_p99_ms),
+        f"{name}_shed_pct": round(100 * split.shed_share, 1),
+        f"{name}_shed_p99_ms": rounded(split.shed_p99_ms),
+        f"{name}_other_responses": split.other,
+    }

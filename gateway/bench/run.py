@@ -2,7 +2,8 @@
 
 Order: dataset; SQL round trips and the evaluator (in-process, nothing else running); the gateway
 (one worker, pinned to core 0, production mode) under wrk on core 1 for the ceiling,
-personalizedOffers, cartPromotions and ``_entities``, then its RSS; the naive baseline; PostGraphile
+personalizedOffers, cartPromotions and ``_entities``, personalizedOffers under 10x overload
+(latency of admitted and refused requests apart), then its RSS; the naive baseline; PostGraphile
 v4; the gateway with two workers (not pinned). Every server is stopped by PID when its part ends,
 also on errors and Ctrl-C.
 """
@@ -32,6 +33,7 @@ from gateway.bench import scenarios
 from gateway.bench.cache_counts import cache_counts, cache_hit_pct
 from gateway.bench.customer_rows import BRANDS
 from gateway.bench.dataset import DatasetInfo, ensure_dataset
+from gateway.bench.overload import OVERLOAD_FACTOR, measure_overload, overload_figures
 from gateway.bench.report import Figures, add_ratios_and_targets
 from gateway.bench.round_trips import count_round_trips, has_field, probes_for, schema_sdl
 from gateway.bench.servers import Server, ServerError, free_port, post
@@ -39,7 +41,8 @@ from gateway.bench.shape import Shape
 from gateway.bench.wrk import WrkResult, run_wrk, write_script
 from gateway.embedded import EmbeddedPostgres
 from gateway.evaluator.bench import run_benchmark
-from gateway.settings import load_settings
+from gateway.http.admission import RETRY_AFTER_S
+from gateway.settings import PRODUCTION_MAX_IN_FLIGHT, load_settings
 
 POSTGRAPHILE_DIR = Path(__file__).parent / "postgraphile"
 Log = Callable[[str], None]
@@ -93,6 +96,7 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             for scenario in plan:
                 measure(server, scenario, headers)
+            _overload(server, plan, headers, workdir, options, figures, log)
             figures["rss_mb"] = round(server.rss_mb(), 1)
         figures["workers1_rps"] = figures.get("cart_rps")
         with _naive(workdir, info.dsn) as naive:
@@ -236,6 +240,38 @@ def start_gateway(
     return Server.start(
         f"gateway ({workers} worker)", command, port=port, env=env, log=log, core=core
     )
+
+
+def _overload(
+    server: Server,
+    plan: list[Scenario],
+    headers: Mapping[str, str],
+    workdir: Path,
+    options: BenchOptions,
+    figures: Figures,
+    log: Log,
+) -> None:
+    """personalizedOffers at 10x the production bound in connections: the refused clients
+    waiting Retry-After (as HAProxy or a client would), then retrying at once (a flood)."""
+    scenario = next((s for s in plan if s.name == "personalized"), plan[0])
+    bound = PRODUCTION_MAX_IN_FLIGHT
+    figures["overload_connections"] = bound * OVERLOAD_FACTOR
+    for name, backoff_ms in (("overload", RETRY_AFTER_S * 1000), ("overload_flood", 0)):
+        log(f"{name}: {bound * OVERLOAD_FACTOR} connections, {options.duration_s:.0f} s ...")
+        split = measure_overload(
+            server.url(),
+            scenario.bodies,
+            headers,
+            bound=bound,
+            workdir=workdir,
+            duration_s=options.duration_s,
+            backoff_ms=backoff_ms,
+        )
+        figures.update(overload_figures(name, split))
+        log(
+            f"{name}: admitted {split.admitted_rps:,.0f} rps, p99 {split.admitted_p99_ms} ms; "
+            f"{split.shed_share:.0%} refused, p99 {split.shed_p99_ms} ms"
+        )
 
 
 def _naive(workdir: Path, dsn: str) -> Server:
