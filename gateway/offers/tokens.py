@@ -211,7 +211,7 @@ def _text(value: object, *, most: int | None = None) -> str:
     raise ValueError("expected 1 or more characters, without NUL")
 
 
-_rings: dict[object, KeyRing] = {}
+_rings: dict[tuple[str | None, str | None, Path], KeyRing] = {}
 
 
 def signing_keys(settings: Settings) -> KeyRing:
@@ -223,8 +223,12 @@ def signing_keys(settings: Settings) -> KeyRing:
     """
     # Looked up by what is configured (the data dir as given: resolving it is file-system calls
     # per request); the ring is built once per configuration.
-    configured = settings.signing_keys or settings.signing_key
-    lookup = configured.get_secret_value() if configured is not None else settings.data_dir
+    keys, key = settings.signing_keys, settings.signing_key
+    lookup = (
+        None if keys is None else keys.get_secret_value(),
+        None if key is None else key.get_secret_value(),
+        settings.data_dir,
+    )
     ring = _rings.get(lookup)
     if ring is None:
         ring = _rings[lookup] = _ring(settings)
