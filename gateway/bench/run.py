@@ -91,7 +91,7 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
         token = asyncio.run(bench_key(info.dsn))
         headers = {"Authorization": f"Bearer {token}"}
         measure = _Measurer(options, workdir, log, figures)
-        env = gateway_env(info.dsn, workdir)
+        env = gateway_env(info.dsn, workdir, connections=options.connections)
         with start_gateway(workdir, env, workers=1, core="0") as server:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             for scenario in plan:
@@ -215,7 +215,13 @@ def hello_body() -> bytes:
     return scenarios.body(scenarios.HELLO).encode()
 
 
-def gateway_env(dsn: str, workdir: Path) -> dict[str, str]:
+def in_flight_bound(connections: int) -> int:
+    """The bench gateway's bound on requests in flight: production's, or more when the bench
+    opens more connections (its scenarios measure throughput, not refusals)."""
+    return max(PRODUCTION_MAX_IN_FLIGHT, connections)
+
+
+def gateway_env(dsn: str, workdir: Path, *, connections: int = 50) -> dict[str, str]:
     """The gateway's environment: production mode on ``dsn``, no demo data, quiet logs."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env.update(
@@ -225,6 +231,7 @@ def gateway_env(dsn: str, workdir: Path) -> dict[str, str]:
         GATEWAY_SIGNING_KEY=secrets.token_urlsafe(32),
         GATEWAY_DATA_DIR=str(workdir / "gateway"),
         GATEWAY_LOG_LEVEL="WARNING",
+        GATEWAY_MAX_IN_FLIGHT=str(in_flight_bound(connections)),
     )
     return env
 
@@ -251,10 +258,10 @@ def _overload(
     figures: Figures,
     log: Log,
 ) -> None:
-    """personalizedOffers at 10x the production bound in connections: the refused clients
+    """personalizedOffers at 10x the gateway's bound in connections: the refused clients
     waiting Retry-After (as HAProxy or a client would), then retrying at once (a flood)."""
     scenario = next((s for s in plan if s.name == "personalized"), plan[0])
-    bound = PRODUCTION_MAX_IN_FLIGHT
+    bound = in_flight_bound(options.connections)
     figures["overload_connections"] = bound * OVERLOAD_FACTOR
     for name, backoff_ms in (("overload", RETRY_AFTER_S * 1000), ("overload_flood", 0)):
         log(f"{name}: {bound * OVERLOAD_FACTOR} connections, {options.duration_s:.0f} s ...")
