@@ -49,7 +49,7 @@ from gateway.http.persisted_queries import (
     load_allow_list,
 )
 from gateway.http.rate_limit import RATE_LIMITED, TokenBuckets, retry_after
-from gateway.ide import graphiql
+from gateway.ide import Ide, graphiql
 from gateway.observability.logs import configure_logging
 from gateway.observability.metrics import RATE_LIMITED as RATE_LIMITED_REQUESTS
 from gateway.observability.request_id import RequestIdMiddleware
@@ -80,16 +80,16 @@ class GatewayGraphQL(GraphQL[Context, None]):
         clock: Clock,
         *,
         persisted_queries: PersistedQueries,
-        ide_html: str | None,
+        ide: Ide | None,
         response_cache: ResponseCache | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(build_schema(settings), graphql_ide="graphiql" if ide_html else None)
+        super().__init__(build_schema(settings), graphql_ide="graphiql" if ide else None)
         self.settings = settings
         self.response_cache = response_cache
         self.clock = clock
         self.persisted_queries = persisted_queries
-        self.ide_html = ide_html or ""
+        self.ide = ide
         self.key_verifier = KeyVerifier()
         self.rate_limits = (
             TokenBuckets(settings.rate_limit, settings.rate_limit_bucket)
@@ -200,7 +200,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """The GraphiQL page (local assets when installed, see ``gateway.ide``)."""
-        return HTMLResponse(self.ide_html)
+        return HTMLResponse(self.ide.page() if self.ide else "")
 
     async def execute_single(
         self,
@@ -354,7 +354,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         settings,
         clock,
         persisted_queries=_persisted_queries(settings),
-        ide_html=ide.html if ide else None,
+        ide=ide,
         response_cache=response_cache,
     )
     app = Starlette(
@@ -404,7 +404,7 @@ def _persisted_queries(settings: Settings) -> PersistedQueries:
 def app_from_environment() -> Starlette:
     """Factory for uvicorn workers: settings from the environment (``serve`` sets DATABASE_URL)."""
     settings = load_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, production=settings.is_production)
     app = create_app(settings)
     if settings.gc_young_threshold:
         tune_garbage_collector(settings.gc_young_threshold)

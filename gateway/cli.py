@@ -1,6 +1,7 @@
-"""Command line: ``gateway serve | migrate | export-schema``.
+"""The ``gateway`` command: serve the API, and the tasks around it (migrations, catalog, keys).
 
 >>> gateway serve --port 8000        # embedded PostgreSQL unless DATABASE_URL is set
+>>> gateway --help                   # every command, one line each
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-import asyncpg
-
 from gateway import migrations
+from gateway.command_error import CommandError
+from gateway.connect import connect
 from gateway.demo import load_demo
 from gateway.embedded import EmbeddedPostgres
-from gateway.observability.logs import configure_logging
+from gateway.embedded_watchdog import EmbeddedWatchdog
+from gateway.observability.logs import LogFormat, configure_logging
 from gateway.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger("gateway")
@@ -29,29 +31,46 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def _database_dsn(settings: Settings, stack: ExitStack) -> str:
-    """DATABASE_URL when set; otherwise an embedded server, stopped when ``stack`` closes."""
+    """DATABASE_URL when set; otherwise the embedded server (see ``_embedded_server``)."""
+    migrations.discover()  # an incomplete installation fails here, before a server starts
     if settings.database_url:
         return settings.database_url
+    return _embedded_server(settings, stack).dsn
+
+
+def _embedded_server(settings: Settings, stack: ExitStack) -> EmbeddedPostgres:
+    """The embedded server, started or attached to; stopped when ``stack`` closes if we started
+    it (a server another process started is left running)."""
     embedded = EmbeddedPostgres(settings.data_dir / "postgres")
     stack.callback(embedded.stop)
-    return embedded.start()
+    embedded.start()
+    return embedded
 
 
 async def _prepare(dsn: str, settings: Settings, *, demo: bool) -> None:
-    conn = await asyncpg.connect(dsn)
+    conn = await connect(dsn)
     try:
-        await migrations.migrate(conn)
+        await migrations.migrate_showing_progress(conn)
         if demo:
             await load_demo(conn)
     finally:
         await conn.close()
 
 
-def _exit_on_sigterm() -> None:
-    # SIGTERM means "stop cleanly": turn it into SystemExit(0) so `finally` blocks (stopping the
+def _exit_on_sigterm(failed: Callable[[], bool] = lambda: False) -> None:
+    # SIGTERM means "stop cleanly": turn it into SystemExit so `finally` blocks (stopping the
     # embedded server) run. uvicorn handles it while serving and re-raises it after its graceful
-    # shutdown, which lands here too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # shutdown, which lands here too. The status is 1 when `failed()` (the watchdog gave up).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1 if failed() else 0))
+
+
+def _fetch_ide_assets(settings: Settings, stack: ExitStack) -> None:
+    """GraphiQL's assets, fetched in the background when missing (cancelled when serve stops)."""
+    from gateway.ide.fetch import AssetFetch
+
+    fetch = AssetFetch(settings.ide_dir)
+    if fetch.start():
+        stack.callback(fetch.stop)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -59,10 +78,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = load_settings()
-    _exit_on_sigterm()
+    watchdog: EmbeddedWatchdog | None = None
+    _exit_on_sigterm(lambda: watchdog is not None and watchdog.failed)
+    migrations.discover()  # an incomplete installation fails here, before a server starts
     with ExitStack() as stack:
-        dsn = _database_dsn(settings, stack)
+        if settings.database_url:
+            dsn = settings.database_url
+        else:
+            embedded = _embedded_server(settings, stack)
+            dsn = embedded.dsn
+            watchdog = EmbeddedWatchdog(embedded)
+            watchdog.start()
+            stack.callback(watchdog.stop)  # runs before the server is stopped
         asyncio.run(_prepare(dsn, settings, demo=settings.load_demo))
+        if settings.ide_fetch and not settings.is_production:
+            _fetch_ide_assets(settings, stack)
         os.environ["DATABASE_URL"] = dsn  # the workers read their settings from the environment
         if args.host not in LOOPBACK_HOSTS and settings.require_api_keys is None:
             # Development without keys is for loopback only.
@@ -78,11 +108,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             loop="uvloop",
             http="httptools",
             log_level=settings.log_level.lower(),
-            log_config=None,  # our JSON handler on the root logger formats uvicorn's lines too
+            log_config=None,  # our handler on the root logger formats uvicorn's lines too
             access_log=False,
             timeout_graceful_shutdown=10,
         )
-    return 0
+    return 1 if watchdog is not None and watchdog.failed else 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -132,7 +162,7 @@ def cmd_bench_evaluator(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Benchmark (issue #7): dataset, gateway under wrk, peers; a table, then one JSON line."""
+    """Benchmark: dataset, the gateway under wrk, peers; a table, then one JSON line."""
     from gateway.bench.cli import run_from_args
 
     _exit_on_sigterm()
@@ -160,7 +190,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     from gateway.auth.principal import Scope
 
     async def run(dsn: str) -> int:
-        conn = await asyncpg.connect(dsn)
+        conn = await connect(dsn)
         try:
             await migrations.migrate(conn)
             if args.keys_command == "create":
@@ -199,52 +229,103 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+# What `gateway --help` lists, in the order a newcomer meets the commands.
+HELP = {
+    "serve": "serve the GraphQL API over HTTP (GraphiQL in development)",
+    "migrate": "apply the database migrations not applied yet",
+    "load": "check a catalog file (YAML/JSON) and write it",
+    "keys": "create, list or revoke API keys",
+    "export-schema": "print the GraphQL schema (SDL)",
+    "ide": "install GraphiQL's files for use without internet",
+    "bench-evaluator": "time the offer evaluator alone",
+    "bench": "measure the gateway under load, then report",
+}
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a TCP port (0 to 65535)")
+    return port
+
+
+def _positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not 1 or more")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; each subcommand sets ``args.command``."""
-    parser = argparse.ArgumentParser(prog="gateway", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help=cmd_serve.__doc__)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    sub.add_parser("migrate", help=cmd_migrate.__doc__)
-    sub.add_parser("export-schema", help=cmd_export_schema.__doc__)
-    ide = sub.add_parser("ide", help=cmd_ide.__doc__)
-    ide_install = ide.add_subparsers(dest="ide_command", required=True).add_parser(
-        "install", help="npm ci of the pinned GraphiQL packages (needs npm and the npm registry)"
+    parser = argparse.ArgumentParser(
+        prog="gateway",
+        description="offers gateway: personalized offers and cart promotions as a GraphQL API, "
+        "read from PostgreSQL. Without DATABASE_URL, commands use an embedded PostgreSQL.",
     )
-    ide_install.add_argument("--dir", type=Path, help="default: GATEWAY_IDE_ASSETS_DIR")
-    keys = sub.add_parser("keys", help=cmd_keys.__doc__).add_subparsers(
-        dest="keys_command", required=True
-    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
+
+    def command(name: str) -> argparse.ArgumentParser:
+        text = HELP[name]
+        return sub.add_parser(name, help=text, description=f"{text[0].upper()}{text[1:]}.")
+
+    serve = command("serve")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (0: any free)")
+    serve.add_argument("--workers", type=_positive, default=1, help="worker processes")
+    command("migrate")
+    load = command("load")
+    load.add_argument("file", type=Path, help="catalog file (.yaml, .yml or .json)")
+    load.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    keys = command("keys").add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     create = keys.add_parser("create", help="create a key; prints its token once")
-    create.add_argument("--name", required=True)
+    create.add_argument("--name", required=True, help="who or what the key is for")
     create.add_argument(
         "--scope", action="append", required=True, choices=["read", "write", "admin", "router"]
     )
     create.add_argument("--brand", action="append", required=True, help="repeat for several")
     keys.add_parser("list", help="list keys (never their secrets)")
     keys.add_parser("revoke", help="revoke a key by id").add_argument("key_id")
-    load = sub.add_parser("load", help=cmd_load.__doc__)
-    load.add_argument("file", type=Path, help="catalog file (.yaml, .yml or .json)")
-    load.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
-    bench = sub.add_parser("bench-evaluator", help=cmd_bench_evaluator.__doc__)
+    command("export-schema")
+    ide = command("ide").add_subparsers(dest="ide_command", required=True, metavar="ACTION")
+    ide_install = ide.add_parser(
+        "install", help="install the pinned GraphiQL packages (needs npm and the npm registry)"
+    )
+    ide_install.add_argument("--dir", type=Path, help="default: GATEWAY_IDE_ASSETS_DIR")
+    bench = command("bench-evaluator")
     bench.add_argument("--requests", type=int, default=2_000, help="requests per catalog size")
     from gateway.bench.cli import add_arguments
 
-    add_arguments(sub.add_parser("bench", help=cmd_bench.__doc__))
+    add_arguments(command("bench"))
     return parser
 
 
+def _log_format() -> LogFormat:
+    # Before the settings are read (they may be invalid): the format of the error saying so.
+    formats: dict[str, LogFormat] = {"json": "json", "text": "text"}
+    return formats.get(os.environ.get("GATEWAY_LOG_FORMAT", "auto"), "auto")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``gateway`` script."""
+    """Entry point of the ``gateway`` script.
+
+    A problem the user can fix (a setting, a missing tool, a database that does not answer)
+    is one line on standard error and a non-zero exit status, never a traceback.
+    """
     args = build_parser().parse_args(argv)
     configure_logging(
         os.environ.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
-        os.environ.get("GATEWAY_LOG_FORMAT", "json"),
+        _log_format(),
+        production=os.environ.get("GATEWAY_ENV") == "production",
     )
     try:
         return COMMANDS[args.command](args)
     except SettingsError as exc:
-        print(f"gateway: {exc}", file=sys.stderr)
+        print(f"gateway {args.command}: {exc}", file=sys.stderr)
         return 2
+    except CommandError as exc:
+        print(f"gateway {args.command}: {exc}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        print(f"gateway {args.command}: interrupted", file=sys.stderr)
+        return 130

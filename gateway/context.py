@@ -39,9 +39,9 @@ class Context:
     loaders: Loaders
     now: datetime
     request: Request | None = None
-    # Who the request acts as (issue #8); development without a key may do anything.
+    # Who the request acts as (its API key's principal); development without a key may do anything.
     principal: Principal = DEVELOPMENT
-    # What the request read, for the response cache (issue #7); inert outside the HTTP app.
+    # What the request read, for the response cache; inert outside the HTTP app.
     cache: CacheTags = field(default_factory=CacheTags)
 
 

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 import asyncpg
 
-from gateway.migrations import SQL_DIR
+from gateway.resources import sql_dir
 
 logger = logging.getLogger("gateway")
 
-DEMO_DIR = SQL_DIR / "demo"
+_DEMO_SUFFIXES = (".sql", ".yaml", ".yml", ".json")
 
 
-def demo_files(demo_dir: Path = DEMO_DIR) -> list[Path]:
+def demo_dir() -> Traversable:
+    """The demo data folder, shipped with the migrations (``sql/demo``)."""
+    return sql_dir() / "demo"
+
+
+def demo_files(folder: Traversable | None = None) -> list[Traversable]:
     """The demo files, in the order they are applied (by name)."""
-    return sorted(p for p in demo_dir.iterdir() if p.suffix in {".sql", ".yaml", ".yml", ".json"})
+    folder = demo_dir() if folder is None else folder
+    found = (p for p in folder.iterdir() if p.name.endswith(_DEMO_SUFFIXES))
+    return sorted(found, key=lambda p: p.name)
 
 
-async def load_demo(conn: asyncpg.Connection, demo_dir: Path = DEMO_DIR) -> bool:
+async def load_demo(conn: asyncpg.Connection, folder: Traversable | None = None) -> bool:
     """Load the demo data in one transaction when the database has no customers yet.
 
     Returns True when it loaded, False when the database already had data.
@@ -32,17 +39,17 @@ async def load_demo(conn: asyncpg.Connection, demo_dir: Path = DEMO_DIR) -> bool
         await conn.execute("LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE")
         if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM customers)"):
             return False
-        for path in demo_files(demo_dir):
-            if path.suffix == ".sql":
+        for path in demo_files(folder):
+            if path.name.endswith(".sql"):
                 await conn.execute(path.read_text())
             else:
-                await _apply_config_file(conn, path)
-        logger.info("loaded the demo data from %s", demo_dir)
+                await _apply_catalog_file(conn, path)
+        logger.info("loaded the demo data")
         return True
 
 
-async def _apply_config_file(conn: asyncpg.Connection, path: Path) -> None:
-    # The config-file loader comes with the offers work (issue #4): `gateway load FILE`.
-    from gateway.offers import config_file  # type: ignore[attr-defined,unused-ignore]
+async def _apply_catalog_file(conn: asyncpg.Connection, path: Traversable) -> None:
+    # The catalog loader of `gateway load FILE`, imported late: it pulls in the offers domain.
+    from gateway.offers import config_file
 
     await config_file.apply_file(conn, path)

@@ -1,4 +1,7 @@
-"""Numbered SQL migrations (``sql/NNN_name.sql``), each applied once, in order, under a lock."""
+"""Numbered SQL migrations (``sql/NNN_name.sql``), each applied once, in order, under a lock.
+
+They ship inside the package (``gateway.resources.sql_dir``).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,15 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
+from gateway.command_error import CommandError
 from gateway.db import Connection
+from gateway.progress import Progress, progress
+from gateway.resources import sql_dir as packaged_sql_dir
 
 logger = logging.getLogger("gateway")
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # Any constant works; it only has to be the same for every replica of the gateway.
 _ADVISORY_LOCK_KEY = 0x6F66_6665_7273  # "offers"
@@ -28,21 +33,52 @@ class Migration:
 
     @property
     def checksum(self) -> str:
-        """SHA-256 of the file, to notice a migration edited after it was applied."""
+        """SHA-256 of the statements, to notice a migration edited after it was applied.
+
+        Lines holding only a ``--`` comment are left out: rewording a comment changes nothing.
+        """
+        statements = "\n".join(
+            line for line in self.sql.splitlines() if not line.lstrip().startswith("--")
+        )
+        return hashlib.sha256(statements.encode()).hexdigest()
+
+    @property
+    def file_checksum(self) -> str:
+        """SHA-256 of the whole file: what databases migrated before comments were left out hold."""
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
-def discover(sql_dir: Path = SQL_DIR) -> list[Migration]:
-    """The migrations in ``sql_dir``, ordered by number; duplicate numbers are an error."""
+class MigrationsNotFound(CommandError):
+    """The migrations folder is missing or empty: the installation is incomplete."""
+
+
+def discover(sql_dir: Traversable | None = None) -> list[Migration]:
+    """The migrations in ``sql_dir`` (default: the package's), ordered by number.
+
+    A badly named file or a number used twice is a ValueError; a missing or empty folder is
+    ``MigrationsNotFound``.
+    """
+    sql_dir = packaged_sql_dir() if sql_dir is None else sql_dir
+    if not sql_dir.is_dir():
+        raise MigrationsNotFound(
+            f"the migrations folder {sql_dir} is missing, so this installation is incomplete",
+            fix="reinstall the gateway (a wheel built from the repository carries sql/ inside)",
+        )
     found: dict[int, Migration] = {}
-    for path in sorted(sql_dir.glob("*.sql")):
+    files = sorted((p for p in sql_dir.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
+    if not files:
+        raise MigrationsNotFound(
+            f"no migrations (NNN_name.sql files) in {sql_dir}",
+            fix="reinstall the gateway (a wheel built from the repository carries sql/ inside)",
+        )
+    for path in files:
         match = _MIGRATION_NAME.match(path.name)
         if not match:
             raise ValueError(f"{path}: migration files are named NNN_lower_case_name.sql")
         version = int(match.group(1))
         if version in found:
             raise ValueError(f"{path}: migration number {version:03d} is used twice")
-        found[version] = Migration(version, path.stem, path.read_text())
+        found[version] = Migration(version, path.name.removesuffix(".sql"), path.read_text())
     return [found[v] for v in sorted(found)]
 
 
@@ -56,10 +92,16 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-async def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list[str]:
+async def migrate(
+    conn: Connection,
+    migrations: list[Migration] | None = None,
+    *,
+    shown: Progress | None = None,
+) -> list[str]:
     """Apply every pending migration; return the names applied (empty when up to date).
 
-    Safe to run from several processes at once: they queue on an advisory lock.
+    Safe to run from several processes at once: they queue on an advisory lock. ``shown``
+    hears of each migration as it starts and ends.
 
     >>> await migrate(conn)
     ['001_core']
@@ -75,9 +117,11 @@ async def migrate(conn: Connection, migrations: list[Migration] | None = None) -
         }
         for migration in migrations:
             if migration.version in done:
-                if done[migration.version] != migration.checksum:
+                if done[migration.version] not in (migration.checksum, migration.file_checksum):
                     logger.warning("migration %s changed after it was applied", migration.name)
                 continue
+            if shown is not None:
+                shown.note(migration.name)
             async with conn.transaction():
                 await conn.execute(migration.sql)
                 await conn.execute(
@@ -88,6 +132,8 @@ async def migrate(conn: Connection, migrations: list[Migration] | None = None) -
                 )
             logger.info("applied migration %s", migration.name)
             applied_now.append(migration.name)
+            if shown is not None:
+                shown.advance()
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)
     return applied_now
@@ -101,3 +147,17 @@ async def pending(conn: Connection, migrations: list[Migration] | None = None) -
     if exists:
         done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
     return [m.name for m in migrations if m.version not in done]
+
+
+async def migrate_showing_progress(conn: Connection) -> list[str]:
+    """``migrate``, with progress on standard error when migrations are pending (a bar at a
+    terminal, plain lines elsewhere); silent when the database is up to date.
+
+    >>> await migrate_showing_progress(conn)
+    ['001_core', '010_promotions']
+    """
+    waiting = await pending(conn)
+    if not waiting:
+        return await migrate(conn)
+    with progress("migrations", len(waiting), "migrations") as shown:
+        return await migrate(conn, shown=shown)

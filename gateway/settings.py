@@ -110,15 +110,17 @@ class Settings(BaseSettings):
         description="Require `Authorization: Bearer <key>`. Unset: yes in production, and when "
         "`serve` listens beyond loopback; no for development on loopback.",
     )
-    log_format: Literal["json", "text"] = Field(
-        default="json", description="`json`: one JSON object per line with the request id."
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="`json`: one JSON object per line with the request id; `text`: readable "
+        "lines. `auto`: text in development at a terminal, JSON otherwise (production, CI, pipes).",
     )
     otel_endpoint: str | None = Field(
         default=None,
         description="OTLP/HTTP endpoint for OpenTelemetry traces (needs `uv sync --extra otel`), "
         "e.g. `http://127.0.0.1:4318/v1/traces`. Unset: no tracing.",
     )
-    # Limits (issue #8): checked before any resolver or SQL runs.
+    # Limits on what one request may ask: checked before any resolver or SQL runs.
     max_query_depth: int = Field(default=10, ge=1, description="Deepest selection allowed.")
     max_query_aliases: int = Field(default=30, ge=0, description="Most aliases in one document.")
     max_query_tokens: int = Field(default=2000, ge=10, description="Most tokens in one document.")
@@ -150,7 +152,7 @@ class Settings(BaseSettings):
         description="Requests a key may make at once before GATEWAY_RATE_LIMIT applies (the "
         "bucket's size). Unset: one second's worth, at least 1.",
     )
-    # Browser clients (issue #6).
+    # Browser clients: CORS, compression, persisted queries.
     cors_origins: Annotated[tuple[str, ...] | None, NoDecode] = Field(
         default=None,
         description="Comma-separated origins that browsers may call /graphql from (CORS), for "
@@ -179,8 +181,14 @@ class Settings(BaseSettings):
         description="Where `gateway ide install` puts GraphiQL's pinned npm packages so /graphql "
         "works offline. Unset: `ide` in the data dir.",
     )
+    ide_fetch: bool = Field(
+        default=True,
+        description="`serve` (development) fetches GraphiQL's pinned npm packages in the "
+        "background when they are missing and npm is installed; the page uses unpkg.com "
+        "until then.",
+    )
 
-    # Response cache (issue #7).
+    # Response cache.
     response_cache: int | None = Field(
         default=None,
         ge=0,

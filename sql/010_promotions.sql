@@ -1,4 +1,4 @@
--- Cart promotions (issue #3): the catalog of promotions and their redemption limits, what each
+-- Cart promotions: the catalog of promotions and their redemption limits, what each
 -- customer holds, and the redemption ledger with the counters that enforce the limits.
 -- See README "Cart promotions" for the semantics; REFERENCE B and C for the original API.
 

@@ -1,4 +1,4 @@
--- Personalized offers (issue #4): the catalog (attribute mappings, offers with their per-locale
+-- Personalized offers: the catalog (attribute mappings, offers with their per-locale
 -- content and options, plays) and what customers did with the decisions (events, fulfillments).
 -- Catalog tables are small reference tables; customer-scoped tables have customer_id first in their
 -- primary key (REFERENCE C.10). Written by `gateway load FILE` (see README "Offers catalog").

@@ -1,4 +1,4 @@
--- API keys (issue #8). Only a SHA-256 of the secret is stored; keys are random 256-bit secrets,
+-- API keys for callers of the API. Only a SHA-256 of the secret is stored; keys are random 256-bit secrets,
 -- so a plain hash is enough (no password-style stretching needed).
 CREATE TYPE api_scope AS ENUM ('read', 'write', 'admin', 'router');
 

@@ -1,4 +1,4 @@
--- Change notifications for the gateways' response caches (issue #7).
+-- Change notifications for the gateways' response caches.
 -- Every write sends, at commit, on channel `gateway_changes`:
 --   c:<customer_id>   a customer-scoped row changed (one per distinct customer of the statement;
 --                     a statement touching more than 100 customers sends `all` instead);

@@ -75,6 +75,15 @@ def require_tool(executable: str, package: str) -> str:
     return found
 
 
+def _require_node() -> None:
+    require_tool("node", "nodejs")
+    require_tool("npm", "npm")
+
+
+def _lock_name(kind: str, folder: Path) -> str:
+    return kind + str(folder.resolve()).replace("/", "_")
+
+
 def _lockfile_installed(project: Path) -> bool:
     # npm ci writes node_modules/.package-lock.json; equal content means this very lockfile.
     hidden = project / "node_modules" / ".package-lock.json"
@@ -95,11 +104,10 @@ def require_npm_project(project: Path) -> Path:
 
     Example: ``require_npm_project(Path(__file__).parent)`` before running its node scripts.
     """
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.fail("node and npm are required (Node >= 20): apt-get install -y nodejs npm")
+    _require_node()
     if _lockfile_installed(project):
         return project / "node_modules"
-    with _locked("npm-" + str(project.resolve()).replace("/", "_")):
+    with _locked(_lock_name("npm", project)):
         if not _lockfile_installed(project):
             done = subprocess.run(
                 ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],

@@ -90,7 +90,8 @@ def running_gateway(
     with running_process(
         args,
         lambda: httpx.get(f"{base}/readyz", timeout=1).status_code == 200,
-        env={**os.environ, **env},
+        # GraphiQL's assets are fetched only where a test asks for it (GATEWAY_IDE_FETCH=true).
+        env={**os.environ, "GATEWAY_IDE_FETCH": "false", **env},
         startup_timeout_s=startup_timeout_s,
         log=log,
     ) as process:

@@ -90,3 +90,37 @@ def test_badly_named_or_duplicate_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "2_c.sql").write_text("")
     with pytest.raises(ValueError, match="NNN_lower_case_name"):
         migrations.discover(tmp_path)
+
+
+async def test_a_reworded_comment_is_no_change_but_an_edited_statement_is_reported(
+    empty_database_dsn: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    migration = tmp_path / "001_table.sql"
+    migration.write_text("-- A table.\nCREATE TABLE t (id int);\n")
+    conn = await asyncpg.connect(empty_database_dsn)
+    try:
+        await migrations.migrate(conn, migrations.discover(tmp_path))
+        migration.write_text("-- A table, said in other words.\nCREATE TABLE t (id int);\n")
+        with caplog.at_level("WARNING", logger="gateway"):
+            await migrations.migrate(conn, migrations.discover(tmp_path))
+        reworded_warnings = [r.getMessage() for r in caplog.records]
+        caplog.clear()
+
+        # A database migrated when the whole file was hashed keeps working without a warning.
+        [current] = migrations.discover(tmp_path)
+        await conn.execute("UPDATE schema_migrations SET checksum = $1", current.file_checksum)
+        with caplog.at_level("WARNING", logger="gateway"):
+            await migrations.migrate(conn, migrations.discover(tmp_path))
+        old_scheme_warnings = [r.getMessage() for r in caplog.records]
+        caplog.clear()
+
+        migration.write_text("-- A table, said in other words.\nCREATE TABLE t (id bigint);\n")
+        with caplog.at_level("WARNING", logger="gateway"):
+            await migrations.migrate(conn, migrations.discover(tmp_path))
+        edited_warnings = [r.getMessage() for r in caplog.records]
+    finally:
+        await conn.close()
+
+    assert reworded_warnings == []
+    assert old_scheme_warnings == []
+    assert edited_warnings == ["migration 001_table changed after it was applied"]

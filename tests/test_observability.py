@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 
 import httpx
 import pytest
 
-from gateway.observability.logs import JsonFormatter
+from gateway.observability.logs import JsonFormatter, LogFormat, TextFormatter, resolve_format
 from gateway.observability.request_id import request_id_var
 
 
@@ -89,3 +90,38 @@ async def test_the_evaluator_time_is_recorded(client: httpx.AsyncClient) -> None
 def _count(text: str, name: str) -> float:
     line = next(line for line in text.splitlines() if line.startswith(name))
     return float(line.split()[-1])
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("wanted", "production", "at_terminal", "chosen"),
+    [
+        ("auto", False, True, "text"),  # a developer at a terminal
+        ("auto", True, True, "json"),  # production, even at a terminal
+        ("auto", False, False, "json"),  # CI, a pipe, a file, a log collector
+        ("text", True, False, "text"),  # forced either way
+        ("json", False, True, "json"),
+    ],
+)
+def test_log_format_rule(
+    wanted: LogFormat, production: bool, at_terminal: bool, chosen: str
+) -> None:
+    stream = _Terminal() if at_terminal else io.StringIO()
+    assert resolve_format(wanted, production=production, stream=stream) == chosen
+
+
+def test_text_log_lines_are_readable_and_keep_the_request_id() -> None:
+    token = request_id_var.set("rid-2")
+    try:
+        record = logging.makeLogRecord(
+            {"name": "gateway", "levelno": 30, "levelname": "WARNING", "msg": "slow", "ms": 12}
+        )
+        line = TextFormatter().format(record)
+    finally:
+        request_id_var.reset(token)
+
+    assert line[8:] == " WARNING gateway: slow  request_id=rid-2 ms=12"

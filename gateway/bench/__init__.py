@@ -1,4 +1,4 @@
-"""``gateway bench`` (issue #7): a realistic dataset, the gateway under wrk, peers, one report.
+"""``gateway bench``: a realistic dataset, the gateway under wrk, peers, one report.
 
 Modules: ``dataset`` builds (or reuses) the benchmark database, ``scenarios`` holds the queries and
 request bodies, ``wrk`` drives load and parses its output, ``servers`` starts and stops the

@@ -51,6 +51,7 @@ def run_from_args(args: argparse.Namespace) -> int:
     """Run the benchmark; progress on stderr, the table then the JSON line on stdout."""
     from gateway.bench.report import json_line, table
     from gateway.bench.run import BenchOptions, run_bench
+    from gateway.bench.wrk import require_wrk
 
     if not 0 < args.scale <= 10:
         print("gateway bench: --scale must be in (0, 10]", file=sys.stderr)
@@ -58,6 +59,10 @@ def run_from_args(args: argparse.Namespace) -> int:
     if not 1 <= args.duration <= 600 or not 0 <= args.warmup <= 120:
         print("gateway bench: --duration 1..600 s, --warmup 0..120 s", file=sys.stderr)
         return 2
+    if args.soak and (not 10 <= args.soak_seconds <= 3600 or not 0 < args.soak_fraction <= 1):
+        print("gateway bench: --soak-seconds 10..3600, --soak-fraction (0, 1]", file=sys.stderr)
+        return 2
+    require_wrk()  # before minutes of building the dataset, not after
     options = BenchOptions(
         scale=args.scale,
         duration_s=args.duration,
@@ -80,9 +85,6 @@ def _soak(args: argparse.Namespace, options: BenchOptions) -> int:
     from gateway.bench import soak
     from gateway.bench.report import json_line
 
-    if not 10 <= args.soak_seconds <= 3600 or not 0 < args.soak_fraction <= 1:
-        print("gateway bench: --soak-seconds 10..3600, --soak-fraction (0, 1]", file=sys.stderr)
-        return 2
     soak_options = soak.SoakOptions(options, args.soak_seconds, args.soak_fraction)
     figures = soak.run_soak(soak_options, _log)
     print(soak.table(figures))

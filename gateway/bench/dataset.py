@@ -24,8 +24,10 @@ from gateway import migrations
 from gateway.bench import customer_rows, promotion_rows
 from gateway.bench.offer_catalog import catalog
 from gateway.bench.shape import Shape
+from gateway.connect import connect
 from gateway.offers.catalog_spec import parse_catalog
 from gateway.offers.config_file import apply_catalog
+from gateway.progress import progress
 
 logger = logging.getLogger("gateway")
 
@@ -94,31 +96,57 @@ async def ensure_dataset(
 
 
 async def load(conn: asyncpg.Connection, shape: Shape) -> None:
-    """Write the whole dataset into a migrated, empty database (then ANALYZE it)."""
+    """Write the whole dataset into a migrated, empty database (then ANALYZE it).
+
+    Progress (customers done, rows written, rate, time left) goes to standard error.
+    """
     await conn.execute(_MARKER)
     await _copy(conn, customer_rows.reference_rows().tables, customer_rows.COLUMNS)
-    for chunk in customer_rows.customer_rows(shape):
-        await _copy(conn, chunk.tables, customer_rows.COLUMNS)
-    await apply_catalog(conn, parse_catalog(catalog(shape)))
-    await _copy(conn, promotion_rows.catalog_rows(shape), promotion_rows.COLUMNS)
-    for rows in promotion_rows.customer_promotion_rows(shape):
-        await _copy(conn, rows, promotion_rows.COLUMNS)
-    await conn.execute(_COUNTERS)
-    await conn.execute("ANALYZE")
+    rows = 0
+    with progress("dataset: customers", shape.customers, "customers") as bar:
+        for chunk in customer_rows.customer_rows(shape):
+            rows += await _copy(conn, chunk.tables, customer_rows.COLUMNS)
+            bar.advance(len(chunk.tables.get("customers", ())), rows=rows)
+    with progress("dataset: catalog", 2, "steps") as bar:
+        bar.note(f"{shape.plays:,} plays")
+        await apply_catalog(conn, parse_catalog(catalog(shape)))
+        bar.advance()
+        bar.note(f"{shape.issued_promotions:,} promotions")
+        await _copy(conn, promotion_rows.catalog_rows(shape), promotion_rows.COLUMNS)
+        bar.advance()
+    rows = 0
+    with progress("dataset: promotions held, redemptions", shape.customers, "customers") as bar:
+        done = 0
+        for chunk_rows in promotion_rows.customer_promotion_rows(shape):
+            rows += await _copy(conn, chunk_rows, promotion_rows.COLUMNS)
+            customers = min(shape.customers, done + promotion_rows.CUSTOMERS_PER_CHUNK) - done
+            done += customers
+            bar.advance(customers, rows=rows)
+    with progress("dataset: usage counters, statistics", 2, "steps") as bar:
+        bar.note("usage counters from the ledger")
+        await conn.execute(_COUNTERS)
+        bar.advance()
+        bar.note("ANALYZE")
+        await conn.execute("ANALYZE")
+        bar.advance()
 
 
 async def _copy(
     conn: asyncpg.Connection,
     tables: Mapping[str, Sequence[tuple[object, ...]]],
     columns: Mapping[str, tuple[str, ...]],
-) -> None:
+) -> int:
+    """COPY every table's rows; the number of rows written."""
+    written = 0
     for table, rows in tables.items():
         if rows:
             await conn.copy_records_to_table(table, records=rows, columns=list(columns[table]))
+            written += len(rows)
+    return written
 
 
 async def _stored_parameters(server_dsn: str, database: str) -> tuple[object, float] | None:
-    admin = await asyncpg.connect(server_dsn)
+    admin = await connect(server_dsn)
     try:
         exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
     finally:

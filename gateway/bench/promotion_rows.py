@@ -24,6 +24,7 @@ ENDS = datetime(2030, 12, 31, tzinfo=UTC)
 SKUS = tuple(f"sku-{i}" for i in range(20))
 CATEGORIES = tuple(f"cat-{i}" for i in range(5))
 CHANNELS = ("web", "app", "store")
+CUSTOMERS_PER_CHUNK = 10_000
 EARNED_TYPES = ("none", "none", "reward", "loyalty", "tier")
 
 # (level, kpi, max_limit, product_sku, category_id); a promotion takes several of them.
@@ -118,7 +119,7 @@ def holdings(shape: Shape, number: int) -> list[str]:
 
 
 def customer_promotion_rows(shape: Shape, seed: int = 13) -> Iterator[Rows]:
-    """customer_promotions and redemptions, in chunks of up to 10,000 customers."""
+    """customer_promotions and redemptions, in chunks of ``CUSTOMERS_PER_CHUNK`` customers."""
     rng = random.Random(seed)
     ledger_per_customer, ledger_extra = divmod(shape.ledger_rows, shape.customers)
     chunk: Rows = {"customer_promotions": [], "redemptions": []}
@@ -148,7 +149,7 @@ def customer_promotion_rows(shape: Shape, seed: int = 13) -> Iterator[Rows]:
                     rng.choice(CATEGORIES), STARTS + timedelta(minutes=rng.randrange(700_000)),
                 ),
             )  # fmt: skip
-        if (number + 1) % 10_000 == 0:
+        if (number + 1) % CUSTOMERS_PER_CHUNK == 0:
             yield chunk
             chunk = {"customer_promotions": [], "redemptions": []}
     if chunk["customer_promotions"]:

@@ -1,6 +1,7 @@
 """The benchmark's output: a table for people, then one JSON line (always the last line).
 
-Targets come from issue #7; each is reported with whether this run met it (None: not measured).
+Targets are the service's performance goals (throughput, latency, round trips, memory, ratios to
+the peers); each is reported with whether this run met it (None: not measured).
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ import asyncio
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,9 +41,13 @@ from gateway.bench.wrk import WrkResult, run_wrk, write_script
 from gateway.embedded import EmbeddedPostgres
 from gateway.evaluator.bench import run_benchmark
 from gateway.http.admission import RETRY_AFTER_S
+from gateway.npm_project import install as npm_install
+from gateway.npm_project import is_current as npm_is_current
+from gateway.resources import package_file
 from gateway.settings import PRODUCTION_MAX_IN_FLIGHT, load_settings
 
-POSTGRAPHILE_DIR = Path(__file__).parent / "postgraphile"
+# The PostGraphile peer: pinned in the package, installed into the data dir on first use.
+POSTGRAPHILE = package_file("bench", "postgraphile")
 Log = Callable[[str], None]
 
 
@@ -75,28 +78,62 @@ class Scenario:
     connections: int | None = None
 
 
+class Phases:
+    """Numbered phase lines: ``[5/12] cart: ... (1 min 02 s so far, about 1 min 30 s left)``.
+
+    The time left counts the load runs still to come (warm-up + duration each), the part of a
+    run that is known in advance.
+    """
+
+    def __init__(self, log: Log, total: int, load_runs: int, seconds_per_run: float) -> None:
+        self.log = log
+        self.total = total
+        self.load_runs_left = load_runs
+        self.seconds_per_run = seconds_per_run
+        self.number = 0
+        self.started = time.monotonic()
+
+    def __call__(self, text: str, *, load_run: bool = False) -> None:
+        """Log the next phase; ``load_run``: it is one of the timed load runs."""
+        self.number += 1
+        elapsed = _minutes(time.monotonic() - self.started)
+        left = _minutes(self.load_runs_left * self.seconds_per_run)
+        self.load_runs_left -= 1 if load_run else 0
+        self.log(f"[{self.number}/{self.total}] {text} ({elapsed} so far, about {left} left)")
+
+
+def _minutes(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
 def run_bench(options: BenchOptions, log: Log) -> Figures:
     """Every figure of one run (see ``report`` for the keys)."""
     figures: Figures = {"notes": []}
+    plan = _plan(Shape.at(options.scale), figures)
+    # Load runs: the plan's, two under overload, the naive baseline, PostGraphile (unless
+    # skipped), two workers.
+    load_runs = len(plan) + 2 + 2 + (0 if options.skip_postgraphile else 1)
+    phase = Phases(log, 3 + load_runs, load_runs, options.warmup_s + options.duration_s + 2)
     with ExitStack() as stack:
+        phase("dataset")
         info = prepare_dataset(stack, options, log)
         shape = info.shape
         figures["dataset"] = _dataset_figures(info)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gateway-bench-")))
-        plan = _plan(shape, figures)
-        log("SQL round trips (in-process, development mode) ...")
+        phase("SQL round trips (in-process, development mode)")
         _round_trips(info.dsn, shape, plan, figures)
-        log("evaluator alone (100 / 1,000 / 10,000 plays) ...")
+        phase("evaluator alone (100 / 1,000 / 10,000 plays)")
         _evaluator(options, figures)
         token = asyncio.run(bench_key(info.dsn))
         headers = {"Authorization": f"Bearer {token}"}
-        measure = _Measurer(options, workdir, log, figures)
+        measure = _Measurer(options, workdir, log, figures, phase)
         env = gateway_env(info.dsn, workdir, connections=options.connections)
         with start_gateway(workdir, env, workers=1, core="0") as server:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             for scenario in plan:
                 measure(server, scenario, headers)
-            _overload(server, plan, headers, workdir, options, figures, log)
+            _overload(server, plan, headers, workdir, options, figures, log, phase)
             figures["rss_mb"] = round(server.rss_mb(), 1)
         figures["workers1_rps"] = figures.get("cart_rps")
         with _naive(workdir, info.dsn) as naive:
@@ -257,6 +294,7 @@ def _overload(
     options: BenchOptions,
     figures: Figures,
     log: Log,
+    phase: Callable[..., None],
 ) -> None:
     """personalizedOffers at 10x the gateway's bound in connections: the refused clients
     waiting Retry-After (as HAProxy or a client would), then retrying at once (a flood)."""
@@ -264,7 +302,7 @@ def _overload(
     bound = in_flight_bound(options.connections)
     figures["overload_connections"] = bound * OVERLOAD_FACTOR
     for name, backoff_ms in (("overload", RETRY_AFTER_S * 1000), ("overload_flood", 0)):
-        log(f"{name}: {bound * OVERLOAD_FACTOR} connections, {options.duration_s:.0f} s ...")
+        phase(f"{name}: {bound * OVERLOAD_FACTOR} connections on {server.name}", load_run=True)
         split = measure_overload(
             server.url(),
             scenario.bodies,
@@ -291,19 +329,14 @@ def _naive(workdir: Path, dsn: str) -> Server:
 def _postgraphile(
     dsn: str, shape: Shape, workdir: Path, measure: _Measurer, log: Log, figures: Figures
 ) -> None:
-    binary = POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"
     if shutil.which("node") is None:
         figures["notes"].append("node is not installed: PostGraphile not measured")
         return
-    if not binary.exists():
-        log("npm ci (PostGraphile v4) ...")
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"],
-            cwd=POSTGRAPHILE_DIR,
-            check=True,
-            timeout=300,
-            capture_output=True,
-        )
+    project = load_settings().data_dir / "bench" / "postgraphile"
+    if not npm_is_current(POSTGRAPHILE, project):
+        log(f"npm ci (PostGraphile v4) in {project} ...")
+        npm_install(POSTGRAPHILE, project, timeout_s=300)
+    binary = project / "node_modules" / ".bin" / "postgraphile"
     port = free_port()
     command = ["node", str(binary), "-c", dsn, "-s", "public", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--disable-graphiql", "--disable-query-log"]
@@ -322,13 +355,23 @@ def _postgraphile(
 class _Measurer:
     """Check a scenario's answers, warm up, then one measured wrk run into the figures."""
 
-    def __init__(self, options: BenchOptions, workdir: Path, log: Log, figures: Figures) -> None:
+    def __init__(
+        self,
+        options: BenchOptions,
+        workdir: Path,
+        log: Log,
+        figures: Figures,
+        phase: Callable[..., None] | None = None,
+    ) -> None:
         self.options = options
         self.workdir = workdir
         self.log = log
         self.figures = figures
+        self.phase = phase
 
     def __call__(self, server: Server, scenario: Scenario, headers: Mapping[str, str]) -> None:
+        if self.phase is not None:
+            self.phase(f"{scenario.name} on {server.name}", load_run=True)
         try:
             check_answers(server, scenario, headers)
         except (ServerError, OSError, ValueError) as exc:

@@ -1,4 +1,4 @@
-"""The size of a benchmark dataset, derived from one ``scale`` factor (1.0 = the issue's figures).
+"""The size of a benchmark dataset, derived from one ``scale`` factor (1.0 = 100,000 customers).
 
 >>> Shape.at(0.01).customers
 1000

@@ -1,5 +1,5 @@
-"""``gateway bench --soak`` (issue #8): the gateway held at a fraction of its measured maximum for
-minutes; it passes with zero errors, RSS growth under 10 % and the paced rate actually achieved.
+"""``gateway bench --soak``, the stability check: the gateway held at a fraction of its measured
+maximum for minutes; it passes with zero errors, RSS growth under 10 % and the paced rate achieved.
 
 Steps: the dataset and the gateway as ``gateway bench`` starts them (one worker pinned to core 0,
 production mode, an API key); the maximum rps of a realistic MIX (personalizedOffers with a user

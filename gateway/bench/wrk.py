@@ -16,13 +16,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway.command_error import CommandError
+
 WRK_CORE = "1"
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 _DURATION = re.compile(r"^([\d.]+)(us|ms|s|m|h)$")
 
 
-class WrkError(RuntimeError):
+class WrkError(CommandError):
     """wrk is missing, failed, or printed something we cannot read."""
+
+
+def require_wrk() -> None:
+    """Check that wrk (and taskset, which pins it to its core) can run; WrkError saying how."""
+    for tool, package in (("wrk", "wrk"), ("taskset", "util-linux")):
+        if shutil.which(tool) is None:
+            raise WrkError(
+                f"{tool} is not installed (the benchmark drives the load with it)",
+                fix=f"install it (`sudo apt-get install -y {package}`) and run the command again",
+            )
 
 
 @dataclass(frozen=True)
@@ -142,8 +154,7 @@ def start_wrk(
     args: Sequence[str] = (),
 ) -> subprocess.Popen[str]:
     """Start wrk without waiting (its output arrives at the end: ``finish_wrk`` reads it)."""
-    if shutil.which("wrk") is None:
-        raise WrkError("wrk is not installed: apt-get install -y wrk")
+    require_wrk()
     command = wrk_command(
         url, script, duration_s=duration_s, connections=connections, threads=threads, args=args
     )

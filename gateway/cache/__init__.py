@@ -1,4 +1,4 @@
-"""A response cache for read operations, invalidated by PostgreSQL LISTEN/NOTIFY (issue #7).
+"""A response cache for read operations, invalidated by PostgreSQL LISTEN/NOTIFY.
 
 - ``generations``: counters bumped when the data behind a customer, a promotion or anything
   changes; a stored answer is valid only while the counters it was read under are unchanged.

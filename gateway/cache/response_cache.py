@@ -1,4 +1,4 @@
-"""Response caching for read operations: keys, lookups and stores (issue #7).
+"""Response caching for read operations: keys, lookups and stores.
 
 An answer is served from the cache only while:
 - the change listener is connected (``enabled``; cleared on every (re)connect, since

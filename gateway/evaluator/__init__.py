@@ -12,20 +12,22 @@ from gateway.evaluator.index import PlayIndex
 from gateway.evaluator.models import (
     BASIS_POINTS,
     DEFAULT_DECISION_TTL,
-    Customer,
     Decision,
+    Outcome,
+    Play,
+    Verdict,
+)
+from gateway.evaluator.rules import EVERYONE, Audience, RuleError, compile_audience
+from gateway.evaluator.subject import (
+    Customer,
     Device,
     EndUser,
     History,
-    Outcome,
-    Play,
     PlayHistory,
     RequestInfo,
     Subject,
     Subscription,
-    Verdict,
 )
-from gateway.evaluator.rules import EVERYONE, Audience, RuleError, compile_audience
 
 __all__ = [
     "BASIS_POINTS",

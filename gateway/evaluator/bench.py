@@ -18,16 +18,9 @@ from functools import partial
 from gateway.evaluator.device import device_from_user_agent
 from gateway.evaluator.evaluate import evaluate
 from gateway.evaluator.index import PlayIndex
-from gateway.evaluator.models import (
-    Customer,
-    EndUser,
-    History,
-    Play,
-    RequestInfo,
-    Subject,
-    Subscription,
-)
+from gateway.evaluator.models import Play
 from gateway.evaluator.rules import compile_audience
+from gateway.evaluator.subject import Customer, EndUser, History, RequestInfo, Subject, Subscription
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 PLANS = [f"plan-{i}" for i in range(30)]

@@ -15,7 +15,7 @@ import ua_parser
 from ua_parser import BasicResolver, Parser
 from ua_parser.loaders import load_builtins
 
-from gateway.evaluator.models import Device
+from gateway.evaluator.subject import Device
 
 ParserKind = Literal["fast", "compact"]
 

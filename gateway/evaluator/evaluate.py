@@ -17,11 +17,11 @@ from gateway.evaluator.models import (
     Decision,
     Outcome,
     Play,
-    Subject,
     Verdict,
 )
 from gateway.evaluator.properties import Facts, facts_of
 from gateway.evaluator.rules import Condition
+from gateway.evaluator.subject import Subject
 
 
 def evaluate(

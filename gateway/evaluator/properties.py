@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from enum import Enum
 
-from gateway.evaluator.models import Subject
+from gateway.evaluator.subject import Subject
 
 NOW_KEY = "$now"  # facts also carry the evaluation time, for relative time rules
 CUSTOM_PREFIX = "custom."

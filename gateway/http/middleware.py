@@ -12,7 +12,7 @@ from gateway.settings import Settings
 # localhost:3000 works out of the box), nothing else.
 DEVELOPMENT_ORIGIN_REGEX = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 
-# What browser clients send: JSON bodies, the API key (#8), a request id, Apollo's CSRF header.
+# What browser clients send: JSON bodies, the API key, a request id, Apollo's CSRF header.
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "X-Request-ID", "Apollo-Require-Preflight")
 
 

@@ -1,16 +1,24 @@
 """GraphiQL at ``/graphql``: served from locally installed assets, strawberry's CDN page otherwise.
 
+The assets may arrive while the gateway runs (``serve`` fetches them in the background): until
+they are there the page loads from unpkg.com, and the first page asked for after they are
+complete loads them locally.
+
 >>> ide = graphiql(load_settings())
->>> ide.routes  # the static mount for the assets, empty when falling back to the CDN
+>>> ide.page()  # the HTML: local assets when installed, else the CDN
+>>> ide.routes  # the static mount for the assets (404 until they are installed)
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import time
+from pathlib import Path
 
+from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from gateway.ide.assets import missing_packages
 from gateway.ide.default_query import DEFAULT_QUERY
@@ -20,32 +28,64 @@ from gateway.settings import Settings
 logger = logging.getLogger("gateway")
 
 ASSETS_URL = "/graphql-ide"
+# While the page comes from the CDN, look for the assets at most this often (a few stat calls).
+RECHECK_S = 1.0
 
 __all__ = ["ASSETS_URL", "DEFAULT_QUERY", "Ide", "graphiql"]
 
 
-@dataclass(frozen=True)
 class Ide:
-    """The GraphiQL page's HTML and the routes serving its assets."""
+    """The GraphiQL page's HTML (local assets once installed) and the route serving them."""
 
-    html: str
-    offline: bool
-    routes: list[BaseRoute] = field(default_factory=list)
+    def __init__(self, ide_dir: Path) -> None:
+        self.ide_dir = ide_dir
+        self.node_modules = ide_dir / "node_modules"
+        self._wanted = cdn_packages(strawberry_page())
+        self._cdn_html = graphiql_page(DEFAULT_QUERY, assets_url=None)
+        self._local_html = graphiql_page(DEFAULT_QUERY, assets_url=ASSETS_URL)
+        self.offline = not missing_packages(self.node_modules, self._wanted)
+        self._checked_at = time.monotonic()
+        self.routes: list[BaseRoute] = [
+            Mount(
+                ASSETS_URL,
+                app=_AssetFiles(self.node_modules),
+                name="ide-assets",
+            )
+        ]
+        if not self.offline:
+            logger.warning(
+                "GraphiQL loads from unpkg.com (needs internet) until its assets are in %s "
+                "(`gateway serve` fetches them when npm is available; or run "
+                "`gateway ide install`)",
+                ide_dir,
+            )
+
+    def page(self) -> str:
+        """The page's HTML: local assets when installed, else the CDN."""
+        if not self.offline and time.monotonic() - self._checked_at >= RECHECK_S:
+            self._checked_at = time.monotonic()
+            if not missing_packages(self.node_modules, self._wanted):
+                self.offline = True
+                logger.info("GraphiQL now loads its assets from %s", self.ide_dir)
+        return self._local_html if self.offline else self._cdn_html
+
+
+class _AssetFiles:
+    """StaticFiles on ``directory`` once it exists; 404 before (starlette's raises instead)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._files: StaticFiles | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._files is None:
+            if not self.directory.is_dir():
+                await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+                return
+            self._files = StaticFiles(directory=self.directory)
+        await self._files(scope, receive, send)
 
 
 def graphiql(settings: Settings) -> Ide:
     """GraphiQL with local assets when installed; else the CDN page and one log line saying so."""
-    node_modules = settings.ide_dir / "node_modules"
-    missing = missing_packages(node_modules, cdn_packages(strawberry_page()))
-    if missing:
-        logger.warning(
-            "GraphiQL loads from unpkg.com (needs internet): its assets are missing or outdated "
-            "in %s; run `gateway ide install` to serve them locally",
-            settings.ide_dir,
-        )
-        return Ide(html=graphiql_page(DEFAULT_QUERY, assets_url=None), offline=False)
-    return Ide(
-        html=graphiql_page(DEFAULT_QUERY, assets_url=ASSETS_URL),
-        offline=True,
-        routes=[Mount(ASSETS_URL, app=StaticFiles(directory=node_modules), name="ide-assets")],
-    )
+    return Ide(settings.ide_dir)

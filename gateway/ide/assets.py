@@ -1,22 +1,23 @@
 """GraphiQL's npm packages: pinned here (package.json + package-lock.json), installed with npm.
 
-``gateway ide install`` copies the two files into the assets folder (git-ignored, in the data dir
-by default) and runs ``npm ci`` there; nothing third-party is committed.
+``gateway ide install`` (and ``serve``, in the background, when they are missing) copies the two
+files into the assets folder (git-ignored, in the data dir by default) and runs ``npm ci`` there;
+nothing third-party is committed.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
+import threading
 from pathlib import Path
 
-NPM_PROJECT = Path(__file__).parent
-NPM_FILES = ("package.json", "package-lock.json")
+from gateway import npm_project
+from gateway.npm_project import NpmInstallError as IdeInstallError
+from gateway.resources import package_file
 
+NPM_PROJECT = package_file("ide")
 
-class IdeInstallError(RuntimeError):
-    """npm is missing or failed; the message says what to do."""
+__all__ = ["NPM_PROJECT", "IdeInstallError", "install", "is_current", "missing_packages"]
 
 
 def missing_packages(node_modules: Path, wanted: dict[str, str]) -> list[str]:
@@ -39,33 +40,13 @@ def missing_packages(node_modules: Path, wanted: dict[str, str]) -> list[str]:
 
 def is_current(target: Path) -> bool:
     """True when ``target`` holds an ``npm ci`` of exactly our lockfile."""
-    lock = target / "package-lock.json"
-    return (
-        lock.is_file()
-        and lock.read_bytes() == (NPM_PROJECT / "package-lock.json").read_bytes()
-        and (target / "node_modules" / ".package-lock.json").is_file()
-    )
+    return npm_project.is_current(NPM_PROJECT, target)
 
 
-def install(target: Path, *, npm: str = "npm") -> bool:
+def install(target: Path, *, npm: str = "npm", cancel: threading.Event | None = None) -> bool:
     """Install the pinned packages into ``target/node_modules``; False when already current.
 
     >>> install(Path(".gateway/ide"))
     True
     """
-    if is_current(target):
-        return False
-    executable = shutil.which(npm)
-    if executable is None:
-        raise IdeInstallError(
-            f"`{npm}` not found: install Node.js (Debian: apt-get install -y nodejs npm)"
-        )
-    target.mkdir(parents=True, exist_ok=True)
-    for name in NPM_FILES:
-        shutil.copyfile(NPM_PROJECT / name, target / name)
-    command = [executable, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"]
-    done = subprocess.run(command, cwd=target, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        (target / "package-lock.json").unlink(missing_ok=True)
-        raise IdeInstallError(f"npm ci failed in {target}:\n{done.stderr.strip()}")
-    return True
+    return npm_project.install(NPM_PROJECT, target, npm=npm, cancel=cancel)

@@ -5,6 +5,6 @@ It lives in ``default_query.graphql`` (editor support; the client codegen check 
 
 from __future__ import annotations
 
-from pathlib import Path
+from gateway.resources import package_file
 
-DEFAULT_QUERY = (Path(__file__).parent / "default_query.graphql").read_text(encoding="utf-8")
+DEFAULT_QUERY = package_file("ide", "default_query.graphql").read_text(encoding="utf-8")

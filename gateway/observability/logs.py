@@ -1,15 +1,34 @@
-"""Structured logs: one JSON object per line, with the request id when there is one."""
+"""Log lines: readable text for a person at a terminal, one JSON object per line for machines.
+
+The rule (``GATEWAY_LOG_FORMAT=auto``, the default): JSON in production, and whenever standard
+error is not a terminal (a pipe, a file, a container's log collector, CI); readable text in
+development at a terminal. ``json`` or ``text`` forces one format. Both carry the request id when
+there is one, and the extra fields of the record.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import UTC, datetime
+from typing import Literal, TextIO
 
 import orjson
 
 from gateway.observability.request_id import current_request_id
 
+LogFormat = Literal["auto", "json", "text"]
+
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def _extras(record: logging.LogRecord) -> dict[str, object]:
+    fields: dict[str, object] = {}
+    rid = current_request_id()
+    if rid:
+        fields["request_id"] = rid
+    fields.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+    return fields
 
 
 class JsonFormatter(logging.Formatter):
@@ -23,25 +42,48 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        rid = current_request_id()
-        if rid:
-            entry["request_id"] = rid
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        entry.update(_extras(record))
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return orjson.dumps(entry, default=str).decode()
 
 
-def configure_logging(level: str, fmt: str) -> None:
-    """Send every log line to stderr, as JSON (``fmt == "json"``) or as plain text.
+class TextFormatter(logging.Formatter):
+    """Format a record for a person: ``12:03:04 WARNING gateway: message  key=value``."""
 
-    >>> configure_logging("INFO", "json")
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one readable line (a traceback, when there is one, below it)."""
+        clock = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        line = f"{clock} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        extras = _extras(record)
+        extras.pop("color_message", None)  # uvicorn's message again, with terminal colour codes
+        if extras:
+            line += "  " + " ".join(f"{key}={value}" for key, value in extras.items())
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def resolve_format(fmt: LogFormat, *, production: bool, stream: TextIO) -> Literal["json", "text"]:
+    """The format ``fmt`` means here: ``auto`` is text only in development at a terminal.
+
+    >>> resolve_format("auto", production=False, stream=sys.stderr)  # at a terminal
+    'text'
     """
-    handler = logging.StreamHandler()
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    if fmt != "auto":
+        return fmt
+    at_terminal = hasattr(stream, "isatty") and stream.isatty()
+    return "text" if at_terminal and not production else "json"
+
+
+def configure_logging(level: str, fmt: LogFormat, *, production: bool = False) -> None:
+    """Send every log line to stderr, in the format ``resolve_format`` picks.
+
+    >>> configure_logging("INFO", "auto", production=True)   # JSON lines
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    resolved = resolve_format(fmt, production=production, stream=sys.stderr)
+    handler.setFormatter(JsonFormatter() if resolved == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

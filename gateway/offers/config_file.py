@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePath
 
 import asyncpg
 import yaml
 
 from gateway.offers.catalog_spec import CatalogError, CatalogSpec, PlaySpec, parse_catalog
+from gateway.progress import progress
 from gateway.promotions import catalog_file as promotions_file
 from gateway.promotions.catalog_spec import SECTIONS as PROMOTION_SECTIONS
 from gateway.promotions.catalog_spec import PromotionSections, parse_promotion_sections
@@ -74,25 +76,26 @@ def parse_file(data: object) -> ParsedFile:
     return ParsedFile(catalog, promotions)
 
 
-def read_file(path: Path) -> object:
+def read_file(path: Traversable) -> object:
     """The parsed content of a YAML or JSON file (CatalogError when unreadable)."""
+    suffix = PurePath(path.name).suffix
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if isinstance(path, Path) and path.stat().st_size > MAX_FILE_BYTES:
             raise CatalogError(f"{path}: larger than {MAX_FILE_BYTES // 1024 // 1024} MB")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogError(f"{path}: {exc.strerror}") from None
     try:
-        if path.suffix in (".yaml", ".yml"):
+        if suffix in (".yaml", ".yml"):
             return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        if path.suffix == ".json":
+        if suffix == ".json":
             return json.loads(text)
     except (yaml.YAMLError, ValueError) as exc:
-        raise CatalogError(f"{path}: not valid {path.suffix[1:].upper()}: {exc}") from None
+        raise CatalogError(f"{path}: not valid {suffix[1:].upper()}: {exc}") from None
     raise CatalogError(f"{path}: expected a .yaml, .yml or .json file")
 
 
-async def apply_file(conn: asyncpg.Connection, path: Path) -> LoadSummary:
+async def apply_file(conn: asyncpg.Connection, path: Traversable) -> LoadSummary:
     """Validate ``path`` and apply it in one transaction (a savepoint inside an open one).
 
     >>> await apply_file(conn, Path("sql/demo/020_offers.yaml"))
@@ -251,20 +254,40 @@ async def load_path(dsn: str, path: Path, *, dry_run: bool = False) -> LoadSumma
 
     >>> await load_path("postgresql://postgres@127.0.0.1/gateway", Path("catalog.yaml"))
     """
-    parsed = parse_file(read_file(path))
-    conn = await asyncpg.connect(dsn)
-    try:
-        transaction = conn.transaction()
-        await transaction.start()
+    with progress(f"load {path.name}", 4, "steps") as shown:
+        shown.note(f"read {path}")
+        data = read_file(path)
+        shown.advance()
+        shown.note("check every entry")
+        parsed = parse_file(data)
+        shown.advance()
+        conn = await asyncpg.connect(dsn)
         try:
-            summary = await apply_catalog(conn, parsed.catalog, parsed.promotions)
-        except BaseException:
-            await transaction.rollback()
-            raise
-        if dry_run:
-            await transaction.rollback()
-        else:
-            await transaction.commit()
-        return summary
-    finally:
-        await conn.close()
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                shown.note(f"check references and write {_counts(parsed)}")
+                summary = await apply_catalog(conn, parsed.catalog, parsed.promotions)
+                shown.advance()
+            except BaseException:
+                await transaction.rollback()
+                raise
+            if dry_run:
+                shown.note("roll back (dry run: nothing is kept)")
+                await transaction.rollback()
+            else:
+                shown.note("commit")
+                await transaction.commit()
+            shown.advance()
+            return summary
+        finally:
+            await conn.close()
+
+
+def _counts(parsed: ParsedFile) -> str:
+    catalog, promotions = parsed.catalog, parsed.promotions
+    return (
+        f"{len(catalog.brands):,} brands, {len(catalog.offers):,} offers, "
+        f"{len(catalog.plays):,} plays, {len(promotions.loyalty_programs):,} loyalty programs, "
+        f"{len(promotions.promotions):,} promotions"
+    )

@@ -15,6 +15,7 @@ from gateway.schema.customer import Customer
 from gateway.schema.federation import GatewaySchema
 from gateway.schema.offers import OfferMutations, OfferQueries
 from gateway.schema.promotions import PromotionMutations, PromotionQueries
+from gateway.schema.refetch import NodeQueries
 from gateway.settings import Settings
 
 # Both composers we test accept link versions up to v2.9 (see docs/federation.md).
@@ -22,7 +23,7 @@ FEDERATION_VERSION = "2.9"
 
 
 @strawberry.type(description="Read personalized offers and cart promotions.")
-class Query(OfferQueries, PromotionQueries):
+class Query(OfferQueries, PromotionQueries, NodeQueries):
     pass
 
 

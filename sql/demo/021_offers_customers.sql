@@ -1,4 +1,4 @@
--- Demo customers' side of personalized offers (issue #4): subscriptions, end users, attributes,
+-- Demo customers' side of personalized offers: subscriptions, end users, attributes,
 -- earlier offer events. The catalog is sql/demo/020_offers.yaml. Fixed dates, so tests can pin
 -- the clock (any time from 2026 on works).
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from gateway.auth.principal import Principal, Scope
+from gateway.identity import global_id
 from tests.conftest import Gql
 
 
@@ -137,3 +138,67 @@ async def test_explain_is_for_admin_keys(gql: Gql) -> None:
     assert _code(refused) == "FORBIDDEN"
     assert refused.errors is not None and "input.explain" in refused.errors[0].message
     assert allowed.errors is None
+
+
+PROMOTION_NODE_IDS = [
+    global_id("CartPromotion", "demo-loyal", "acme-welcome10"),
+    global_id("PromotionRestrictions", "demo-loyal", "acme-welcome10", ""),
+    global_id("Restriction", "demo-loyal", "acme-welcome10", "customer", "redemption", ""),
+]
+NODE = "query ($id: ID!) { node(id: $id) { id } }"
+NODES = "query ($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+
+
+@pytest.mark.parametrize("node_id", PROMOTION_NODE_IDS)
+@pytest.mark.parametrize(
+    ("principal", "code", "visible"),
+    [
+        (ACME_READER, None, True),
+        (GLOBEX_ALL, None, False),  # as cartPromotions: another brand's promotion is not there
+        (WRITER_ONLY, "FORBIDDEN", False),  # as cartPromotions: no read scope
+    ],
+)
+async def test_node_sees_promotions_as_cart_promotions_does(
+    gql: Gql, node_id: str, principal: Principal, code: str | None, visible: bool
+) -> None:
+    single = await gql(NODE, {"id": node_id}, principal=principal)
+    plural = await gql(NODES, {"ids": [node_id, node_id]}, principal=principal)
+
+    expected = {"id": node_id} if visible else None
+    assert _code(single) == code, single.errors
+    assert single.data == {"node": expected}
+    assert _code(plural) == code, plural.errors
+    assert plural.data == {"nodes": [expected, expected]}
+
+
+@pytest.mark.parametrize(
+    ("principal", "code"),
+    [
+        (ACME_READER, None),
+        (GLOBEX_ALL, "FORBIDDEN"),  # as offerFulfillment: another brand's fulfillment
+        (WRITER_ONLY, "FORBIDDEN"),  # as offerFulfillment: no read scope
+    ],
+)
+async def test_node_sees_fulfillments_as_offer_fulfillment_does(
+    gql: Gql, principal: Principal, code: str | None
+) -> None:
+    token = await _offer_token(gql, "demo-b2c")
+    created = await gql(
+        """mutation ($id: ID!) { createOfferFulfillment(personalizedOfferId: $id,
+           optionId: "learn-more") { id } }""",
+        {"id": token},
+    )
+    assert created.data is not None, created.errors
+    fulfillment_id = created.data["createOfferFulfillment"]["id"]
+    field = "query ($id: ID!) { offerFulfillment(id: $id) { id } }"
+
+    by_field = await gql(field, {"id": fulfillment_id}, principal=principal)
+    by_node = await gql(NODE, {"id": fulfillment_id}, principal=principal)
+    by_nodes = await gql(NODES, {"ids": [fulfillment_id]}, principal=principal)
+
+    assert _code(by_field) == _code(by_node) == _code(by_nodes) == code
+    if code is None:
+        assert by_node.data == {"node": {"id": fulfillment_id}}
+        assert by_nodes.data == {"nodes": [{"id": fulfillment_id}]}
+    else:
+        assert by_nodes.errors is not None and by_nodes.errors[0].path == ["nodes", 0]

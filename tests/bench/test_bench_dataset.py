@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import orjson
+import pytest
 
 from gateway import migrations
 from gateway.bench.dataset import load, row_counts
@@ -13,7 +14,9 @@ from gateway.evaluator import compile_audience
 SHAPE = Shape(customers=30, plays=12, ledger_rows=75)
 
 
-async def test_tiny_dataset_has_the_expected_rows(empty_database_dsn: str) -> None:
+async def test_tiny_dataset_has_the_expected_rows(
+    empty_database_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     conn = await asyncpg.connect(empty_database_dsn)
     try:
         await migrations.migrate(conn)
@@ -53,6 +56,13 @@ async def test_tiny_dataset_has_the_expected_rows(empty_database_dsn: str) -> No
     assert mismatched == 0  # counters agree with the ledger
     for row in audiences:
         compile_audience(orjson.loads(row["a"]))  # every stored rule compiles
+
+    shown = capsys.readouterr().err.splitlines()  # not a terminal here: plain lines
+    assert "dataset: customers: 30 customers to do" in shown
+    assert any(line.startswith("dataset: customers: 30 customers, ") for line in shown)
+    assert any(
+        line.startswith("dataset: promotions held, redemptions: 30 customers, ") for line in shown
+    )
 
 
 def test_shape_scales_every_count() -> None:

@@ -1,4 +1,4 @@
-"""The benchmark's last line: one JSON object with every key the issue asks for."""
+"""The benchmark's last line: one JSON object with every figure the report promises."""
 
 from __future__ import annotations
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +27,7 @@ from gateway.bench.soak import (
     verdict,
 )
 from gateway.bench.wrk import WrkError, finish_wrk, lua_script, start_wrk, write_script
+from tests.provision import require_tool
 
 WRK_OUTPUT = """Running 5m test @ http://127.0.0.1:8123/graphql
   1 threads and 50 connections
@@ -166,12 +165,10 @@ def answering_server() -> Iterator[str]:
         server.server_close()
 
 
-@pytest.mark.skipif(
-    shutil.which("wrk") is None or (os.cpu_count() or 1) < 2, reason="needs wrk and 2 cores"
-)
 def test_wrk_runs_the_paced_script_at_the_target_and_counts_errors(
     answering_server: str, tmp_path: Path
 ) -> None:
+    require_tool("wrk", "wrk")
     bodies = ['{"q":"fine"}'] * 8 + ['{"q":"bad-status"}', '{"q":"bad-graphql"}']
     script = write_script(tmp_path / "soak.lua", bodies, {}, extra=paced_lua(100, 4))
     process = start_wrk(answering_server, script, duration_s=2, connections=4)

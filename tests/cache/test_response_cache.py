@@ -1,4 +1,4 @@
-"""The response cache (issue #7): repeated reads skip execution; no change is ever served stale.
+"""The response cache: repeated reads skip execution; no change is ever served stale.
 
 Production-mode app, real PostgreSQL, the change listener running. Writes made through the API
 move this worker's generations before the response (no staleness at all); writes by another

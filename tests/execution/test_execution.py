@@ -75,6 +75,31 @@ class Item:
         return self.count + 1
 
 
+@strawberry.interface
+class Labelled:
+    label: str
+
+
+@strawberry.type
+class Tag(Labelled):
+    """Implements an interface: strawberry gives it an is_type_of (an isinstance check)."""
+
+    colour: Colour
+    parts: list[Part]
+
+
+class HeavyTag(Tag):
+    """A subclass: not exactly Tag's class, so it takes graphql-core's path (is_type_of)."""
+
+
+def _tags() -> list[Tag]:
+    return [
+        Tag(label="new", colour=Colour.RED, parts=[Part(label="p", weight=1)]),
+        HeavyTag(label="heavy", colour=Colour.BLUE, parts=[]),
+        Tag(label=None, colour=Colour.BLUE, parts=[]),  # type: ignore[arg-type]
+    ]
+
+
 def _item(**changes: Any) -> Item:
     fields: dict[str, Any] = {
         "name": "kettle",
@@ -109,6 +134,14 @@ class Query:
             ),
             _item(name="jug", parts=[]),
         ]
+
+    @strawberry.field
+    def tags(self) -> list[Tag | None]:
+        return list(_tags())
+
+    @strawberry.field
+    def labelled(self) -> list[Labelled]:
+        return list(_tags()[:2])
 
     @strawberry.field
     def broken(self) -> list[Item | None]:
@@ -169,6 +202,9 @@ QUERIES = [
     "{ items { __typename t: __typename parts { __typename l: label } spare { label } "
     "maybeParts { weight __typename } main { w: weight label } } }",
     "{ broken { __typename maybeParts { label } spare { weight } } }",
+    # Types that implement an interface, directly and through it.
+    "{ tags { label colour parts { label weight } __typename } }",
+    "{ labelled { label __typename ... on Tag { colour parts { weight } } } }",
 ]
 
 
@@ -302,6 +338,28 @@ async def test_static_selections_of_plain_values_are_completed_in_one_call(
     static_calls = calls[: len(calls) - calls[::-1].index("Query") - 1]
     assert static_calls == ["Query"]
     assert calls.count("Part") == 4  # kettle and mug have two, jug none
+
+
+async def test_types_that_implement_an_interface_keep_the_compiled_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
+    calls: list[str] = []
+    original = GatewayExecutionContext.execute_fields
+
+    def counting(self: Any, parent_type: Any, *args: Any) -> Any:
+        calls.append(parent_type.name)
+        return original(self, parent_type, *args)
+
+    monkeypatch.setattr(GatewayExecutionContext, "execute_fields", counting)
+
+    result = await schema.execute("{ items { name } tags { label parts { weight } } }")
+
+    assert result.data is not None
+    assert result.data["tags"][0] == {"label": "new", "parts": [{"weight": 1}]}
+    # Items and the first tag are compiled; the subclass and the null label fall back.
+    assert calls.count("Tag") == 2
+    assert calls.count("Item") == 0
 
 
 class _RequestState:

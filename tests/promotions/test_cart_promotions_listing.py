@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from gateway.context import build_context
+from gateway.execution.context import GatewayExecutionContext
 from gateway.promotions.model import PromotionStatus
 from gateway.schema.promotions import CartPromotion, list_cart_promotions
 from gateway.settings import Settings
@@ -372,3 +373,41 @@ async def test_promotions_listed_without_preloading_still_resolve_their_fields(
         assert await restrictions(plain, info) == restrictions(loaded, info)
         assert await criteria(plain, info) == criteria(loaded, info)
     assert any(criteria(p, info) for p in preloaded)
+
+
+WITH_IDS = """
+query ($customerId: ID!) {
+  cartPromotions(customerId: $customerId, includeSupplementary: true) {
+    id promotionId promotionName validTill customerId earnedType earnedStatus promotionStatus
+    milestoneId targetGroupId applicationMode customFieldValues eventTime
+    restrictions {
+      id cart { ...limit } customer { ...limit } promotion { ...limit }
+      product { ...limit } category { ...limit }
+    }
+    supplementaryCriteria { id loyaltyProgramId programType partnerProgramId }
+  }
+}
+fragment limit on Restriction { id level kpi maxLimit remainingRedemption productSku categoryId }
+"""
+
+
+async def test_a_listing_with_ids_is_completed_by_compiled_completers(
+    gql: Gql, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ids are plain attributes: the listing keeps the short path, one generated function per
+    # promotion's whole subtree (no execute_fields per promotion, limit or program).
+    calls: list[str] = []
+    original = GatewayExecutionContext.execute_fields
+
+    def counting(self: Any, parent_type: Any, *args: Any) -> Any:
+        calls.append(parent_type.name)
+        return original(self, parent_type, *args)
+
+    monkeypatch.setattr(GatewayExecutionContext, "execute_fields", counting)
+
+    result = await gql(WITH_IDS, {"customerId": "demo-loyal"}, now=NOW)
+
+    assert result.errors is None and result.data is not None
+    assert len(result.data["cartPromotions"]) == 9
+    assert calls == ["Query"]
+    assert result.extensions == {"sqlRoundTrips": 3}
