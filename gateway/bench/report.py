@@ -209,6 +209,15 @@ def table(figures: Mapping[str, Any]) -> str:
         f"{_show(figures.get('defer_first_part_over_listing'))} "
         f"({_show(figures.get('defer_requests'))} sequential customers)"
     )
+    lines.append(
+        f"overload, {_show(figures.get('overload_connections'))} connections: admitted p99 "
+        f"{_show(figures.get('overload_admitted_p99_ms'))} ms at "
+        f"{_show(figures.get('overload_admitted_rps'))} rps, "
+        f"{_show(figures.get('overload_shed_pct'))} % refused (p99 "
+        f"{_show(figures.get('overload_shed_p99_ms'))} ms) when refused clients wait Retry-After; "
+        f"admitted p99 {_show(figures.get('overload_flood_admitted_p99_ms'))} ms when they "
+        "retry at once"
+    )
     lines.append("")
     for name, target in figures.get("targets", {}).items():
         met = {True: "met", False: "MISSED", None: "not measured"}[target["met"]]

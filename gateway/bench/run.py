@@ -2,7 +2,8 @@
 
 Order: dataset; SQL round trips and the evaluator (in-process, nothing else running); the gateway
 (one worker, pinned to core 0, production mode) under wrk on core 1 for the ceiling,
-personalizedOffers, cartPromotions and ``_entities``, then its RSS; the naive baseline; PostGraphile
+personalizedOffers, cartPromotions and ``_entities``, personalizedOffers under 10x overload
+(latency of admitted and refused requests apart), then its RSS; the naive baseline; PostGraphile
 v4; the gateway with two workers (not pinned). Every server is stopped by PID when its part ends,
 also on errors and Ctrl-C.
 """
@@ -32,6 +33,7 @@ from gateway.bench.cache_counts import cache_counts, cache_hit_pct
 from gateway.bench.customer_rows import BRANDS
 from gateway.bench.dataset import DatasetInfo, ensure_dataset
 from gateway.bench.first_part import FirstPartError, measure_first_part
+from gateway.bench.overload import OVERLOAD_FACTOR, measure_overload, overload_figures
 from gateway.bench.report import Figures, add_ratios_and_targets
 from gateway.bench.round_trips import count_round_trips, has_field, probes_for, schema_sdl
 from gateway.bench.servers import Server, ServerError, free_port, post
@@ -39,10 +41,11 @@ from gateway.bench.shape import Shape
 from gateway.bench.wrk import WrkResult, run_wrk, write_script
 from gateway.embedded import EmbeddedPostgres
 from gateway.evaluator.bench import run_benchmark
+from gateway.http.admission import RETRY_AFTER_S
 from gateway.npm_project import install as npm_install
 from gateway.npm_project import is_current as npm_is_current
 from gateway.resources import package_file
-from gateway.settings import load_settings
+from gateway.settings import PRODUCTION_MAX_IN_FLIGHT, load_settings
 
 # The PostGraphile peer: pinned in the package, installed into the data dir on first use.
 POSTGRAPHILE = package_file("bench", "postgraphile")
@@ -112,8 +115,9 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
     """Every figure of one run (see ``report`` for the keys)."""
     figures: Figures = {"notes": []}
     plan = _plan(Shape.at(options.scale), figures)
-    # Load runs: the plan's, the naive baseline, PostGraphile (unless skipped), two workers.
-    load_runs = len(plan) + 2 + (0 if options.skip_postgraphile else 1)
+    # Load runs: the plan's, two under overload, the naive baseline, PostGraphile (unless
+    # skipped), two workers.
+    load_runs = len(plan) + 2 + 2 + (0 if options.skip_postgraphile else 1)
     phase = Phases(log, 3 + load_runs, load_runs, options.warmup_s + options.duration_s + 2)
     with ExitStack() as stack:
         phase("dataset")
@@ -128,12 +132,13 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
         token = asyncio.run(bench_key(info.dsn))
         headers = {"Authorization": f"Bearer {token}"}
         measure = _Measurer(options, workdir, log, figures, phase)
-        env = gateway_env(info.dsn, workdir)
+        env = gateway_env(info.dsn, workdir, connections=options.connections)
         with start_gateway(workdir, env, workers=1, core="0") as server:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             for scenario in plan:
                 measure(server, scenario, headers)
             _first_part(server, shape, headers, options, log, figures)
+            _overload(server, plan, headers, workdir, options, figures, log, phase)
             figures["rss_mb"] = round(server.rss_mb(), 1)
         figures["workers1_rps"] = figures.get("cart_rps")
         with _naive(workdir, info.dsn) as naive:
@@ -287,7 +292,13 @@ def hello_body() -> bytes:
     return scenarios.body(scenarios.HELLO).encode()
 
 
-def gateway_env(dsn: str, workdir: Path) -> dict[str, str]:
+def in_flight_bound(connections: int) -> int:
+    """The bench gateway's bound on requests in flight: production's, or more when the bench
+    opens more connections (its scenarios measure throughput, not refusals)."""
+    return max(PRODUCTION_MAX_IN_FLIGHT, connections)
+
+
+def gateway_env(dsn: str, workdir: Path, *, connections: int = 50) -> dict[str, str]:
     """The gateway's environment: production mode on ``dsn``, no demo data, quiet logs."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env.update(
@@ -297,6 +308,7 @@ def gateway_env(dsn: str, workdir: Path) -> dict[str, str]:
         GATEWAY_SIGNING_KEY=secrets.token_urlsafe(32),
         GATEWAY_DATA_DIR=str(workdir / "gateway"),
         GATEWAY_LOG_LEVEL="WARNING",
+        GATEWAY_MAX_IN_FLIGHT=str(in_flight_bound(connections)),
     )
     return env
 
@@ -334,6 +346,39 @@ def _replica_share(
     )
     figures["notes"].extend(replica.pop("notes", []))
     figures.update(replica)
+
+
+def _overload(
+    server: Server,
+    plan: list[Scenario],
+    headers: Mapping[str, str],
+    workdir: Path,
+    options: BenchOptions,
+    figures: Figures,
+    log: Log,
+    phase: Callable[..., None],
+) -> None:
+    """personalizedOffers at 10x the gateway's bound in connections: the refused clients
+    waiting Retry-After (as HAProxy or a client would), then retrying at once (a flood)."""
+    scenario = next((s for s in plan if s.name == "personalized"), plan[0])
+    bound = in_flight_bound(options.connections)
+    figures["overload_connections"] = bound * OVERLOAD_FACTOR
+    for name, backoff_ms in (("overload", RETRY_AFTER_S * 1000), ("overload_flood", 0)):
+        phase(f"{name}: {bound * OVERLOAD_FACTOR} connections on {server.name}", load_run=True)
+        split = measure_overload(
+            server.url(),
+            scenario.bodies,
+            headers,
+            bound=bound,
+            workdir=workdir,
+            duration_s=options.duration_s,
+            backoff_ms=backoff_ms,
+        )
+        figures.update(overload_figures(name, split))
+        log(
+            f"{name}: admitted {split.admitted_rps:,.0f} rps, p99 {split.admitted_p99_ms} ms; "
+            f"{split.shed_share:.0%} refused, p99 {split.shed_p99_ms} ms"
+        )
 
 
 def _naive(workdir: Path, dsn: str) -> Server:

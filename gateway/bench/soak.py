@@ -277,7 +277,7 @@ def run_soak(options: SoakOptions, log: Log) -> Figures:
         info = prepare_dataset(stack, bench, log)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gateway-soak-")))
         headers = {"Authorization": f"Bearer {asyncio.run(bench_key(info.dsn))}"}
-        env = gateway_env(info.dsn, workdir)
+        env = gateway_env(info.dsn, workdir, connections=bench.connections)
         server = stack.enter_context(start_gateway(workdir, env, workers=1, core=SERVER_CORE))
         server.wait_ready(hello_body(), headers, timeout_s=60)
         bodies = mix_bodies(info.shape)

@@ -19,7 +19,7 @@ from gateway.offers.locale import choose_content, normalize_locale
 from gateway.offers.request import OfferRequest, validate_customer_id, validate_request
 from gateway.offers.subject import build_subject
 from gateway.offers.subscriptions import pick_subscription
-from gateway.offers.tokens import DecisionClaims, sign, signing_key
+from gateway.offers.tokens import DecisionClaims, sign, signing_keys
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def _result(
         content = choose_content(
             offer.contents, normalize_locale(request.context.locale), offer.default_locale
         )
-        token = sign(claims, signing_key(ctx.settings))
+        token = sign(claims, signing_keys(ctx.settings))
         offers = (ServedOffer(token, offer, content, play),)
     return OffersResult(
         offers=offers,
