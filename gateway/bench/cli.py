@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--skip-postgraphile", action="store_true", help="do not run the PostGraphile peer"
     )
+    parser.add_argument("--skip-yoga", action="store_true", help="do not run the GraphQL Yoga peer")
     parser.add_argument(
         "--soak",
         action="store_true",
@@ -72,6 +73,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         rebuild=args.rebuild,
         evaluator_requests=args.evaluator_requests,
         skip_postgraphile=args.skip_postgraphile,
+        skip_yoga=args.skip_yoga,
     )
     if args.soak:
         return _soak(args, options)
