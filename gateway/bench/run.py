@@ -338,6 +338,8 @@ def _postgraphile(
 
 
 YOGA_SAMPLE = 20
+# A cold scenario whose run hit the response cache more than this cycled over its bodies.
+COLD_HITS_PCT = 5.0
 
 
 def _yoga(
@@ -404,9 +406,14 @@ class _Measurer:
         started = time.monotonic()
         cache_before = cache_counts(server, headers)
         result = run_wrk(url, script, duration_s=self.options.duration_s, connections=connections)
-        self.figures[f"{scenario.name}_cache_hit_pct"] = cache_hit_pct(
-            cache_before, cache_counts(server, headers)
-        )
+        hit_pct = cache_hit_pct(cache_before, cache_counts(server, headers))
+        self.figures[f"{scenario.name}_cache_hit_pct"] = hit_pct
+        if scenario.warmup_bodies and hit_pct is not None and hit_pct > COLD_HITS_PCT:
+            self.figures["notes"].append(
+                f"{scenario.name}: {hit_pct:.0f} % cache hits where customers should be met "
+                f"once: it sent more requests than the {len(scenario.bodies):,} bodies (a larger "
+                "--scale, or a shorter --duration, measures misses only)"
+            )
         if result.requests == 0:
             # Each response takes longer than the run when 50 share one core: measure what
             # one core does with 2 at a time instead, and say so.

@@ -64,10 +64,10 @@ def start_yoga(
 ) -> Server:
     """The Yoga peer on a free port of 127.0.0.1 (pinned to ``core`` unless None), serving the
     database ``dsn``; ``count_round_trips`` adds ``extensions.sqlRoundTrips`` to its answers."""
-    queries = workdir / "yoga-queries.json"
+    queries = (workdir / "yoga-queries.json").resolve()
     queries.write_bytes(orjson.dumps(QUERIES))
     port = free_port()
-    command = ["node", str(project / SERVER_SCRIPT), "--port", str(port)]
+    command = ["node", str((project / SERVER_SCRIPT).resolve()), "--port", str(port)]
     command += ["--queries", str(queries)]
     env = {**os.environ, "NODE_ENV": "production", "DATABASE_URL": dsn}
     env["YOGA_COUNT_ROUND_TRIPS"] = "1" if count_round_trips else "0"
