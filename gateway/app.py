@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -12,12 +13,12 @@ from typing import Any, TypedDict
 import asyncpg
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
+from graphql import ExperimentalIncrementalExecutionResults, GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -26,20 +27,32 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from gateway import migrations
 from gateway.auth.authenticate import authenticate
 from gateway.auth.keys import KeyVerifier
 from gateway.auth.principal import Principal
+from gateway.cache import replica_reads
 from gateway.cache.listener import ChangeListener
+from gateway.cache.replica_freshness import ReplicaFreshness
 from gateway.cache.response_cache import ResponseCache, cache_key
 from gateway.cache.tags import CacheTags
 from gateway.context import Clock, Context, build_context, utc_now
-from gateway.db import UNAVAILABLE_ERRORS, create_pool
+from gateway.db import UNAVAILABLE_ERRORS, RequestDb, create_pool
 from gateway.errors import ErrorCode, GatewayError
 from gateway.evaluator.device import use_parser as use_user_agent_parser
 from gateway.http.body_limit import BodyLimitMiddleware
+from gateway.http.caching import NO_STORE, VARY, Freshness, cache_control
+from gateway.http.drain import Drain
 from gateway.http.errors import METHOD_NOT_ALLOWED, code_for_status, error_response
+from gateway.http.incremental import DeferSpecTransport, accepts_multipart
+from gateway.http.media_types import (
+    GRAPHQL_RESPONSE_CONTENT_TYPE,
+    JSON,
+    prefers_graphql_response,
+    request_error_status,
+)
 from gateway.http.middleware import http_middleware
 from gateway.http.persisted_queries import (
     AllowListError,
@@ -51,10 +64,13 @@ from gateway.ide import Ide, graphiql
 from gateway.observability.logs import configure_logging
 from gateway.observability.request_id import RequestIdMiddleware
 from gateway.operation.error_codes import classify
+from gateway.operation.incremental import coded_results, whole_answer
 from gateway.schema import build_schema
 from gateway.settings import Settings, SettingsError, env_name, load_settings
 
 logger = logging.getLogger("gateway")
+
+LISTENER_START_WAIT_S = 5.0
 
 
 class State(TypedDict):
@@ -79,15 +95,20 @@ class GatewayGraphQL(GraphQL[Context, None]):
         persisted_queries: PersistedQueries,
         ide: Ide | None,
         response_cache: ResponseCache | None = None,
+        freshness: ReplicaFreshness | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(build_schema(settings), graphql_ide="graphiql" if ide else None)
         self.settings = settings
         self.response_cache = response_cache
+        self.freshness = freshness
         self.clock = clock
         self.persisted_queries = persisted_queries
         self.ide = ide
         self.key_verifier = KeyVerifier()
+
+    # @defer / @stream parts in the format Apollo Client and urql read (deferSpec=20220824).
+    multipart_transport_class = DeferSpecTransport  # type: ignore[assignment]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request; strawberry's plain-text HTTP errors become coded JSON errors."""
@@ -100,6 +121,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
             page = await self.render_graphql_ide(request)
             await page(scope, receive, send)
             return
+        graphql_response = prefers_graphql_response(request.headers.get("accept", ""))
+        scope["state"]["graphql_response"] = graphql_response
+        scope["state"]["request_error_status"] = None
+        timeout_s = self.settings.request_timeout_s
+        scope["state"]["deadline"] = asyncio.get_running_loop().time() + timeout_s
+        scope["state"]["operation_tags"] = scope["state"]["cached_freshness"] = None
         try:
             scope["state"]["principal"] = principal = await authenticate(
                 request.headers.get("authorization"),
@@ -107,9 +134,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 verifier=self.key_verifier,
                 pool=request.state.pool,
             )
-            async with asyncio.timeout(self.settings.request_timeout_s):
+            async with asyncio.timeout(timeout_s):
                 if self.response_cache is None:
-                    response = await self.run(request)
+                    response = await self._run_routed(request)
                 else:
                     response = await self._run_cached(request, principal, self.response_cache)
         except ClientDisconnect:
@@ -118,6 +145,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
             status = 401 if exc.code is ErrorCode.UNAUTHENTICATED else 503
             response = error_response(status, exc.code.value, exc.message)
         except TimeoutError:
+            db: RequestDb | None = getattr(request.state, "db", None)
+            if db is not None:
+                db.abandon()  # its loader batches would run on, holding connections
             message = f"request: not done within {self.settings.request_timeout_s} s"
             response = error_response(504, ErrorCode.TIMEOUT.value, message)
         except HTTPException as exc:
@@ -130,7 +160,35 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 response = error_response(
                     exc.status_code, code_for_status(exc.status_code), exc.reason
                 )
+        if graphql_response and response.media_type == JSON:
+            response.headers["content-type"] = GRAPHQL_RESPONSE_CONTENT_TYPE
+        response.headers["cache-control"] = self._cache_control(request, response)
+        if response.headers["cache-control"] != NO_STORE:
+            response.headers.add_vary_header(VARY)
         await response(scope, receive, send)
+
+    def _cache_control(self, request: Request, response: Response) -> str:
+        """``no-store`` unless a GET answer may be kept (see ``gateway.http.caching``)."""
+        if (
+            request.method != "GET"
+            or response.status_code != 200
+            or isinstance(response, StreamingResponse)
+            or self.settings.http_max_age <= 0
+        ):
+            return NO_STORE
+        freshness = request.state.cached_freshness
+        if freshness is None:
+            tags: CacheTags | None = request.state.operation_tags
+            if tags is None:
+                return NO_STORE
+            freshness = Freshness(
+                tags.cacheable and tags.ok and tags.operations == 1 and not tags.mutated,
+                tags.expires,
+            )
+        keyed = self.settings.keys_required or "authorization" in request.headers
+        return cache_control(
+            freshness, now=self.clock(), max_age_s=self.settings.http_max_age, keyed=keyed
+        )
 
     async def _run_cached(
         self, request: Request, principal: Principal, cache: ResponseCache
@@ -159,14 +217,55 @@ class GatewayGraphQL(GraphQL[Context, None]):
             )
             entry = cache.lookup(key, self.clock())
             if entry is not None:
+                request.state.cached_freshness = Freshness(True, entry.valid_until)
                 return Response(entry.body, media_type=entry.media_type)
             tags.active = True
-        response = await self.run(request)
+        response = await self._run_routed(request)
+        tags = request.state.cache_tags  # a request redone on the primary has new tags
         cache.apply_writes(tags)
-        if key is not None and _storable(tags, response):
+        if key is not None and isinstance(response, StreamingResponse):
+            _store_when_complete(cache, key, tags, response)
+        elif key is not None and _storable(tags, response):
             media_type = response.headers.get("content-type", "application/json")
             cache.save(key, tags, bytes(response.body), media_type)
         return response
+
+    async def run(  # type: ignore[override]
+        self, request: Request, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response:
+        """strawberry's ``run``; a request error is 4xx for a graphql-response+json client."""
+        response = await super().run(request, context, root_value)
+        status = request.state.request_error_status
+        if status is not None:
+            response.status_code = status
+        return response
+
+    async def _run_routed(self, request: Request) -> Response:
+        """``run``, its reads on the replica when that is safe (``gateway.cache.replica_reads``).
+
+        A read request whose replica snapshot does not show a write that concerns its answer is
+        run again on the primary; a mutation's writes are remembered for this worker's next
+        reads.
+        """
+        fresh = self.freshness
+        if fresh is None:
+            return await self.run(request)
+        state = request.state
+        tags = getattr(state, "cache_tags", None)
+        if tags is None:
+            tags = state.cache_tags = CacheTags()
+        body = await request.body() if request.method == "POST" else b""
+        state.use_replica = fresh.ready and not replica_reads.is_batch(body)
+        response = await self.run(request)
+        if tags.mutated:
+            await replica_reads.remember_writes(state.pool, fresh, tags)
+            return response
+        db = getattr(state, "request_db", None)
+        if db is None or replica_reads.answer_stands(fresh, db, tags):
+            return response
+        state.use_replica = False
+        state.cache_tags = replica_reads.restarted(tags)
+        return await self.run(request)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """GraphiQL for a browser GET, but not for a GET carrying a persisted query's hash."""
@@ -196,24 +295,51 @@ class GatewayGraphQL(GraphQL[Context, None]):
             except PersistedQueryError as exc:
                 error = GraphQLError(exc.message, extensions={"code": exc.code})
                 return ExecutionResult(data=None, errors=[error])
-        return await super().execute_single(
+        result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
+        if isinstance(result, ExperimentalIncrementalExecutionResults):
+            return await self._incremental(request, context, result)
+        return result
+
+    async def _incremental(
+        self, request: Request, context: Context, result: ExperimentalIncrementalExecutionResults
+    ) -> Any:
+        """A ``@defer`` / ``@stream`` answer: streamed when the client reads multipart.
+
+        Any other client gets every part merged into one answer: the directives are hints a
+        server may ignore, and a plain JSON client then still gets its data.
+        """
+        report = not self.settings.is_production
+        if accepts_multipart(request.headers.get("accept", "")):
+            # The parts stream after the request's timeout block: they keep its deadline.
+            later = coded_results(
+                result, context, deadline=request.state.deadline, report_round_trips=report
+            )
+            return result._replace(subsequent_results=later)
+        return await whole_answer(result, context, report_round_trips=report)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """A fresh context (loaders, round-trip counter, clock reading) for this request."""
-        pool: asyncpg.Pool = request.state.pool
+        state = request.state
+        pool: asyncpg.Pool = state.pool
+        use_replica = self.freshness is None or getattr(state, "use_replica", False)
         context = build_context(
             pool,
             self.settings,
             clock=self.clock,
             request=request if isinstance(request, Request) else None,
-            principal=request.state.principal,
-            read_pool=request.state.read_pool,
+            principal=state.principal,
+            read_pool=state.read_pool if use_replica else pool,
+            check_replica=self.freshness is not None,
         )
-        tags = getattr(request.state, "cache_tags", None)
+        state.request_db = context.db
+        tags = getattr(state, "cache_tags", None)
         if tags is not None:
             context.cache = tags
+        if isinstance(request, Request):
+            request.state.operation_tags = context.cache  # read for Cache-Control
+        request.state.db = context.db  # for the deadline (``__call__``)
         return context
 
     async def process_result(
@@ -222,6 +348,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         """The response body; every error carries ``extensions.code``."""
         if result.errors:
             result.errors = [classify(error) for error in result.errors]
+            if request.state.graphql_response:
+                # GraphQL over HTTP: no data entry, and a 4xx, when execution never started.
+                status = request_error_status(result.data, result.errors)
+                if status is not None:
+                    request.state.request_error_status = status
+                    body = await super().process_result(request, result)
+                    body.pop("data", None)
+                    return body
         return await super().process_result(request, result)
 
     def parse_json(self, data: str | bytes) -> Any:
@@ -255,8 +389,32 @@ def _storable(tags: CacheTags, response: Response) -> bool:
         and tags.ok
         and tags.operations == 1
         and response.status_code == 200
-        and isinstance(response.body, bytes | memoryview)
+        and isinstance(getattr(response, "body", None), bytes | memoryview)
     )
+
+
+def _store_when_complete(
+    cache: ResponseCache, key: bytes, tags: CacheTags, response: StreamingResponse
+) -> None:
+    """Store a multipart (``@defer`` / ``@stream``) answer once its last part is sent.
+
+    Only a complete answer without errors in any part is stored (the later parts' errors clear
+    ``tags.ok``); a hit sends every part at once.
+    """
+    if response.status_code != 200:
+        return
+    media_type = response.headers.get("content-type", "")
+    chunks = response.body_iterator
+
+    async def saving() -> AsyncIterator[str | bytes | memoryview]:
+        sent: list[bytes] = []
+        async for chunk in chunks:
+            sent.append(chunk.encode() if isinstance(chunk, str) else bytes(chunk))
+            yield chunk
+        if tags.cacheable and tags.ok and tags.operations == 1:
+            cache.save(key, tags, b"".join(sent), media_type)
+
+    response.body_iterator = saving()
 
 
 async def metrics_endpoint(request: Request) -> Response:
@@ -270,7 +428,10 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: the database answers and every migration is applied."""
+    """Readiness: not draining, the database answers and every migration is applied."""
+    drain: Drain | None = request.app.state.drain
+    if drain is not None and drain.draining:
+        return JSONResponse({"status": "draining"}, status_code=503)
     pool: asyncpg.Pool = request.state.pool
     try:
         async with pool.acquire(timeout=2) as conn:
@@ -284,10 +445,17 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    dsn: str | None = None,
+    drain_on_sigterm: bool = False,
+) -> Starlette:
     """The gateway as an ASGI app; its lifespan opens and closes the pool.
 
     ``dsn`` defaults to ``settings.database_url`` (``serve`` sets it to the embedded server's).
+    ``drain_on_sigterm``: a serving worker drains before it stops (``gateway.http.drain``).
 
     >>> app = create_app(load_settings(database_url="postgresql://postgres@127.0.0.1/test"))
     """
@@ -300,6 +468,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
     response_cache = (
         ResponseCache(entries, settings.response_cache_max_bytes) if entries > 0 else None
     )
+    freshness = ReplicaFreshness() if settings.database_read_url else None
+    drain = Drain(settings.drain_seconds) if drain_on_sigterm else None
+    direct_url = settings.database_direct_url or database_url
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -314,9 +485,15 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         try:
             if settings.database_read_url:
                 read_pool = await create_pool(settings.database_read_url, settings)
-            if response_cache is not None:
-                listener = ChangeListener(database_url, response_cache)
+            if response_cache is not None or freshness is not None:
+                listener = ChangeListener(direct_url, response_cache, freshness=freshness)
                 listener.start()
+                # Serve once listening (or after a few seconds: until then the cache is off
+                # and reads go to the primary, which is safe).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(listener.connected.wait(), LISTENER_START_WAIT_S)
+            if drain is not None:
+                drain.install()
             yield {"pool": pool, "read_pool": read_pool}
         finally:
             if listener is not None:
@@ -332,6 +509,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         persisted_queries=_persisted_queries(settings),
         ide=ide,
         response_cache=response_cache,
+        freshness=freshness,
     )
     app = Starlette(
         routes=[
@@ -350,6 +528,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         lifespan=lifespan,
     )
     app.state.response_cache = response_cache  # None when off; inspected by tests and tools
+    app.state.freshness = freshness  # None without a replica; inspected by tests and tools
+    app.state.drain = drain
     return app
 
 
@@ -372,7 +552,7 @@ def app_from_environment() -> Starlette:
     """Factory for uvicorn workers: settings from the environment (``serve`` sets DATABASE_URL)."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format, production=settings.is_production)
-    app = create_app(settings)
+    app = create_app(settings, drain_on_sigterm=True)
     if settings.gc_young_threshold:
         tune_garbage_collector(settings.gc_young_threshold)
     return app

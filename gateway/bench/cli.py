@@ -35,6 +35,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--skip-yoga", action="store_true", help="do not run the GraphQL Yoga peer")
     parser.add_argument(
+        "--defer-requests",
+        type=int,
+        default=100,
+        help="customers asked for the deferred cart's first part and the listing (sequential)",
+    )
+    parser.add_argument(
+        "--first-part-only",
+        action="store_true",
+        help="instead: only the deferred cart's first part over the listing alone",
+    )
+    parser.add_argument(
+        "--skip-replica",
+        action="store_true",
+        help="do not measure replica_read_share (a streaming replica 2 s behind)",
+    )
+    parser.add_argument(
         "--soak",
         action="store_true",
         help="instead: measure the mix's maximum (--warmup, --duration), then hold the gateway at "
@@ -74,9 +90,21 @@ def run_from_args(args: argparse.Namespace) -> int:
         evaluator_requests=args.evaluator_requests,
         skip_postgraphile=args.skip_postgraphile,
         skip_yoga=args.skip_yoga,
+        defer_requests=args.defer_requests,
+        skip_replica=args.skip_replica,
     )
+    if not 1 <= args.defer_requests <= 10_000:
+        print("gateway bench: --defer-requests 1..10000", file=sys.stderr)
+        return 2
     if args.soak:
         return _soak(args, options)
+    if args.first_part_only:
+        from gateway.bench.run import run_first_part_only
+
+        figures = run_first_part_only(options, _log)
+        print(table(figures))
+        print(json_line(figures), flush=True)
+        return 0
     figures = run_bench(options, _log)
     print(table(figures))
     print(json_line(figures), flush=True)

@@ -32,6 +32,7 @@ from gateway.bench import scenarios
 from gateway.bench.cache_counts import cache_counts, cache_hit_pct
 from gateway.bench.customer_rows import BRANDS
 from gateway.bench.dataset import DatasetInfo, ensure_dataset
+from gateway.bench.first_part import FirstPartError, measure_first_part
 from gateway.bench.pacing import paced_lua, parse_counts
 from gateway.bench.report import Figures, add_ratios_and_targets
 from gateway.bench.round_trips import count_round_trips, has_field, probes_for, schema_sdl
@@ -66,6 +67,9 @@ class BenchOptions:
     skip_yoga: bool = False
     # Latency is measured with wrk paced at this share of each cold scenario's maximum.
     paced_fraction: float = 0.8
+    # Sequential requests for the deferred cart's first part (each customer: both queries).
+    defer_requests: int = 100
+    skip_replica: bool = False
 
 
 @dataclass
@@ -140,6 +144,7 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             for scenario in plan:
                 measure(server, scenario, headers)
+            _first_part(server, shape, headers, options, log, figures)
             figures["rss_mb"] = round(server.rss_mb(), 1)
         figures["workers1_rps"] = figures.get("cart_rps")
         with _naive(workdir, info.dsn) as naive:
@@ -156,11 +161,46 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
         with start_gateway(workdir, env, workers=2, core=None) as server:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             measure(server, cold_cart_scenario(shape, "workers2"), headers)
+        if options.skip_replica:
+            figures["notes"].append("replica_read_share skipped (--skip-replica)")
+        else:
+            _replica_share(options, workdir, env, log, figures)
     figures["duration_s"] = options.duration_s
     figures["connections"] = options.connections
     figures["scale"] = options.scale
     figures["paced_fraction"] = options.paced_fraction
     return add_ratios_and_targets(figures)
+
+
+def run_first_part_only(options: BenchOptions, log: Log) -> Figures:
+    """Only the deferred cart's first-part figure: dataset, one pinned gateway, sequential asks."""
+    figures: Figures = {"notes": []}
+    with ExitStack() as stack:
+        info = prepare_dataset(stack, options, log)
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gateway-bench-")))
+        headers = {"Authorization": f"Bearer {asyncio.run(bench_key(info.dsn))}"}
+        with start_gateway(workdir, gateway_env(info.dsn, workdir), workers=1, core="0") as server:
+            server.wait_ready(hello_body(), headers, timeout_s=60)
+            _first_part(server, info.shape, headers, options, log, figures)
+    figures["scale"] = options.scale
+    return add_ratios_and_targets(figures)
+
+
+def _first_part(
+    server: Server,
+    shape: Shape,
+    headers: Mapping[str, str],
+    options: BenchOptions,
+    log: Log,
+    figures: Figures,
+) -> None:
+    log(f"deferred cart: first part vs listing ({options.defer_requests} customers) ...")
+    try:
+        figures.update(
+            measure_first_part(server.url(), shape, headers, requests=options.defer_requests)
+        )
+    except FirstPartError as exc:
+        figures["notes"].append(f"deferred cart not measured: {exc}")
 
 
 def prepare_dataset(stack: ExitStack, options: BenchOptions, log: Log) -> DatasetInfo:
@@ -302,6 +342,28 @@ def start_gateway(
     return Server.start(
         f"gateway ({workers} worker)", command, port=port, env=env, log=log, core=core
     )
+
+
+def _replica_share(
+    options: BenchOptions, workdir: Path, env: Mapping[str, str], log: Log, figures: Figures
+) -> None:
+    from gateway.bench.replica_share import measure_replica_share
+
+    def headers_for(dsn: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {asyncio.run(bench_key(dsn))}"}
+
+    replica = measure_replica_share(
+        options.scale,
+        options.duration_s,
+        options.connections,
+        workdir,
+        env,
+        headers_for,
+        lambda routed_env: start_gateway(workdir, routed_env, workers=1, core="0"),
+        log,
+    )
+    figures["notes"].extend(replica.pop("notes", []))
+    figures.update(replica)
 
 
 def _naive(workdir: Path, dsn: str) -> Server:

@@ -12,8 +12,22 @@ from gateway.settings import Settings
 # localhost:3000 works out of the box), nothing else.
 DEVELOPMENT_ORIGIN_REGEX = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 
-# What browser clients send: JSON bodies, the API key, a request id, Apollo's CSRF header.
-ALLOWED_HEADERS = ("Authorization", "Content-Type", "X-Request-ID", "Apollo-Require-Preflight")
+# The request headers real browser clients send (a preflight asks for each one they set):
+ALLOWED_HEADERS = (
+    "Accept",  # Apollo's and urql's content negotiation (multipart, graphql-response+json)
+    "Authorization",  # the API key, as a Bearer token
+    "Content-Type",  # application/json bodies
+    "X-Request-ID",  # a client's own request id, echoed back
+    # Apollo Client: its CSRF-prevention header, the operation name of APQ GETs, and
+    # client awareness (``clientAwareness: {name, version}``).
+    "Apollo-Require-Preflight",
+    "X-Apollo-Operation-Name",
+    "Apollographql-Client-Name",
+    "Apollographql-Client-Version",
+    # W3C trace context, sent by browser OpenTelemetry instrumentation.
+    "Traceparent",
+    "Tracestate",
+)
 
 
 def cors_middleware(settings: Settings) -> Middleware | None:

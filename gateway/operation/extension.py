@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, ExperimentalIncrementalExecutionResults, GraphQLError, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -68,6 +68,9 @@ def gateway_extension(settings: Settings) -> Callable[[], SchemaExtension]:
             context.validation_rules = context.validation_rules + rules
             yield
             result = context.result
+            if isinstance(result, ExperimentalIncrementalExecutionResults):
+                # @defer / @stream: the initial part; the HTTP layer codes the later parts' errors.
+                result = result.initial_result
             errors = result.errors if result is not None else None
             if result is not None and errors:
                 errors = result.errors = [classify(error) for error in errors]
@@ -125,9 +128,10 @@ def gateway_extension(settings: Settings) -> Callable[[], SchemaExtension]:
                 elif context.operation_type is OperationType.QUERY:
                     tags.cacheable = is_cacheable_selection(_cached_root_fields(document))
                     db = getattr(context.context, "db", None)
-                    if tags.cacheable and tags.active and db is not None:
-                        # A replica may lag behind the notifications: an answer stored under
-                        # fresh generations must be read from the primary.
+                    if tags.cacheable and tags.active and db is not None and not db.checks_replica:
+                        # A replica read whose snapshot is not checked may lag behind the
+                        # notifications: an answer stored under fresh generations must be read
+                        # from the primary.
                         db.use_primary()
             yield
 

@@ -45,7 +45,7 @@ def test_each_target_is_missed_just_past_its_bound() -> None:
          "cart_paced_p50_ms": 20.0, "cart_paced_p99_ms": 25.1,
          "sql_round_trips_personalized": 2, "sql_round_trips_cart_full": 3,
          "sql_round_trips_entities_100": 5, "evaluator_10k_p50_ms": 1.0, "rss_mb": 150.1,
-         "notes": []}
+         "defer_first_part_over_listing": 1.1, "replica_read_share": 0.89, "notes": []}
     )  # fmt: skip
     assert figures["targets_missed"] == sorted(
         [
@@ -59,11 +59,13 @@ def test_each_target_is_missed_just_past_its_bound() -> None:
             "round_trips_personalized",
             "round_trips_entities_100",
             "rss",
+            "replica_read_share",
         ]
     )
     assert figures["targets"]["cart_hot_vs_hello"]["met"] is True
     assert figures["targets"]["round_trips_cart_full"]["met"] is True
     assert figures["targets"]["evaluator_10k"]["met"] is True
+    assert figures["targets"]["defer_first_part"]["met"] is True
     assert figures["targets_unmeasured"] == []
 
 

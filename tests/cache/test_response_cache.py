@@ -28,6 +28,7 @@ from gateway.cache.response_cache import ResponseCache
 from gateway.context import build_context
 from gateway.schema import build_schema
 from gateway.settings import Settings, load_settings
+from tests.http.multipart import merge_parts, parts
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
@@ -368,3 +369,40 @@ def test_a_stored_answer_holds_no_more_memory_than_its_bytes() -> None:
     assert REGISTRY.get_sample_value("gateway_response_cache_entries") == 1
     bytes_held = REGISTRY.get_sample_value("gateway_response_cache_bytes")
     assert bytes_held is not None and length < bytes_held < length + 4096
+
+
+DEFERRED_CART = CART.replace(
+    "restrictions {", '... @defer(label: "limits") { restrictions {'
+).replace("remainingRedemption } }\n", "remainingRedemption } } }\n")
+MULTIPART = {"accept": "multipart/mixed;deferSpec=20220824,application/json"}
+
+
+async def _deferred(app: Cached) -> dict[str, Any]:
+    response = await app.http.post(
+        "/graphql",
+        json={"query": DEFERRED_CART, "variables": {"id": "demo-loyal"}},
+        headers=MULTIPART,
+    )
+    assert response.headers["content-type"].startswith("multipart/mixed")
+    return merge_parts(parts(response.text, response.headers["content-type"]))
+
+
+async def test_a_deferred_answer_is_stored_whole_and_invalidated_like_any_other(
+    cached: Cached,
+) -> None:
+    assert "@defer" in DEFERRED_CART
+    counts = Counts()
+    first = await _deferred(cached)
+    second = await _deferred(cached)
+    assert (counts.stores, counts.hits) == (1, 1)
+    assert second == first == await cached.uncached(CART, id="demo-loyal")
+    # A JSON client asking the same query gets its own entry (the key holds the Accept header).
+    assert await cached.ask(DEFERRED_CART, id="demo-loyal") == first
+
+    await cached.ask(REDEEM, input=redemption("demo-loyal", "deferred"))
+
+    after = await _deferred(cached)
+    assert remaining(after, "acme-welcome10", "customer") != remaining(
+        first, "acme-welcome10", "customer"
+    )
+    assert after == await cached.uncached(CART, id="demo-loyal")

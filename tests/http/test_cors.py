@@ -80,3 +80,55 @@ async def test_development_allows_loopback_origins_by_default(
         preflight = await _preflight(http, origin)
 
     assert (preflight.headers.get("access-control-allow-origin") == origin) is allowed
+
+
+REAL_CLIENT_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "x-request-id",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "traceparent",
+]
+
+
+@pytest.mark.parametrize("env", ["development", "production"])
+async def test_the_headers_real_clients_send_pass_a_preflight(
+    make_client: ClientFactory, env: str
+) -> None:
+    origin = "http://localhost:5173"
+    async with make_client(env=env, cors_origins=origin) as http:
+        preflight = await http.options(
+            "/graphql",
+            headers={
+                "origin": origin,
+                "access-control-request-method": "GET",
+                # As Chrome sends it: lowercase, comma-separated, sorted.
+                "access-control-request-headers": ",".join(sorted(REAL_CLIENT_HEADERS)),
+            },
+        )
+
+    assert preflight.status_code == 200, preflight.text
+    assert preflight.headers["access-control-allow-origin"] == origin
+    allowed = {
+        h.strip().lower() for h in preflight.headers["access-control-allow-headers"].split(",")
+    }
+    assert set(REAL_CLIENT_HEADERS) <= allowed
+    assert "access-control-allow-credentials" not in preflight.headers
+
+
+async def test_an_unknown_header_still_fails_the_preflight(make_client: ClientFactory) -> None:
+    async with make_client(env="development") as http:
+        preflight = await http.options(
+            "/graphql",
+            headers={
+                "origin": "http://localhost:5173",
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "content-type,x-something-else",
+            },
+        )
+
+    assert preflight.status_code == 400
