@@ -119,7 +119,7 @@ def _minutes(seconds: float) -> str:
 def run_bench(options: BenchOptions, log: Log) -> Figures:
     """Every figure of one run (see ``report`` for the keys)."""
     figures: Figures = {"notes": []}
-    plan = _plan(Shape.at(options.scale), figures)
+    plan = plan_scenarios(Shape.at(options.scale), figures)
     # Load runs: the plan's (and its paced ones), the naive baseline, PostGraphile and Yoga
     # (unless skipped), two workers.
     paced = sum(1 for scenario in plan if scenario.paced_bodies)
@@ -231,7 +231,7 @@ def _dataset_figures(info: DatasetInfo) -> dict[str, Any]:
 HOT_SET = 200
 
 
-def _plan(shape: Shape, figures: Figures) -> list[Scenario]:
+def plan_scenarios(shape: Shape, figures: Figures) -> list[Scenario]:
     """The gateway scenarios this checkout can serve (missing ones are noted, figures null)."""
     sdl = schema_sdl()
     plan = [Scenario("hello", [scenarios.body(scenarios.HELLO)])]
