@@ -74,7 +74,10 @@ async def personalized_offers(
     )
     if brand_id is None:
         return _nothing(ctx, None, explain=request.explain)
-    catalog = await loaders.brand_catalog.load((snapshot.catalog_version, brand_id))
+    catalog_key = (snapshot.catalog_version, brand_id)
+    compiled, catalog = loaders.brand_catalog.compiled(catalog_key)
+    if not compiled:
+        catalog = await loaders.brand_catalog.load(catalog_key)
     if catalog is None:
         return _nothing(ctx, None, explain=request.explain)
     subject = build_subject(snapshot, subscription, request, catalog.mappings)
