@@ -271,3 +271,19 @@ async def test_deferred_reads_past_the_time_limit_fail_with_timeout(
         assert response.status_code == 504
         errors = response.json()["errors"]
     assert errors and {error["extensions"]["code"] for error in errors} == {"TIMEOUT"}
+
+
+async def test_a_deferred_query_over_the_body_limit_is_413(
+    database_dsn: str, tmp_path: Path
+) -> None:
+    make_client = client_factory(database_dsn, tmp_path)
+    padded = DEFERRED + "#" * 2000
+    async with make_client(env="development", max_body_bytes=1024) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": padded, "variables": LOYAL},
+            headers={"accept": APOLLO_ACCEPT},
+        )
+
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
