@@ -287,3 +287,22 @@ async def test_a_deferred_query_over_the_body_limit_is_413(
 
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_an_aliased_deferred_listing_is_one_part_and_one_more_round_trip(
+    client: httpx.AsyncClient,
+) -> None:
+    query = """query ($id: ID!) { cartPromotions(customerId: $id) { promotionId }
+      ... @defer { limits: cartPromotions(customerId: $id) {
+        promotionId restrictions { customer { kpi } } } } }"""
+    response = await client.post(
+        "/graphql",
+        json={"query": query, "variables": {"id": "demo-loyal"}},
+        headers={"accept": APOLLO_ACCEPT},
+    )
+
+    first, *later = parts(response.text, response.headers["content-type"])
+    [patch] = [patch for part in later for patch in part["incremental"]]
+    assert patch["path"] == []
+    assert len(patch["data"]["limits"]) == len(first["data"]["cartPromotions"])
+    assert later[-1]["extensions"] == {"sqlRoundTrips": 2}
