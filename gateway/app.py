@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -32,15 +33,18 @@ from gateway import migrations
 from gateway.auth.authenticate import authenticate
 from gateway.auth.keys import KeyVerifier
 from gateway.auth.principal import Principal
+from gateway.cache import replica_reads
 from gateway.cache.listener import ChangeListener
+from gateway.cache.replica_freshness import ReplicaFreshness
 from gateway.cache.response_cache import ResponseCache, cache_key
 from gateway.cache.tags import CacheTags
 from gateway.context import Clock, Context, build_context, utc_now
-from gateway.db import UNAVAILABLE_ERRORS, create_pool
+from gateway.db import UNAVAILABLE_ERRORS, RequestDb, create_pool
 from gateway.errors import ErrorCode, GatewayError
 from gateway.evaluator.device import use_parser as use_user_agent_parser
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.caching import NO_STORE, VARY, Freshness, cache_control
+from gateway.http.drain import Drain
 from gateway.http.errors import METHOD_NOT_ALLOWED, code_for_status, error_response
 from gateway.http.incremental import DeferSpecTransport, accepts_multipart
 from gateway.http.media_types import (
@@ -66,6 +70,8 @@ from gateway.settings import Settings, SettingsError, env_name, load_settings
 
 logger = logging.getLogger("gateway")
 
+LISTENER_START_WAIT_S = 5.0
+
 
 class State(TypedDict):
     """What the lifespan hands to every request (``request.state``)."""
@@ -89,11 +95,13 @@ class GatewayGraphQL(GraphQL[Context, None]):
         persisted_queries: PersistedQueries,
         ide: Ide | None,
         response_cache: ResponseCache | None = None,
+        freshness: ReplicaFreshness | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(build_schema(settings), graphql_ide="graphiql" if ide else None)
         self.settings = settings
         self.response_cache = response_cache
+        self.freshness = freshness
         self.clock = clock
         self.persisted_queries = persisted_queries
         self.ide = ide
@@ -128,7 +136,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             )
             async with asyncio.timeout(timeout_s):
                 if self.response_cache is None:
-                    response = await self.run(request)
+                    response = await self._run_routed(request)
                 else:
                     response = await self._run_cached(request, principal, self.response_cache)
         except ClientDisconnect:
@@ -137,6 +145,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
             status = 401 if exc.code is ErrorCode.UNAUTHENTICATED else 503
             response = error_response(status, exc.code.value, exc.message)
         except TimeoutError:
+            db: RequestDb | None = getattr(request.state, "db", None)
+            if db is not None:
+                db.abandon()  # its loader batches would run on, holding connections
             message = f"request: not done within {self.settings.request_timeout_s} s"
             response = error_response(504, ErrorCode.TIMEOUT.value, message)
         except HTTPException as exc:
@@ -209,7 +220,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 request.state.cached_freshness = Freshness(True, entry.valid_until)
                 return Response(entry.body, media_type=entry.media_type)
             tags.active = True
-        response = await self.run(request)
+        response = await self._run_routed(request)
+        tags = request.state.cache_tags  # a request redone on the primary has new tags
         cache.apply_writes(tags)
         if key is not None and isinstance(response, StreamingResponse):
             _store_when_complete(cache, key, tags, response)
@@ -227,6 +239,33 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if status is not None:
             response.status_code = status
         return response
+
+    async def _run_routed(self, request: Request) -> Response:
+        """``run``, its reads on the replica when that is safe (``gateway.cache.replica_reads``).
+
+        A read request whose replica snapshot does not show a write that concerns its answer is
+        run again on the primary; a mutation's writes are remembered for this worker's next
+        reads.
+        """
+        fresh = self.freshness
+        if fresh is None:
+            return await self.run(request)
+        state = request.state
+        tags = getattr(state, "cache_tags", None)
+        if tags is None:
+            tags = state.cache_tags = CacheTags()
+        body = await request.body() if request.method == "POST" else b""
+        state.use_replica = fresh.ready and not replica_reads.is_batch(body)
+        response = await self.run(request)
+        if tags.mutated:
+            await replica_reads.remember_writes(state.pool, fresh, tags)
+            return response
+        db = getattr(state, "request_db", None)
+        if db is None or replica_reads.answer_stands(fresh, db, tags):
+            return response
+        state.use_replica = False
+        state.cache_tags = replica_reads.restarted(tags)
+        return await self.run(request)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """GraphiQL for a browser GET, but not for a GET carrying a persisted query's hash."""
@@ -282,20 +321,25 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """A fresh context (loaders, round-trip counter, clock reading) for this request."""
-        pool: asyncpg.Pool = request.state.pool
+        state = request.state
+        pool: asyncpg.Pool = state.pool
+        use_replica = self.freshness is None or getattr(state, "use_replica", False)
         context = build_context(
             pool,
             self.settings,
             clock=self.clock,
             request=request if isinstance(request, Request) else None,
-            principal=request.state.principal,
-            read_pool=request.state.read_pool,
+            principal=state.principal,
+            read_pool=state.read_pool if use_replica else pool,
+            check_replica=self.freshness is not None,
         )
-        tags = getattr(request.state, "cache_tags", None)
+        state.request_db = context.db
+        tags = getattr(state, "cache_tags", None)
         if tags is not None:
             context.cache = tags
         if isinstance(request, Request):
             request.state.operation_tags = context.cache  # read for Cache-Control
+        request.state.db = context.db  # for the deadline (``__call__``)
         return context
 
     async def process_result(
@@ -384,7 +428,10 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: the database answers and every migration is applied."""
+    """Readiness: not draining, the database answers and every migration is applied."""
+    drain: Drain | None = request.app.state.drain
+    if drain is not None and drain.draining:
+        return JSONResponse({"status": "draining"}, status_code=503)
     pool: asyncpg.Pool = request.state.pool
     try:
         async with pool.acquire(timeout=2) as conn:
@@ -398,10 +445,17 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    dsn: str | None = None,
+    drain_on_sigterm: bool = False,
+) -> Starlette:
     """The gateway as an ASGI app; its lifespan opens and closes the pool.
 
     ``dsn`` defaults to ``settings.database_url`` (``serve`` sets it to the embedded server's).
+    ``drain_on_sigterm``: a serving worker drains before it stops (``gateway.http.drain``).
 
     >>> app = create_app(load_settings(database_url="postgresql://postgres@127.0.0.1/test"))
     """
@@ -414,6 +468,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
     response_cache = (
         ResponseCache(entries, settings.response_cache_max_bytes) if entries > 0 else None
     )
+    freshness = ReplicaFreshness() if settings.database_read_url else None
+    drain = Drain(settings.drain_seconds) if drain_on_sigterm else None
+    direct_url = settings.database_direct_url or database_url
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -428,9 +485,15 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         try:
             if settings.database_read_url:
                 read_pool = await create_pool(settings.database_read_url, settings)
-            if response_cache is not None:
-                listener = ChangeListener(database_url, response_cache)
+            if response_cache is not None or freshness is not None:
+                listener = ChangeListener(direct_url, response_cache, freshness=freshness)
                 listener.start()
+                # Serve once listening (or after a few seconds: until then the cache is off
+                # and reads go to the primary, which is safe).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(listener.connected.wait(), LISTENER_START_WAIT_S)
+            if drain is not None:
+                drain.install()
             yield {"pool": pool, "read_pool": read_pool}
         finally:
             if listener is not None:
@@ -446,6 +509,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         persisted_queries=_persisted_queries(settings),
         ide=ide,
         response_cache=response_cache,
+        freshness=freshness,
     )
     app = Starlette(
         routes=[
@@ -464,6 +528,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, dsn: str | None = 
         lifespan=lifespan,
     )
     app.state.response_cache = response_cache  # None when off; inspected by tests and tools
+    app.state.freshness = freshness  # None without a replica; inspected by tests and tools
+    app.state.drain = drain
     return app
 
 
@@ -486,7 +552,7 @@ def app_from_environment() -> Starlette:
     """Factory for uvicorn workers: settings from the environment (``serve`` sets DATABASE_URL)."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format, production=settings.is_production)
-    app = create_app(settings)
+    app = create_app(settings, drain_on_sigterm=True)
     if settings.gc_young_threshold:
         tune_garbage_collector(settings.gc_young_threshold)
     return app

@@ -90,7 +90,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             watchdog = EmbeddedWatchdog(embedded)
             watchdog.start()
             stack.callback(watchdog.stop)  # runs before the server is stopped
-        asyncio.run(_prepare(dsn, settings, demo=settings.load_demo))
+        # Migrations take a session-level advisory lock: never through a transaction pooler.
+        direct = settings.database_direct_url or dsn
+        asyncio.run(_prepare(direct, settings, demo=settings.load_demo))
         if settings.ide_fetch and not settings.is_production:
             _fetch_ide_assets(settings, stack)
         os.environ["DATABASE_URL"] = dsn  # the workers read their settings from the environment

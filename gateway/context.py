@@ -53,13 +53,16 @@ def build_context(
     request: Request | None = None,
     principal: Principal = DEVELOPMENT,
     read_pool: asyncpg.Pool | None = None,
+    check_replica: bool = False,
 ) -> Context:
     """A fresh context: new round-trip counter, new loaders, ``now`` read once from ``clock``.
 
     >>> ctx = build_context(pool, settings)
     >>> await schema.execute(QUERY, context_value=ctx)
     """
-    db = RequestDb(pool, settings.pool_acquire_timeout_s, read_pool=read_pool)
+    db = RequestDb(
+        pool, settings.pool_acquire_timeout_s, read_pool=read_pool, check_replica=check_replica
+    )
     now = clock()
     return Context(
         settings=settings,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
@@ -63,20 +65,26 @@ async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
 
     >>> pool = await create_pool("postgresql://postgres@127.0.0.1/postgres", load_settings())
     """
+    server_settings = {"application_name": "offers-gateway"}
+    if settings.database_pooler == "none":
+        server_settings.update(
+            statement_timeout=str(settings.statement_timeout_ms),
+            # Our statements are prepared once per connection (asyncpg's statement cache) and
+            # their plans do not depend on the parameter values; re-planning them on each call
+            # (PostgreSQL's custom plans) costs more than running them.
+            plan_cache_mode="force_generic_plan",
+        )
+    # Behind PgBouncer in transaction mode a connection's statements may run on any server
+    # session: PgBouncer refuses other startup parameters, and (before 1.21) a statement
+    # prepared on one session is unknown to the next. Its own config sets the timeout.
     pool = await asyncpg.create_pool(
         dsn,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         init=_init_connection,
         reset=_keep_session,
-        server_settings={
-            "statement_timeout": str(settings.statement_timeout_ms),
-            "application_name": "offers-gateway",
-            # Our statements are prepared once per connection (asyncpg's statement cache) and
-            # their plans do not depend on the parameter values; re-planning them on each call
-            # (PostgreSQL's custom plans) costs more than running them.
-            "plan_cache_mode": "force_generic_plan",
-        },
+        statement_cache_size=settings.statement_cache_entries,
+        server_settings=server_settings,
     )
     assert pool is not None
     return pool
@@ -91,6 +99,33 @@ async def _keep_session(conn: Connection) -> None:
     and migrations use their own connections). asyncpg still rolls back an open transaction
     first, and connections lost mid-operation are terminated, never pooled.
     """
+
+
+# The two columns a replica read gets appended (see ``with_snapshot_xmin``).
+ROW_MARK = "gateway_row"
+SNAPSHOT_XMIN = "gateway_snapshot_xmin"
+
+
+_WRAP_HEAD = (
+    "SELECT q.*, h.gateway_snapshot_xmin"
+    " FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS gateway_snapshot_xmin) AS h"
+    " LEFT JOIN LATERAL (SELECT i.*, true AS gateway_row FROM (\n"
+)
+_WRAP_TAIL = "\n) AS i) AS q ON true"
+
+
+@lru_cache(maxsize=512)
+def with_snapshot_xmin(query: str) -> str:
+    """``query`` returning, on every row, its snapshot's ``xmin`` (and one row when empty).
+
+    The xmin comes from the statement's own snapshot, so it says exactly which transactions the
+    rows can show (see ``gateway.cache.replica_freshness``). The original columns keep their
+    names and positions; ``gateway_row`` is NULL on the one row an empty result becomes.
+
+    >>> with_snapshot_xmin("SELECT 1 AS a")
+    'SELECT q.*, h.gateway_snapshot_xmin FROM (SELECT pg_snapshot_xmin(...'
+    """
+    return _WRAP_HEAD + query + _WRAP_TAIL
 
 
 @dataclass
@@ -112,71 +147,124 @@ class RequestDb:
         acquire_timeout_s: float,
         *,
         read_pool: asyncpg.Pool | None = None,
+        check_replica: bool = False,
     ) -> None:
         self._pool = pool
         self._read_pool = read_pool or pool
         self._acquire_timeout_s = acquire_timeout_s
         self.round_trips = RoundTrips()
+        self._working: set[asyncio.Task[Any]] = set()  # tasks holding or awaiting a connection
+        # Replica reads return their snapshot's xmin; the lowest one seen (None: none yet).
+        self._check_replica = check_replica and self._read_pool is not pool
+        self.replica_reads = 0
+        self.replica_xmin: int | None = None
 
     def use_primary(self) -> None:
         """Send reads to the primary too: a mutation must read what it (or others) just wrote."""
         self._read_pool = self._pool
+        self._check_replica = False
+
+    @property
+    def checks_replica(self) -> bool:
+        """Reads go to the replica and return their snapshot's xmin to be checked."""
+        return self._check_replica
+
+    def _saw_snapshot(self, xmin: int) -> None:
+        self.replica_reads += 1
+        if self.replica_xmin is None or xmin < self.replica_xmin:
+            self.replica_xmin = xmin
+
+    async def _fetch_checked(self, conn: CountingConnection, query: str, args: Any) -> list[Record]:
+        rows = await conn.fetch(with_snapshot_xmin(query), *args)
+        self._saw_snapshot(rows[0][SNAPSHOT_XMIN])
+        return [] if rows[0][ROW_MARK] is None else rows
+
+    def abandon(self) -> None:
+        """Cancel the request's database work still running (its deadline has passed).
+
+        Loader batches run in tasks of their own, which would otherwise outlive the request.
+        A cancelled statement is cancelled in PostgreSQL too (asyncpg sends the cancel request)
+        and its connection goes back to the pool.
+        """
+        current = asyncio.current_task()
+        for task in list(self._working):
+            if task is not current:
+                task.cancel()
 
     @asynccontextmanager
     async def connection(self, *, read_only: bool = False) -> AsyncIterator[CountingConnection]:
         """Hold one connection (for a transaction); its calls count as round trips too.
 
-        ``read_only`` connections come from the read replica when there is one.
+        ``read_only`` connections come from the read replica when there is one; what is read
+        through them directly is not checked against the writes the request must see (use
+        ``fetch`` / ``fetchrow`` / ``fetchval``, which are).
         """
+        task = asyncio.current_task()
+        if task in self._working:
+            task = None  # a connection inside another: the outer one tracks the task
+        elif task is not None:
+            self._working.add(task)
         pool = self._read_pool if read_only else self._pool
-        POOL_WAITING.inc()
         try:
-            conn = await pool.acquire(timeout=self._acquire_timeout_s)
-        except TimeoutError:
-            raise GatewayError(
-                ErrorCode.DATABASE_UNAVAILABLE, "database: no connection free in time, retry"
-            ) from None
-        except UNAVAILABLE_ERRORS:
-            raise GatewayError(
-                ErrorCode.DATABASE_UNAVAILABLE, "database: unavailable, retry shortly"
-            ) from None
+            POOL_WAITING.inc()
+            try:
+                conn = await pool.acquire(timeout=self._acquire_timeout_s)
+            except TimeoutError:
+                raise GatewayError(
+                    ErrorCode.DATABASE_UNAVAILABLE, "database: no connection free in time, retry"
+                ) from None
+            except UNAVAILABLE_ERRORS:
+                raise GatewayError(
+                    ErrorCode.DATABASE_UNAVAILABLE, "database: unavailable, retry shortly"
+                ) from None
+            finally:
+                POOL_WAITING.dec()
+            POOL_IN_USE.inc()
+            try:
+                yield CountingConnection(conn, self.round_trips)
+            except asyncpg.exceptions.QueryCanceledError:
+                raise GatewayError(
+                    ErrorCode.TIMEOUT, "database: the query took too long and was cancelled"
+                ) from None
+            except LOST_CONNECTION_ERRORS:
+                # The connection's state is unknown (lost mid-operation): never pool it again.
+                # (When asyncpg noticed the loss itself, the proxy is already detached.)
+                with contextlib.suppress(asyncpg.exceptions.InterfaceError):
+                    conn.terminate()
+                raise GatewayError(
+                    ErrorCode.DATABASE_UNAVAILABLE, "database: connection lost, retry shortly"
+                ) from None
+            finally:
+                POOL_IN_USE.dec()
+                # asyncpg's reset may find the connection broken and terminate it; the pool opens a
+                # new one when needed. What the request did before is already settled.
+                with contextlib.suppress(*LOST_CONNECTION_ERRORS):
+                    await pool.release(conn)
         finally:
-            POOL_WAITING.dec()
-        POOL_IN_USE.inc()
-        try:
-            yield CountingConnection(conn, self.round_trips)
-        except asyncpg.exceptions.QueryCanceledError:
-            raise GatewayError(
-                ErrorCode.TIMEOUT, "database: the query took too long and was cancelled"
-            ) from None
-        except LOST_CONNECTION_ERRORS:
-            # The connection's state is unknown (lost mid-operation): never pool it again.
-            # (When asyncpg noticed the loss itself, the proxy is already detached.)
-            with contextlib.suppress(asyncpg.exceptions.InterfaceError):
-                conn.terminate()
-            raise GatewayError(
-                ErrorCode.DATABASE_UNAVAILABLE, "database: connection lost, retry shortly"
-            ) from None
-        finally:
-            POOL_IN_USE.dec()
-            # asyncpg's reset may find the connection broken and terminate it; the pool opens a
-            # new one when needed. What the request did before is already settled.
-            with contextlib.suppress(*LOST_CONNECTION_ERRORS):
-                await pool.release(conn)
+            if task is not None:
+                self._working.discard(task)
 
     async def fetch(self, query: str, *args: Any) -> list[Record]:
         """Rows of ``query`` (one round trip; the replica unless a mutation is running)."""
         async with self.connection(read_only=True) as conn:
+            if self._check_replica:
+                return await self._fetch_checked(conn, query, args)
             return await conn.fetch(query, *args)
 
     async def fetchrow(self, query: str, *args: Any) -> Record | None:
         """The first row of ``query``, or None (one round trip; as ``fetch``)."""
         async with self.connection(read_only=True) as conn:
+            if self._check_replica:
+                rows = await self._fetch_checked(conn, query, args)
+                return rows[0] if rows else None
             return await conn.fetchrow(query, *args)
 
     async def fetchval(self, query: str, *args: Any) -> Any:
         """The first value of the first row of ``query`` (one round trip; as ``fetch``)."""
         async with self.connection(read_only=True) as conn:
+            if self._check_replica:
+                rows = await self._fetch_checked(conn, query, args)
+                return rows[0][0] if rows else None
             return await conn.fetchval(query, *args)
 
     async def execute(self, query: str, *args: Any) -> str:

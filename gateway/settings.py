@@ -38,8 +38,34 @@ class Settings(BaseSettings):
     database_read_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_READ_URL", "database_read_url"),
-        description="A read replica: queries read there; mutations (and everything they read) "
+        description="A read replica: queries read there when its snapshot shows every write "
+        "they depend on, else the primary; mutations (and everything they read) "
         "use DATABASE_URL. Unset: everything uses DATABASE_URL.",
+    )
+    database_direct_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_DIRECT_URL", "database_direct_url"),
+        description="The primary itself, never through a pooler in transaction mode: where the "
+        "change listener (LISTEN) connects and `serve` migrates. Unset: DATABASE_URL.",
+    )
+    drain_s: float | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description="After SIGTERM, seconds a worker keeps serving while /readyz answers 503, so "
+        "a load balancer stops sending it requests. Unset: 3 in production, 0 in development.",
+    )
+    database_pooler: Literal["none", "pgbouncer"] = Field(
+        default="none",
+        description="`pgbouncer`: DATABASE_URL and DATABASE_READ_URL lead to PgBouncer in "
+        "transaction mode, so connections send no session settings at startup and, by default, "
+        "keep no prepared statements (see docs/scaling.md).",
+    )
+    statement_cache_size: int | None = Field(
+        default=None,
+        ge=0,
+        description="Prepared statements each connection keeps (asyncpg's cache). Unset: 100, "
+        "or 0 with GATEWAY_DATABASE_POOLER=pgbouncer (PgBouncer before 1.21 cannot keep them).",
     )
     env: Literal["development", "production"] = Field(
         default="development",
@@ -194,6 +220,20 @@ class Settings(BaseSettings):
         if self.require_api_keys is not None:
             return self.require_api_keys
         return self.is_production
+
+    @property
+    def drain_seconds(self) -> float:
+        """How long a worker drains after SIGTERM before it stops."""
+        if self.drain_s is not None:
+            return self.drain_s
+        return 3.0 if self.is_production else 0.0
+
+    @property
+    def statement_cache_entries(self) -> int:
+        """Prepared statements per connection: 0 behind PgBouncer unless set."""
+        if self.statement_cache_size is not None:
+            return self.statement_cache_size
+        return 0 if self.database_pooler == "pgbouncer" else 100
 
     @property
     def response_cache_entries(self) -> int:

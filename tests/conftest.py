@@ -94,9 +94,8 @@ def template_database(server_dsn: str) -> Iterator[str]:
     asyncio.run(_admin(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture
-async def database_dsn(server_dsn: str, template_database: str) -> AsyncIterator[str]:
-    """DSN of a fresh database (migrated, with demo data) for this test only."""
+async def copy_template(server_dsn: str, template_database: str) -> str:
+    """Create a copy of the template database; its name."""
     name = f"gateway_test_{os.getpid()}_{next(_names)}"
     conn = await asyncpg.connect(server_dsn)
     try:
@@ -105,8 +104,31 @@ async def database_dsn(server_dsn: str, template_database: str) -> AsyncIterator
         await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"{strategy}')
     finally:
         await conn.close()
+    return name
+
+
+@pytest.fixture
+async def database_dsn(server_dsn: str, template_database: str) -> AsyncIterator[str]:
+    """DSN of a fresh database (migrated, with demo data) for this test only."""
+    name = await copy_template(server_dsn, template_database)
     yield dsn_with_database(server_dsn, name)
     await _admin(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def demo_database(server_dsn: str, template_database: str, *setup: str) -> Iterator[str]:
+    """DSN of a fresh database (migrated, with demo data) after ``setup`` statements, for a module.
+
+    Synchronous, for module-scoped fixtures that serve one database to several tests.
+    """
+    name = asyncio.run(copy_template(server_dsn, template_database))
+    dsn = dsn_with_database(server_dsn, name)
+    try:
+        if setup:
+            asyncio.run(_admin(dsn, *setup))
+        yield dsn
+    finally:
+        asyncio.run(_admin(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture

@@ -75,6 +75,33 @@ def require_tool(executable: str, package: str) -> str:
     return found
 
 
+def require_postgresql_server(package: str = "postgresql-15") -> Path:
+    """The folder of PostgreSQL's server binaries (initdb, pg_ctl, pg_basebackup).
+
+    Installs Debian's ``package`` when they are missing (as ``require_tool`` does), or fails
+    with the command to run.
+    """
+    from gateway.bench.streaming_replica import ReplicaToolsMissing, server_bin_dir
+
+    try:
+        return server_bin_dir()
+    except ReplicaToolsMissing as missing:
+        if os.geteuid() != 0 or shutil.which("apt-get") is None:
+            pytest.fail(f"{missing}; run `sudo apt-get install -y {package}`", pytrace=False)
+    with _locked("apt"):
+        try:
+            return server_bin_dir()
+        except ReplicaToolsMissing:
+            try:
+                _apt_install([package])
+            except (subprocess.SubprocessError, OSError) as error:
+                pytest.fail(f"apt-get install -y {package} failed: {error}", pytrace=False)
+    try:
+        return server_bin_dir()
+    except ReplicaToolsMissing as missing:
+        pytest.fail(f"{package} installed but: {missing}", pytrace=False)
+
+
 def _require_node() -> None:
     require_tool("node", "nodejs")
     require_tool("npm", "npm")

@@ -96,3 +96,48 @@ def running_gateway(
         log=log,
     ) as process:
         yield base, process
+
+
+def gateway_cli(*args: str, env: dict[str, str], timeout_s: float = 60) -> str:
+    """Run ``gateway <args>`` (the real CLI) and return its stdout; fail with its output otherwise.
+
+    >>> token = gateway_cli("keys", "create", "--name", "web", "--scope", "read",
+    ...                     "--brand", "acme", env={"DATABASE_URL": dsn}).strip()
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+    assert done.returncode == 0, f"gateway {' '.join(args)} failed:\n{done.stderr[-4000:]}"
+    return done.stdout
+
+
+def create_keys_with_cli(
+    database_url: str, keys: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+) -> dict[str, str]:
+    """Create API keys with ``gateway keys create``, concurrently; name -> token.
+
+    ``keys`` maps a key's name to (scopes, brands).
+
+    >>> create_keys_with_cli(dsn, {"reader": (("read",), ("acme",))})
+    {'reader': 'gw_...'}
+    """
+    env = {**os.environ, "DATABASE_URL": database_url}
+    started: dict[str, subprocess.Popen[str]] = {}
+    for name, (scopes, brands) in keys.items():
+        args = [sys.executable, "-m", "gateway", "keys", "create", "--name", name]
+        args += [a for scope in scopes for a in ("--scope", scope)]
+        args += [a for brand in brands for a in ("--brand", brand)]
+        started[name] = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    tokens = {}
+    for name, process in started.items():
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, f"keys create {name} failed:\n{err[-4000:]}"
+        tokens[name] = out.strip()
+    return tokens

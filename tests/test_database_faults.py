@@ -20,6 +20,8 @@ REDEEM = """mutation ($input: RedeemCartPromotionInput!) {
   redeemCartPromotion(input: $input) { __typename ... on Redemption { redemptionId } } }"""
 CLIENTS, KEYS_PER_CLIENT = 8, 25
 OUTAGE_S = 3.0
+ANSWER_WITHIN_S = 1.25
+RECOVERY_S = 2.0
 
 SETUP = """
 INSERT INTO promotions (promotion_id, brand_id, name, kind) VALUES
@@ -37,9 +39,10 @@ class Observed:
     """What the clients saw."""
 
     error_codes: list[str] = field(default_factory=list)
-    slowest_error_s: float = 0.0
     successes: list[float] = field(default_factory=list)  # monotonic times
     server_errors: int = 0
+    # Every answered request: (started, seconds it took, its error code or None), monotonic.
+    requests: list[tuple[float, float, str | None]] = field(default_factory=list)
 
 
 async def _prepare(dsn: str) -> None:
@@ -78,12 +81,13 @@ async def _client(http: httpx.AsyncClient, client: int, seen: Observed, deadline
             if response.status_code >= 500 and response.status_code != 503:
                 seen.server_errors += 1
             body = response.json()
-            if "errors" not in body:
+            code = body["errors"][0]["extensions"]["code"] if "errors" in body else None
+            seen.requests.append((started, time.monotonic() - started, code))
+            if code is None:
                 assert body["data"]["redeemCartPromotion"]["__typename"] == "Redemption"
                 seen.successes.append(time.monotonic())
                 break
-            seen.error_codes.append(body["errors"][0]["extensions"]["code"])
-            seen.slowest_error_s = max(seen.slowest_error_s, time.monotonic() - started)
+            seen.error_codes.append(code)
             await asyncio.sleep(0.05)
 
 
@@ -120,10 +124,18 @@ async def _run_outage(server: EmbeddedPostgres, dsn: str) -> None:
     assert seen.server_errors == 0
     assert seen.error_codes, "requests during the outage should have failed"
     assert set(seen.error_codes) <= {"DATABASE_UNAVAILABLE", "TIMEOUT"}, set(seen.error_codes)
-    assert seen.slowest_error_s < 2.5, "errors during the outage must come quickly"
+    # README: every request during the outage gets its error within ~1 s (the acquire timeout
+    # is 1 s here). Every request is timed, successes included: none may hang through the outage
+    # and succeed afterwards; those sent in its last second end within the recovery bound.
+    outage = [r for r in seen.requests if down_at <= r[0] < back_at - ANSWER_WITHIN_S]
+    assert outage, "requests were sent during the outage"
+    assert max(took for _, took, _ in outage) < ANSWER_WITHIN_S, sorted(outage)[-3:]
+    assert all(code in ("DATABASE_UNAVAILABLE", "TIMEOUT") for _, _, code in outage)
+    last_second = [r for r in seen.requests if back_at - ANSWER_WITHIN_S <= r[0] < back_at]
+    assert all(started + took < back_at + RECOVERY_S for started, took, _ in last_second)
     assert any(t < down_at for t in seen.successes), "requests were flowing before the outage"
     first_after = min(t for t in seen.successes if t > back_at)
-    assert first_after - back_at < 2.0, "service must return within 2 s of the database"
+    assert first_after - back_at < RECOVERY_S, "service must return within 2 s of the database"
     assert len(seen.successes) == CLIENTS * KEYS_PER_CLIENT
 
     conn = await asyncpg.connect(dsn)

@@ -3,16 +3,19 @@
 ``serve`` runs (a subprocess, its own data dir); ``keys create``, ``load`` and a second ``serve``
 run beside it from other processes, attach to its server and leave it running; the new key then
 works against the serving gateway. When the server dies under ``serve`` anyway, ``serve`` says so
-and starts it again.
+and starts it again, or gives up (serve then exits with status 1) when it cannot.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +23,10 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
+from gateway.embedded import EmbeddedPostgres
+from gateway.embedded_watchdog import EmbeddedWatchdog
 from tests.conftest import outside_pytest_tmp
 from tests.serving import ROOT, running_gateway
 
@@ -203,3 +209,25 @@ def test_a_database_url_that_does_not_answer_is_one_line_and_a_failure(tmp_path:
     assert f"127.0.0.1:{port}" in lines[0]
     assert "DATABASE_URL" in lines[0]
     assert "secret" not in lines[0], "the password stays out of the message"
+
+
+def test_the_watchdog_gives_up_when_the_server_cannot_start_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gave_up = threading.Event()
+    with outside_pytest_tmp() as scratch:
+        embedded = EmbeddedPostgres(scratch / "pgdata")
+        embedded.start()
+        watchdog = EmbeddedWatchdog(embedded, interval_s=0.2, attempts=2, give_up=gave_up.set)
+        with caplog.at_level(logging.INFO, logger="gateway"):
+            watchdog.start()
+            embedded.stop()
+            shutil.rmtree(embedded.data_dir)  # nothing left to start again
+            gave_up.wait(timeout=30)
+            watchdog.stop()
+    messages = [r.getMessage() for r in caplog.records]
+
+    assert gave_up.is_set() and watchdog.failed
+    assert any("stopped while serving" in m for m in messages)
+    assert sum("start attempt" in m for m in messages) == 2
+    assert any("could not be started again" in m for m in messages)

@@ -40,26 +40,59 @@ async def test_each_migration_is_applied_once(empty_database_dsn: str) -> None:
     assert [name for _, name in await _applied(empty_database_dsn)] == expected
 
 
+async def _advisory_waiters(conn: asyncpg.Connection) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()"
+        )
+    )
+
+
 async def test_two_processes_migrating_together_apply_each_migration_once(
     empty_database_dsn: str,
 ) -> None:
-    env = {**os.environ, "DATABASE_URL": empty_database_dsn}
-    processes = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "gateway",
-            "migrate",
-            env=env,
-            cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
+    # Force the overlap: hold the migration lock, as a migration in progress does, while both
+    # processes start; both must queue on it, then exactly one applies everything.
+    holder = await asyncpg.connect(empty_database_dsn)
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", migrations._ADVISORY_LOCK_KEY)
+        env = {**os.environ, "DATABASE_URL": empty_database_dsn}
+        processes = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "gateway",
+                "migrate",
+                env=env,
+                cwd=ROOT,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            for _ in range(2)
+        ]
+        outputs = asyncio.gather(*(p.communicate() for p in processes))
+        for _ in range(600):
+            if await _advisory_waiters(holder) == 2:
+                break
+            await asyncio.sleep(0.05)
+        queued = await _advisory_waiters(holder)
+        applied_while_held = await holder.fetchval(
+            "SELECT to_regclass('schema_migrations') IS NOT NULL"
         )
-        for _ in range(2)
-    ]
-    outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in processes)), 60)
+        await holder.execute("SELECT pg_advisory_unlock($1)", migrations._ADVISORY_LOCK_KEY)
+        results = await asyncio.wait_for(outputs, 60)
+    finally:
+        await holder.close()
 
-    assert [p.returncode for p in processes] == [0, 0], outputs
+    assert queued == 2, "both processes must wait for the lock"
+    assert applied_while_held is False
+    assert [p.returncode for p in processes] == [0, 0], results
+    logs = [out.decode() for out, _ in results]
+    assert sorted(log.count("applied migration") for log in logs) == [
+        0,
+        len(migrations.discover()),
+    ], logs
     expected = [(m.version, m.name) for m in migrations.discover()]
     assert await _applied(empty_database_dsn) == expected
 

@@ -81,3 +81,27 @@ async def test_mutations_write_and_read_the_primary(
         await replica.close()
     assert on_primary is True, "the earn was written to the primary"
     assert on_replica is not True, "and not to the replica"
+
+
+REDEEM = """mutation { redeemCartPromotion(input: { customerId: "demo-loyal",
+  promotionId: "acme-welcome10", transactionId: "t-replica", amount: "1.00",
+  idempotencyKey: "replica-1" }) {
+  ... on Redemption { cartPromotion { promotionName restrictions { customer {
+    remainingRedemption } } } } } }"""
+ISSUE = """mutation { issueCartPromotion(promotionId: "acme-welcome10",
+  customerIds: ["demo-b2c", "demo-loyal"]) { cartPromotions { promotionName } } }"""
+
+
+@pytest.mark.parametrize("query", [REDEEM, ISSUE])
+async def test_what_a_mutation_returns_is_read_on_the_primary(
+    settings: Settings, replica_dsn: str, query: str
+) -> None:
+    routed = settings.model_copy(update={"database_read_url": replica_dsn})
+
+    data = await _post(routed, query)
+
+    [payload] = data.values()
+    promotions = payload.get("cartPromotions") or [payload["cartPromotion"]]
+    assert promotions and all(p["promotionName"] != REPLICA_NAME for p in promotions)
+    if "cartPromotion" in payload:  # the redemption counted: 2 left before, 1 now
+        assert payload["cartPromotion"]["restrictions"]["customer"][0]["remainingRedemption"] == "1"

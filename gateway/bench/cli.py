@@ -45,6 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="instead: only the deferred cart's first part over the listing alone",
     )
     parser.add_argument(
+        "--skip-replica",
+        action="store_true",
+        help="do not measure replica_read_share (a streaming replica 2 s behind)",
+    )
+    parser.add_argument(
         "--soak",
         action="store_true",
         help="instead: measure the mix's maximum (--warmup, --duration), then hold the gateway at "
@@ -84,6 +89,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         evaluator_requests=args.evaluator_requests,
         skip_postgraphile=args.skip_postgraphile,
         defer_requests=args.defer_requests,
+        skip_replica=args.skip_replica,
     )
     if not 1 <= args.defer_requests <= 10_000:
         print("gateway bench: --defer-requests 1..10000", file=sys.stderr)

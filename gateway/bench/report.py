@@ -19,6 +19,7 @@ REQUIRED_KEYS = (
     "cart_p99_ms", "entities100_rps", "naive_cart_rps", "postgraphile_cart_rps",
     "sql_round_trips_personalized", "sql_round_trips_cart_full", "sql_round_trips_entities_100",
     "evaluator_10k_p50_ms", "rss_mb", "workers2_over_workers1", "defer_first_part_over_listing",
+    "replica_read_share",
 )  # fmt: skip
 
 
@@ -107,6 +108,10 @@ TARGETS: dict[str, tuple[str, Callable[[Figures], bool | None]]] = {
             else None
         ),
     ),
+    "replica_read_share": (
+        "replica_read_share >= 0.9 (cold carts, replica 2 s behind, other customers written)",
+        lambda f: f["replica_read_share"] >= 0.9 if _all_known(f, "replica_read_share") else None,
+    ),
 }
 
 
@@ -194,7 +199,8 @@ def table(figures: Mapping[str, Any]) -> str:
         f"worker RSS after the runs: {_show(figures.get('rss_mb'))} MB; workers 2/1: "
         f"{_show(figures.get('workers2_over_workers1'))}; cart / PostGraphile: "
         f"{_show(figures.get('cart_over_postgraphile'))}; cart / naive: "
-        f"{_show(figures.get('cart_over_naive'))}"
+        f"{_show(figures.get('cart_over_naive'))}; replica read share: "
+        f"{_show(figures.get('replica_read_share'))}"
     )
     lines.append(
         "deferred cart, first part p50 ms "

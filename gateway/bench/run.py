@@ -63,6 +63,7 @@ class BenchOptions:
     skip_postgraphile: bool = False
     # Sequential requests for the deferred cart's first part (each customer: both queries).
     defer_requests: int = 100
+    skip_replica: bool = False
 
 
 @dataclass
@@ -145,6 +146,10 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
         with start_gateway(workdir, env, workers=2, core=None) as server:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             measure(server, cold_cart_scenario(shape, "workers2"), headers)
+        if options.skip_replica:
+            figures["notes"].append("replica_read_share skipped (--skip-replica)")
+        else:
+            _replica_share(options, workdir, env, log, figures)
     figures["duration_s"] = options.duration_s
     figures["connections"] = options.connections
     figures["scale"] = options.scale
@@ -307,6 +312,28 @@ def start_gateway(
     return Server.start(
         f"gateway ({workers} worker)", command, port=port, env=env, log=log, core=core
     )
+
+
+def _replica_share(
+    options: BenchOptions, workdir: Path, env: Mapping[str, str], log: Log, figures: Figures
+) -> None:
+    from gateway.bench.replica_share import measure_replica_share
+
+    def headers_for(dsn: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {asyncio.run(bench_key(dsn))}"}
+
+    replica = measure_replica_share(
+        options.scale,
+        options.duration_s,
+        options.connections,
+        workdir,
+        env,
+        headers_for,
+        lambda routed_env: start_gateway(workdir, routed_env, workers=1, core="0"),
+        log,
+    )
+    figures["notes"].extend(replica.pop("notes", []))
+    figures.update(replica)
 
 
 def _naive(workdir: Path, dsn: str) -> Server:

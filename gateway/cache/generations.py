@@ -71,7 +71,8 @@ class Generations:
             self.bump_all()
 
     def apply(self, payload: str) -> None:
-        """Apply one ``gateway_changes`` notification: ``c:<customer>``, ``p:<promotion>``, ``all``.
+        """Apply one change (a notification without its ``<xid>/`` prefix): ``c:<customer>``,
+        ``p:<promotion>``, ``all``.
 
         An unknown payload counts as ``all`` (a newer migration may send kinds we do not know).
         """

@@ -1,9 +1,15 @@
 """The change listener: one dedicated connection per worker doing ``LISTEN gateway_changes``.
 
-Triggers (``sql/040_change_notifications.sql``) send ``c:<customer>``, ``p:<promotion>`` or
-``all`` when data changes; NOTIFY is delivered at commit, within milliseconds. While the
-connection is down the cache is disabled; on every (re)connect it is cleared, because
-notifications sent meanwhile are lost. A keep-alive query notices a connection that died silently.
+Triggers (``sql/040_change_notifications.sql``, ``041``) send ``<xid>/c:<customer>``,
+``<xid>/p:<promotion>`` or ``<xid>/all`` when data changes, ``<xid>`` being the writing
+transaction; NOTIFY is delivered at commit, within milliseconds. The listener feeds the response
+cache's generations and the replica's freshness. While the connection is down the cache is
+disabled and replica answers are not used; on every (re)connect the cache is cleared, because
+notifications sent meanwhile are lost, and the replica must catch up with every transaction the
+primary had started by then. A keep-alive query notices a connection that died silently.
+
+The listener always connects to the primary itself (``DATABASE_DIRECT_URL``, by default
+``DATABASE_URL``): LISTEN needs a session, which a pooler in transaction mode does not keep.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from typing import Any
 
 import asyncpg
 
+from gateway.cache.replica_freshness import ReplicaFreshness
+from gateway.cache.replica_reads import NEXT_XID
 from gateway.cache.response_cache import ResponseCache
 from gateway.db import UNAVAILABLE_ERRORS
 
@@ -27,10 +35,18 @@ CHANNEL = "gateway_changes"
 APPLICATION_NAME = "offers-gateway-listener"
 
 
-class ChangeListener:
-    """Keeps a LISTEN connection open, reconnecting with backoff, feeding ``cache``.
+def parse_payload(payload: str) -> tuple[str, int | None]:
+    """``"725/c:demo-b2c"`` -> ``("c:demo-b2c", 725)``; a payload without an id -> ``(p, None)``."""
+    writer, slash, change = payload.partition("/")
+    if slash and writer.isdigit():
+        return change, int(writer)
+    return payload, None
 
-    >>> listener = ChangeListener(dsn, cache)
+
+class ChangeListener:
+    """Keeps a LISTEN connection open, reconnecting with backoff, feeding ``cache``/``freshness``.
+
+    >>> listener = ChangeListener(dsn, cache, freshness=None)
     >>> listener.start()  # in the app's lifespan
     >>> await listener.stop()
     """
@@ -38,14 +54,16 @@ class ChangeListener:
     def __init__(
         self,
         dsn: str,
-        cache: ResponseCache,
+        cache: ResponseCache | None,
         *,
+        freshness: ReplicaFreshness | None = None,
         keepalive_s: float = 2.0,
         min_backoff_s: float = 0.05,
         max_backoff_s: float = 5.0,
     ) -> None:
         self.dsn = dsn
         self.cache = cache
+        self.freshness = freshness
         self.keepalive_s = keepalive_s
         self.min_backoff_s = min_backoff_s
         self.max_backoff_s = max_backoff_s
@@ -83,7 +101,10 @@ class ChangeListener:
                 logger.warning("change listener: connection lost (%s); response cache off", exc)
             finally:
                 self.connected.clear()
-                self.cache.disconnected()
+                if self.cache is not None:
+                    self.cache.disconnected()
+                if self.freshness is not None:
+                    self.freshness.disconnected()
                 if not conn.is_closed():
                     conn.terminate()
             await asyncio.sleep(backoff)
@@ -92,9 +113,15 @@ class ChangeListener:
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
         await conn.add_listener(CHANNEL, self._on_notification)
-        self.cache.connected()
+        if self.cache is not None:
+            self.cache.connected()
+        if self.freshness is not None:
+            # Listening first, then asking: every later commit is notified, every earlier one
+            # is below the answer.
+            next_xid = int(await conn.fetchval(NEXT_XID, timeout=self.keepalive_s))
+            self.freshness.connected(baseline_xid=next_xid - 1)
         self.connected.set()
-        logger.info("change listener: listening; response cache on")
+        logger.info("change listener: listening; response cache and replica reads on")
         while not lost.is_set() and not conn.is_closed():
             try:
                 await asyncio.wait_for(lost.wait(), timeout=self.keepalive_s)
@@ -103,4 +130,8 @@ class ChangeListener:
         logger.warning("change listener: connection closed; response cache off")
 
     def _on_notification(self, conn: Any, pid: int, channel: str, payload: object) -> None:
-        self.cache.generations.apply(str(payload))
+        change, xid = parse_payload(str(payload))
+        if self.cache is not None:
+            self.cache.generations.apply(change)
+        if self.freshness is not None:
+            self.freshness.apply(change, xid)

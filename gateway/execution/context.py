@@ -19,11 +19,12 @@ too: see ``collect_subfields``). In such a document, a selection set made only o
 (and ``__typename``) gets a compiled completer (``pure_completion``): one generated function
 completes an item's whole subtree, and a resolver's object or list of objects goes straight to it
 (``complete_value``); when it meets anything unexpected it declines and the value is completed
-the way described here. Anything else — a real
-resolver, arguments, directives on the field, ``__typename``, abstract types, ``is_type_of``, a
-value that is missing, not yet preloaded, of another class or fails to coerce — takes
-graphql-core's own path, so errors, null propagation and messages stay exactly as they were
-(tests compare both).
+the way described here. Anything else — a real resolver, arguments, directives on the field,
+``__typename``, abstract types, a type's own ``is_type_of`` (strawberry's isinstance check for a
+type implementing an interface, such as ``Node``, is not one: see ``_object_origin``), a value
+that is missing, not yet preloaded, of another class or fails to coerce — takes graphql-core's
+own path, so errors, null propagation and messages stay exactly as they were (tests compare
+both).
 """
 
 from __future__ import annotations
@@ -581,9 +582,21 @@ def _backing_attribute(field_def: Any) -> tuple[str, bool] | None:
 
 
 def _object_origin(graphql_type: object) -> type | None:
-    """The class of a plain object type's values (None for other types, or with is_type_of)."""
-    if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.is_type_of is not None:
+    """The class of a plain object type's values (None for other types, or with is_type_of).
+
+    A type that implements an interface gets an ``is_type_of`` from strawberry: an isinstance
+    check of the type's class (and its interfaces'), true for every value of exactly that class
+    (the short path takes no other), unless the value was ``strawberry.cast`` to another type —
+    which is for foreign objects, never the type's own class. Such a type counts as plain; one
+    with an ``is_type_of`` of its own does not.
+    """
+    if not isinstance(graphql_type, GraphQLObjectType):
         return None
     definition = graphql_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if graphql_type.is_type_of is not None and (
+        getattr(definition, "is_type_of", True) is not None
+        or not getattr(definition, "interfaces", None)
+    ):
+        return None
     origin = getattr(definition, "origin", None)
     return origin if isinstance(origin, type) else None

@@ -45,6 +45,13 @@ CACHE_INVALIDATIONS = Counter(
     "Generation bumps (notifications and this worker's writes), by scope.",
     ["scope"],
 )
+REPLICA_READS = Counter(
+    "gateway_replica_reads_total",
+    "Read requests that reached the database (cache misses), by who answered: `replica` (its "
+    "snapshot showed every write that concerns the answer), `redone` (it did not: read again "
+    "on the primary), `primary` (sent there directly: change listener down, or a batch).",
+    ["outcome"],
+)
 
 # Operation names come from clients: keep the label set bounded.
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")

@@ -26,6 +26,7 @@ from gateway.auth.scoping import require_fulfillment_access, require_play_access
 from gateway.context import Context
 from gateway.db import Record
 from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.identity import global_id, parse_global_id
 from gateway.offers.tokens import DecisionClaims, decision_key, signing_key, verify
 
 FULFILLMENT_TIMEOUT = timedelta(days=7)
@@ -66,16 +67,25 @@ class FulfillmentRecord:
 
 
 def fulfillment_global_id(customer_id: str, fulfillment_id: uuid.UUID) -> str:
-    """The opaque GraphQL id of a fulfillment; it carries the customer id (the shard key)."""
-    return base64.urlsafe_b64encode(f"{customer_id}/{fulfillment_id}".encode()).decode()
+    """The global id of a fulfillment (``gateway.identity``); it carries the customer id, the
+    shard key."""
+    return global_id("OfferFulfillment", customer_id, str(fulfillment_id))
 
 
-def parse_fulfillment_id(global_id: str, field: str = "id") -> tuple[str, uuid.UUID]:
-    """(customer id, fulfillment uuid) from a fulfillment id; BAD_USER_INPUT when malformed."""
+def parse_fulfillment_id(value: str, field: str = "id") -> tuple[str, uuid.UUID]:
+    """(customer id, fulfillment uuid) from a fulfillment id; BAD_USER_INPUT when malformed.
+
+    Also accepts the ids handed out before global ids: urlsafe base64 of ``customer/uuid``.
+    """
+    key = parse_global_id(value)
     try:
-        customer_id, raw = base64.urlsafe_b64decode(global_id.encode()).decode().rsplit("/", 1)
+        if key is not None and key.type_name == "OfferFulfillment":
+            customer_id, raw = key.parts
+        else:
+            decoded = base64.urlsafe_b64decode(value.encode())
+            customer_id, raw = decoded.decode().rsplit("/", 1)
         return customer_id, uuid.UUID(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeError):
         raise bad_input(field, "not an offer fulfillment id") from None
 
 
@@ -227,6 +237,32 @@ async def create_fulfillment(ctx: Context, token: str, option_id: str) -> Fulfil
         )
     assert row is not None
     return _fulfillment(row, ctx.now)
+
+
+# $1 customer ids, $2 fulfillment uuids (same length).
+_FULFILLMENTS_BY_KEY = """
+SELECT k.ord, f.customer_id, f.fulfillment_id, f.play_id, f.offer_id, f.option_id,
+       f.processing_type::text, f.redirect_url, f.status::text, f.failure_code::text,
+       f.failure_message, f.created_at, f.updated_at, p.brand_id
+  FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS k(customer_id, fulfillment_id, ord)
+  JOIN offer_fulfillments f USING (customer_id, fulfillment_id)
+  JOIN plays p ON p.play_id = f.play_id
+"""
+
+
+async def fetch_fulfillments(
+    ctx: Context, keys: list[tuple[str, uuid.UUID]]
+) -> list[tuple[FulfillmentRecord, str] | None]:
+    """Each (customer, fulfillment) key's fulfillment and its play's brand, in key order (None
+    when there is none): one round trip, whatever the number of keys. Checks no access.
+
+    >>> [(record, brand_id)] = await fetch_fulfillments(ctx, [("demo-b2c", fulfillment_id)])
+    """
+    rows = await ctx.db.fetch(_FULFILLMENTS_BY_KEY, [k[0] for k in keys], [k[1] for k in keys])
+    found: list[tuple[FulfillmentRecord, str] | None] = [None] * len(keys)
+    for row in rows:
+        found[row["ord"] - 1] = (_fulfillment(row, ctx.now), row["brand_id"])
+    return found
 
 
 async def get_fulfillment(ctx: Context, global_id: str) -> FulfillmentRecord | None:

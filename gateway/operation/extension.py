@@ -128,9 +128,10 @@ def gateway_extension(settings: Settings) -> Callable[[], SchemaExtension]:
                 elif context.operation_type is OperationType.QUERY:
                     tags.cacheable = is_cacheable_selection(_cached_root_fields(document))
                     db = getattr(context.context, "db", None)
-                    if tags.cacheable and tags.active and db is not None:
-                        # A replica may lag behind the notifications: an answer stored under
-                        # fresh generations must be read from the primary.
+                    if tags.cacheable and tags.active and db is not None and not db.checks_replica:
+                        # A replica read whose snapshot is not checked may lag behind the
+                        # notifications: an answer stored under fresh generations must be read
+                        # from the primary.
                         db.use_primary()
             yield
 

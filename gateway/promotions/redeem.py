@@ -31,6 +31,7 @@ from gateway.promotions.decision import (
     check_holding,
     check_limits,
 )
+from gateway.promotions.held import HeldPromotion, fetch_held
 from gateway.promotions.listing import LISTING_SQL, CartPromotionRecord
 from gateway.promotions.model import RejectionCode, RestrictionLevel, label
 from gateway.promotions.restrictions import RESTRICTIONS_SQL, RestrictionState
@@ -95,38 +96,56 @@ class RedemptionOutcome:
     rejection: RejectionCode | None = None
     restriction: RestrictionState | None = None
     replayed: bool = False
+    # With ``read_back``: the promotion as the customer holds it after the attempt (None: they
+    # do not hold it).
+    held: HeldPromotion | None = None
 
 
-async def redeem(db: RequestDb, request: RedemptionRequest, now: datetime) -> RedemptionOutcome:
+async def redeem(
+    db: RequestDb, request: RedemptionRequest, now: datetime, *, read_back: bool = False
+) -> RedemptionOutcome:
     """Redeem ``request`` at ``now``: consume every applicable limit, or none and say why.
+
+    ``read_back`` also reads the promotion with all its limits after the attempt: one more round
+    trip on the same connection, after COMMIT (so no lock is held for it, and it sees the write).
 
     >>> outcome = await redeem(ctx.db, request, ctx.now)
     >>> outcome.rejection is None
     True
     """
-    async with db.connection() as conn, conn.transaction():
-        if not await conn.fetchval(_LOCK_CUSTOMER_SQL, request.customer_id):
-            return RedemptionOutcome(request, None, now, RejectionCode.NOT_ISSUED)
-        prior = await conn.fetchrow(
-            _PRIOR_SQL,
-            request.customer_id,
-            request.idempotency_key,
-            request.promotion_id,
-            request.transaction_id,
-        )
-        assert prior is not None  # one row, always
-        if prior["redemption_id"] is not None:
-            return _replay(prior, request)
-        if not prior["promotion_exists"]:
-            return RedemptionOutcome(request, None, now, RejectionCode.NOT_ISSUED)
+    async with db.connection() as conn:
+        async with conn.transaction():
+            outcome = await _attempt(conn, request, now)
+        if read_back:
+            [held] = await fetch_held(conn, [request.customer_id], request.promotion_id, now)
+            outcome = replace(outcome, held=held)
+    return outcome
 
-        decision: Accepted | Rejected | None = check_holding(await _holding(conn, request, now))
-        if decision is None:
-            restrictions = await _locked_restrictions(conn, request)
-            decision = check_limits(
-                restrictions, request, transaction_seen=prior["transaction_seen"]
-            )
-        redemption_id = await _record(conn, request, decision, now)
+
+async def _attempt(
+    conn: CountingConnection, request: RedemptionRequest, now: datetime
+) -> RedemptionOutcome:
+    """The redemption, inside its transaction."""
+    if not await conn.fetchval(_LOCK_CUSTOMER_SQL, request.customer_id):
+        return RedemptionOutcome(request, None, now, RejectionCode.NOT_ISSUED)
+    prior = await conn.fetchrow(
+        _PRIOR_SQL,
+        request.customer_id,
+        request.idempotency_key,
+        request.promotion_id,
+        request.transaction_id,
+    )
+    assert prior is not None  # one row, always
+    if prior["redemption_id"] is not None:
+        return _replay(prior, request)
+    if not prior["promotion_exists"]:
+        return RedemptionOutcome(request, None, now, RejectionCode.NOT_ISSUED)
+
+    decision: Accepted | Rejected | None = check_holding(await _holding(conn, request, now))
+    if decision is None:
+        restrictions = await _locked_restrictions(conn, request)
+        decision = check_limits(restrictions, request, transaction_seen=prior["transaction_seen"])
+    redemption_id = await _record(conn, request, decision, now)
     if isinstance(decision, Rejected):
         return RedemptionOutcome(request, redemption_id, now, decision.code, decision.restriction)
     return RedemptionOutcome(request, redemption_id, now)

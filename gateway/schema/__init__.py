@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql.execution import Executor
 from strawberry.federation import Schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import get_object_definition
@@ -16,6 +17,7 @@ from gateway.schema.customer import Customer
 from gateway.schema.federation import GatewaySchema
 from gateway.schema.offers import OfferMutations, OfferQueries
 from gateway.schema.promotions import PromotionMutations, PromotionQueries
+from gateway.schema.refetch import NodeQueries
 from gateway.settings import Settings
 
 # Both composers we test accept link versions up to v2.9 (see docs/federation.md).
@@ -23,7 +25,7 @@ FEDERATION_VERSION = "2.9"
 
 
 @strawberry.type(description="Read personalized offers and cart promotions.")
-class Query(OfferQueries, PromotionQueries):
+class Query(OfferQueries, PromotionQueries, NodeQueries):
     pass
 
 
@@ -46,11 +48,16 @@ def _mutation_type() -> type | None:
 
 
 def build_schema(
-    settings: Settings | None = None, *, tracer_provider: Any | None = None
+    settings: Settings | None = None,
+    *,
+    tracer_provider: Any | None = None,
+    execution_context_class: type[Executor[Any]] | None = GatewayExecutionContext,
 ) -> GatewaySchema:
     """The schema with the extensions ``settings`` call for.
 
-    Development mode adds ``extensions.sqlRoundTrips`` to every response.
+    Development mode adds ``extensions.sqlRoundTrips`` to every response. It executes with the
+    gateway's engine; ``execution_context_class=None`` gives strawberry's own (the tests compare
+    the two).
 
     >>> result = await build_schema().execute("{ __typename }", context_value=ctx)
     """
@@ -65,7 +72,7 @@ def build_schema(
         ],
         federation_version=FEDERATION_VERSION,
         max_entities=settings.max_entities,
-        execution_context_class=GatewayExecutionContext,
+        execution_context_class=execution_context_class,
         # @defer / @stream (graphql-core 3.3's incremental execution): see docs/frontends.md.
         config=StrawberryConfig(enable_experimental_incremental_execution=True),
     )

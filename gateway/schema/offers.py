@@ -21,6 +21,7 @@ from gateway.execution.input_conversion import compiled_input
 from gateway.offers import feedback
 from gateway.offers.request import OfferRequest, RequestContext
 from gateway.offers.service import OffersResult, ServedOffer, personalized_offers
+from gateway.schema.node import Node
 
 
 def _label(member: Enum) -> str:
@@ -359,8 +360,10 @@ class OfferFulfillmentFailureInput:
 
 
 @strawberry.type(description="An accepted offer being carried out.")
-class OfferFulfillment:
-    id: strawberry.ID = strawberry.field(description="Fulfillment id.")
+class OfferFulfillment(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Fulfillment id: a global id (Query.node refetches it), opaque."
+    )
     offer_id: strawberry.ID = strawberry.field(description="The accepted offer.")
     option_id: strawberry.ID = strawberry.field(description="The chosen option.")
     play_id: strawberry.ID = strawberry.field(description="The play that showed the offer.")

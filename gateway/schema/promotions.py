@@ -20,8 +20,10 @@ from gateway.context import Context, Info
 from gateway.execution.context import NOT_LOADED, NotLoaded, preloaded
 from gateway.execution.input_conversion import compiled_input
 from gateway.execution.selection import selected_field_names
+from gateway.identity import global_id
 from gateway.promotions import inputs
 from gateway.promotions.decision import RedemptionRequest
+from gateway.promotions.held import HeldPromotion, fetch_held
 from gateway.promotions.issuance import MAX_CUSTOMERS_PER_ISSUE, EarnRequest, earn, issue
 from gateway.promotions.listing import CartPromotionRecord
 from gateway.promotions.model import (
@@ -33,14 +35,16 @@ from gateway.promotions.model import (
     RejectionCode,
     RestrictionKpi,
     RestrictionLevel,
+    label,
 )
 from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.redeem import RedemptionOutcome, redeem
 from gateway.promotions.restrictions import RestrictionState
+from gateway.schema.node import Node
 
 
 @strawberry.type(description="One limit on redeeming a promotion, and what is left of it.")
-class Restriction:
+class Restriction(Node):
     level: RestrictionLevel = strawberry.field(description="What the limit is counted over.")
     kpi: RestrictionKpi = strawberry.field(description="What the limit counts.")
     max_limit: Decimal = strawberry.field(
@@ -53,10 +57,22 @@ class Restriction:
     category_id: str | None = strawberry.field(description="The category, at CATEGORY level.")
 
     @classmethod
-    def from_state(cls, state: RestrictionState) -> Restriction:
-        """The GraphQL view of one limit."""
+    def from_state(
+        cls, state: RestrictionState, customer_id: str, promotion_id: str, cart_scope: str | None
+    ) -> Restriction:
+        """The GraphQL view of one limit, as ``customer_id`` sees it (in a cart, if given)."""
+        level = state.level
+        if level is RestrictionLevel.CART:
+            scope = cart_scope or ""
+        else:
+            scope = state.product_sku or state.category_id or ""
         return cls(
-            level=state.level,
+            id=strawberry.ID(
+                global_id(
+                    "Restriction", customer_id, promotion_id, label(level), label(state.kpi), scope
+                )
+            ),
+            level=level,
             kpi=state.kpi,
             max_limit=state.shown_max_limit,
             remaining_redemption=state.remaining,
@@ -66,7 +82,7 @@ class Restriction:
 
 
 @strawberry.type(description="A promotion's limits, by level. Absent levels are empty lists.")
-class PromotionRestrictions:
+class PromotionRestrictions(Node):
     cart: list[Restriction] = strawberry.field(description="Per cart (or transaction).")
     customer: list[Restriction] = strawberry.field(description="This customer's use.")
     promotion: list[Restriction] = strawberry.field(description="All customers together.")
@@ -78,16 +94,36 @@ class PromotionRestrictions:
     )
 
     @classmethod
-    def from_states(cls, states: list[RestrictionState]) -> PromotionRestrictions | None:
-        """Group limits by level; None when the promotion has no limit."""
+    def from_states(
+        cls,
+        states: list[RestrictionState],
+        customer_id: str,
+        promotion_id: str,
+        cart_scope: str | None = None,
+    ) -> PromotionRestrictions | None:
+        """Group limits by level; None when the promotion has no limit.
+
+        Ids come from (customer, promotion, cart scope): a listing's and a mutation's view of the
+        same promotion share them, so a client's cache updates one object.
+        """
         if not states:
             return None
         by_level: tuple[list[Restriction], ...] = ([], [], [], [], [])
+        from_state = Restriction.from_state
         for state in states:
-            by_level[_LEVEL_SLOTS[id(state.level)]].append(Restriction.from_state(state))
+            by_level[_LEVEL_SLOTS[id(state.level)]].append(
+                from_state(state, customer_id, promotion_id, cart_scope)
+            )
         cart, customer, promotion, product, category = by_level
         return cls(
-            cart=cart, customer=customer, promotion=promotion, product=product, category=category
+            id=strawberry.ID(
+                global_id("PromotionRestrictions", customer_id, promotion_id, cart_scope or "")
+            ),
+            cart=cart,
+            customer=customer,
+            promotion=promotion,
+            product=product,
+            category=category,
         )
 
 
@@ -112,11 +148,14 @@ async def load_restrictions(
 ) -> PromotionRestrictions | None:
     """The customer's view of a promotion's limits, through the request's batching loader."""
     [states] = await ctx.loaders.promotions.restrictions.load(((customer_id, promotion_id, None),))
-    return PromotionRestrictions.from_states(states)
+    return PromotionRestrictions.from_states(states, customer_id, promotion_id)
 
 
 @strawberry.type(description="The supplementary loyalty program a promotion comes through.")
 class SupplementaryCriteria:
+    id: strawberry.ID = strawberry.field(
+        description="Unique across the schema, one per program; opaque (do not parse)."
+    )
     loyalty_program_id: strawberry.ID = strawberry.field(description="The loyalty program.")
     program_type: ProgramType = strawberry.field(description="The kind of program.")
     partner_program_id: strawberry.ID | None = strawberry.field(
@@ -129,6 +168,7 @@ class SupplementaryCriteria:
         if program is None:
             return None
         return cls(
+            id=strawberry.ID(global_id("SupplementaryCriteria", program.program_id)),
             loyalty_program_id=strawberry.ID(program.program_id),
             program_type=program.program_type,
             partner_program_id=_optional_id(program.partner_program_id),
@@ -144,7 +184,7 @@ async def load_criteria(ctx: Context, program_id: str | None) -> SupplementaryCr
 
 
 @strawberry.type(description="A cart promotion as one customer sees it.")
-class CartPromotion:
+class CartPromotion(Node):
     promotion_id: strawberry.ID = strawberry.field(description="The promotion.")
     promotion_name: str = strawberry.field(description="Its name.")
     customer_id: strawberry.ID = strawberry.field(description="The customer it is listed for.")
@@ -186,6 +226,7 @@ class CartPromotion:
     def from_record(cls, record: CartPromotionRecord) -> CartPromotion:
         """The GraphQL view of a listed promotion."""
         return cls(
+            id=strawberry.ID(global_id("CartPromotion", record.customer_id, record.promotion_id)),
             promotion_id=strawberry.ID(record.promotion_id),
             promotion_name=record.promotion_name,
             customer_id=strawberry.ID(record.customer_id),
@@ -294,7 +335,9 @@ async def _preload(ctx: Context, promotions: list[CartPromotion], selected: froz
         pending_programs = loaders.programs.load_many(program_ids)
     if pending_restrictions is not None:
         for promotion, states in zip(promotions, await pending_restrictions, strict=True):
-            promotion.preloaded_restrictions = PromotionRestrictions.from_states(states)
+            promotion.preloaded_restrictions = PromotionRestrictions.from_states(
+                states, promotion.customer_id, promotion.promotion_id
+            )
     if pending_programs is not None:
         programs = dict(zip(program_ids, await pending_programs, strict=True))
         for promotion in promotions:
@@ -370,6 +413,9 @@ class RedeemCartPromotionInput:
 
 @strawberry.type(description="A redemption that went through: every applicable limit counted it.")
 class Redemption:
+    id: strawberry.ID = strawberry.field(
+        description="Unique across the schema, one per ledger entry; opaque (do not parse)."
+    )
     redemption_id: strawberry.ID = strawberry.field(description="The ledger entry.")
     customer_id: strawberry.ID = strawberry.field(description="The customer.")
     promotion_id: strawberry.ID = strawberry.field(description="The promotion.")
@@ -383,12 +429,20 @@ class Redemption:
     replayed: bool = strawberry.field(
         description="True when this is the stored result of an earlier request with this key."
     )
+    cart_promotion: CartPromotion | None = strawberry.field(
+        description="The promotion as the customer holds it now, after this redemption, with "
+        "its limits at every level (the ids of the listing's objects: a normalized cache "
+        "updates every listing that shows them); null when they no longer hold it."
+    )
 
     @strawberry.field(
         description="The promotion's limits for this customer now, after this redemption; "
-        "null when it has no limit."
+        "null when it has no limit. The same objects as cartPromotion.restrictions."
     )
     async def restrictions(self, info: Info) -> PromotionRestrictions | None:
+        held = self.cart_promotion
+        if held is not None and not isinstance(held.preloaded_restrictions, NotLoaded):
+            return held.preloaded_restrictions
         return await load_restrictions(info.context, self.customer_id, self.promotion_id)
 
 
@@ -398,6 +452,10 @@ class RedemptionRejected:
     message: str = strawberry.field(description="Why, for people.")
     restriction: Restriction | None = strawberry.field(
         description="For LIMIT_REACHED: the limit, with what was left of it when refused."
+    )
+    cart_promotion: CartPromotion | None = strawberry.field(
+        description="The promotion as the customer holds it now, with its limits at every "
+        "level; null when they do not hold it."
     )
     idempotency_key: str = strawberry.field(description="The key of the request.")
     replayed: bool = strawberry.field(
@@ -419,20 +477,36 @@ _REJECTION_MESSAGES = {
 }
 
 
+def _held_promotion(held: HeldPromotion | None) -> CartPromotion | None:
+    """The GraphQL view of a promotion read back after a write, its limits preloaded."""
+    if held is None:
+        return None
+    promotion = CartPromotion.from_record(held.record)
+    promotion.preloaded_restrictions = PromotionRestrictions.from_states(
+        held.restrictions, held.record.customer_id, held.record.promotion_id
+    )
+    return promotion
+
+
 def _redeem_result(outcome: RedemptionOutcome) -> Redemption | RedemptionRejected:
     request = outcome.request
+    cart_promotion = _held_promotion(outcome.held)
     if outcome.rejection is not None:
         return RedemptionRejected(
             code=outcome.rejection,
             message=_REJECTION_MESSAGES[outcome.rejection],
             restriction=None
             if outcome.restriction is None
-            else Restriction.from_state(outcome.restriction),
+            else Restriction.from_state(
+                outcome.restriction, request.customer_id, request.promotion_id, request.cart_id
+            ),
             idempotency_key=request.idempotency_key,
             replayed=outcome.replayed,
+            cart_promotion=cart_promotion,
         )
     assert outcome.redemption_id is not None
     return Redemption(
+        id=strawberry.ID(global_id("Redemption", request.customer_id, str(outcome.redemption_id))),
         redemption_id=strawberry.ID(str(outcome.redemption_id)),
         customer_id=strawberry.ID(request.customer_id),
         promotion_id=strawberry.ID(request.promotion_id),
@@ -444,6 +518,7 @@ def _redeem_result(outcome: RedemptionOutcome) -> Redemption | RedemptionRejecte
         idempotency_key=request.idempotency_key,
         redeemed_at=outcome.attempted_at,
         replayed=outcome.replayed,
+        cart_promotion=cart_promotion,
     )
 
 
@@ -458,6 +533,12 @@ class IssueCartPromotionPayload:
     )
     not_eligible_customer_ids: list[strawberry.ID] = strawberry.field(
         description="Unknown customers, and customers of another brand than the promotion's."
+    )
+    # Read only when selected (one round trip for all customers).
+    cart_promotions: list[CartPromotion] = strawberry.field(
+        default_factory=list,
+        description="The promotion as each customer who holds it now sees it (issued, then "
+        "already issued, in request order), with its limits at every level.",
     )
 
 
@@ -518,7 +599,7 @@ class EarnCartPromotionInput:
 @strawberry.type(description="The customer's promotion after an earn event.")
 class EarnCartPromotionPayload:
     cart_promotion: CartPromotion = strawberry.field(
-        description="The promotion as the customer now sees it."
+        description="The promotion as the customer now sees it, with its limits at every level."
     )
     created: bool = strawberry.field(
         description="True when the customer did not hold it before (false: it was unlocked "
@@ -547,7 +628,9 @@ class PromotionMutations:
         await require_promotion_access(
             ctx, Scope.WRITE, request.promotion_id, "redeemCartPromotion"
         )
-        outcome = await redeem(ctx.db, request, ctx.now)
+        selected = selected_field_names(info)
+        read_back = "cartPromotion" in selected or "restrictions" in selected
+        outcome = await redeem(ctx.db, request, ctx.now, read_back=read_back)
         ctx.cache.wrote_customers((request.customer_id,))
         ctx.cache.wrote_promotions((request.promotion_id,))
         # Later selections in this operation must see the counters as they are now.
@@ -582,7 +665,13 @@ class PromotionMutations:
         ctx.cache.wrote_customers(outcome.issued)
         for customer_id in outcome.issued:
             _forget_listing(ctx, customer_id)
+        cart_promotions: list[CartPromotion] = []
+        holders = [*outcome.issued, *outcome.already_issued]
+        if holders and "cartPromotions" in selected_field_names(info):
+            held = await fetch_held(ctx.db, holders, outcome.promotion_id, ctx.now)
+            cart_promotions = [p for p in map(_held_promotion, held) if p is not None]
         return IssueCartPromotionPayload(
+            cart_promotions=cart_promotions,
             promotion_id=strawberry.ID(outcome.promotion_id),
             issued_customer_ids=[strawberry.ID(c) for c in outcome.issued],
             already_issued_customer_ids=[strawberry.ID(c) for c in outcome.already_issued],
@@ -605,11 +694,11 @@ class PromotionMutations:
         created = await earn(ctx.db, request, ctx.now)
         ctx.cache.wrote_customers((request.customer_id,))
         _forget_listing(ctx, request.customer_id)
-        listed = await ctx.loaders.promotions.cart_promotions.load((request.customer_id, True))
-        [record] = [r for r in listed if r.promotion_id == request.promotion_id]
-        return EarnCartPromotionPayload(
-            cart_promotion=CartPromotion.from_record(record), created=created
-        )
+        # The primary (a mutation reads there), after the write: one round trip, every limit.
+        [held] = await fetch_held(ctx.db, [request.customer_id], request.promotion_id, ctx.now)
+        cart_promotion = _held_promotion(held)
+        assert cart_promotion is not None  # earned: held, and of the customer's brand
+        return EarnCartPromotionPayload(cart_promotion=cart_promotion, created=created)
 
 
 def _forget_listing(ctx: Context, customer_id: str) -> None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Request, async_playwright
+from playwright.async_api import Browser, Page, Request
 
 from gateway.auth.keys import create_key
 from gateway.auth.principal import Scope
@@ -26,34 +25,8 @@ from gateway.ide import ASSETS_URL, DEFAULT_QUERY
 from tests.provision import require_tool
 from tests.serving import ROOT, running_gateway
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 IDE_DIR = ROOT / ".gateway" / "ide"
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-@pytest.fixture
-def chromium() -> Path:
-    """Debian's chromium, installed when missing (or a failure naming the command)."""
-    return Path(require_tool("chromium", "chromium"))
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    """Headless chromium driven by Playwright (no `playwright install`: no browser download)."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS
-        )
-        yield browser
-        await browser.close()
 
 
 FETCH_TIMEOUT_S = 600

@@ -11,10 +11,11 @@ import asyncpg
 import pytest
 
 from gateway.context import build_context
-from gateway.promotions.model import PromotionStatus
+from gateway.execution.context import GatewayExecutionContext
 from gateway.schema.promotions import CartPromotion, list_cart_promotions
 from gateway.settings import Settings
 from tests.conftest import Gql
+from tests.real_customers import copy_demo_customers
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -298,19 +299,22 @@ async def test_round_trips_do_not_grow_with_the_number_of_promotions(
     assert everything.extensions == {"sqlRoundTrips": 3 if count >= 10 else 2}
 
 
-async def test_many_customers_share_one_listing_query(
+async def test_a_hundred_real_customers_share_one_listing_query(
     pool: asyncpg.Pool, settings: Settings
 ) -> None:
+    async with pool.acquire() as conn:
+        customers = await copy_demo_customers(conn, 100)
     ctx = build_context(pool, settings, clock=lambda: NOW)
-    customers = ["demo-loyal", "demo-b2c", "demo-none", *(f"unknown-{i}" for i in range(97))]
-
-    listings = await asyncio.gather(
-        *(list_cart_promotions(ctx, c, False, [PromotionStatus.ACTIVE]) for c in customers)
+    alone = await list_cart_promotions(
+        build_context(pool, settings, clock=lambda: NOW), "demo-loyal", False, None
     )
 
+    listings = await asyncio.gather(*(list_cart_promotions(ctx, c, False, None) for c in customers))
+
     assert ctx.db.round_trips.count == 1
-    assert [p.promotion_id for p in listings[1]] == ["acme-silver-pos"]
-    assert all(listing == [] for listing in listings[2:])
+    assert len(alone) > 1
+    for customer, listing in zip(customers, listings, strict=True):
+        assert [p.promotion_id for p in listing] == [p.promotion_id for p in alone], customer
 
 
 THROUGH_FRAGMENTS = """
@@ -372,3 +376,41 @@ async def test_promotions_listed_without_preloading_still_resolve_their_fields(
         assert await restrictions(plain, info) == restrictions(loaded, info)
         assert await criteria(plain, info) == criteria(loaded, info)
     assert any(criteria(p, info) for p in preloaded)
+
+
+WITH_IDS = """
+query ($customerId: ID!) {
+  cartPromotions(customerId: $customerId, includeSupplementary: true) {
+    id promotionId promotionName validTill customerId earnedType earnedStatus promotionStatus
+    milestoneId targetGroupId applicationMode customFieldValues eventTime
+    restrictions {
+      id cart { ...limit } customer { ...limit } promotion { ...limit }
+      product { ...limit } category { ...limit }
+    }
+    supplementaryCriteria { id loyaltyProgramId programType partnerProgramId }
+  }
+}
+fragment limit on Restriction { id level kpi maxLimit remainingRedemption productSku categoryId }
+"""
+
+
+async def test_a_listing_with_ids_is_completed_by_compiled_completers(
+    gql: Gql, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ids are plain attributes: the listing keeps the short path, one generated function per
+    # promotion's whole subtree (no execute_fields per promotion, limit or program).
+    calls: list[str] = []
+    original = GatewayExecutionContext.execute_fields
+
+    def counting(self: Any, parent_type: Any, *args: Any) -> Any:
+        calls.append(parent_type.name)
+        return original(self, parent_type, *args)
+
+    monkeypatch.setattr(GatewayExecutionContext, "execute_fields", counting)
+
+    result = await gql(WITH_IDS, {"customerId": "demo-loyal"}, now=NOW)
+
+    assert result.errors is None and result.data is not None
+    assert len(result.data["cartPromotions"]) == 9
+    assert calls == ["Query"]
+    assert result.extensions == {"sqlRoundTrips": 3}

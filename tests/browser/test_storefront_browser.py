@@ -1,0 +1,237 @@
+"""The reference storefront (examples/storefront) in Debian's chromium against a served gateway.
+
+Builds the page with Vite (``npm ci`` from its lockfile first, when needed), serves it on one port
+and ``gateway serve`` on another (a real cross-origin preflight: Apollo Client sends its
+client-awareness headers), then checks what a shopper sees: the listing before its deferred
+restrictions, a redemption that updates the shown remaining count through the normalized cache
+alone, the offer recorded as VIEWED once, accept and dismiss, and no console errors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import asyncpg
+import httpx
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Page, Request, expect
+
+from tests.clients.node import restriction_reads_held
+from tests.provision import require_npm_project
+from tests.serving import ROOT, free_port, running_gateway, running_process
+
+STOREFRONT = ROOT / "examples" / "storefront"
+ARTIFACTS = ROOT / "test-artifacts"
+CUSTOMER = "demo-b2c"
+PROMOTION = "acme-welcome10"  # issued to the customer below; 3 redemptions per customer
+ISSUE = """mutation Issue($customerIds: [ID!]!) {
+  issueCartPromotion(promotionId: "acme-welcome10", customerIds: $customerIds) { issuedCustomerIds }
+}"""
+
+
+@pytest.fixture(scope="module")
+def storefront_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The storefront built by ``tsc --noEmit`` and ``vite build`` into a fresh folder."""
+    require_npm_project(STOREFRONT)
+    out = tmp_path_factory.mktemp("storefront") / "dist"
+    for command in (
+        ["node_modules/.bin/tsc", "--noEmit"],
+        ["node_modules/.bin/vite", "build", "--outDir", str(out), "--emptyOutDir"],
+    ):
+        done = subprocess.run(
+            command, cwd=STOREFRONT, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert done.returncode == 0, f"{command[0]} failed:\n{done.stdout}{done.stderr}"
+    assert (out / "index.html").is_file()
+    return out
+
+
+@dataclass
+class Storefront:
+    """A served gateway and the built page on another port, with what the browser did."""
+
+    graphql_url: str
+    page_url: str
+    page: Page
+    posts: list[tuple[str, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    preflights: list[dict[str, Any]] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def operations(self, name: str) -> list[dict[str, Any]]:
+        """Variables of every POST to the gateway that carried operation ``name``."""
+        return [body.get("variables", {}) for op, body, _ in self.posts if op == name]
+
+
+@pytest.fixture
+def served(storefront_build: Path, database_dsn: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(GraphQL URL, page origin): the gateway allows exactly the page's origin."""
+    page_port = free_port()
+    origin = f"http://127.0.0.1:{page_port}"
+    env = {
+        "DATABASE_URL": database_dsn,
+        "GATEWAY_DATA_DIR": str(tmp_path / "state"),
+        "GATEWAY_CORS_ORIGINS": origin,
+    }
+    static = [sys.executable, "-m", "http.server", str(page_port), "--bind", "127.0.0.1"]
+    with (
+        running_gateway(env, log=tmp_path / "gateway.log") as (base, _gateway),
+        running_process(
+            [*static, "--directory", str(storefront_build)],
+            lambda: httpx.get(origin, timeout=1).status_code == 200,
+            log=tmp_path / "static.log",
+        ),
+    ):
+        issued = httpx.post(
+            f"{base}/graphql", json={"query": ISSUE, "variables": {"customerIds": [CUSTOMER]}}
+        )
+        assert issued.json()["data"]["issueCartPromotion"]["issuedCustomerIds"] == [CUSTOMER]
+        yield f"{base}/graphql", origin
+
+
+@pytest.fixture
+async def storefront(browser: Browser, served: tuple[str, str]) -> AsyncIterator[Storefront]:
+    """A fresh browser page, not yet opened, recording the gateway POSTs and console errors."""
+    graphql_url, origin = served
+    page = await browser.new_page()
+    page.set_default_timeout(20_000)
+    expect.set_options(timeout=20_000)
+    shop = Storefront(
+        graphql_url, f"{origin}/?endpoint={quote(graphql_url)}&customer={CUSTOMER}", page
+    )
+
+    def on_request(request: Request) -> None:
+        if request.url == graphql_url and request.method == "POST":
+            body = json.loads(request.post_data or "{}")
+            shop.posts.append((body.get("operationName", ""), body, request.headers))
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            shop.console_errors.append(message.text)
+
+    page.on("request", on_request)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: shop.console_errors.append(str(error)))
+    # Chromium reports CORS preflights only through the DevTools protocol.
+    devtools = await page.context.new_cdp_session(page)
+
+    def on_devtools_request(event: dict[str, Any]) -> None:
+        if event["request"]["method"] == "OPTIONS":
+            shop.preflights.append(event["request"])
+
+    devtools.on("Network.requestWillBeSent", on_devtools_request)
+    await devtools.send("Network.enable")
+    yield shop
+    print("browser console errors:", shop.console_errors)
+    await page.close()
+
+
+async def test_storefront_defers_limits_and_updates_them_from_the_cache(
+    storefront: Storefront, database_dsn: str
+) -> None:
+    page = storefront.page
+    row = page.get_by_test_id(f"promotion-{PROMOTION}")
+    customer_limit = row.get_by_test_id("limit-CUSTOMER-REDEMPTION")
+
+    # The listing renders while the limits' reads are held: their placeholder shows.
+    async with restriction_reads_held(database_dsn) as release:
+        await page.goto(storefront.page_url)
+        await expect(row).to_be_visible()
+        await expect(row.get_by_test_id("limits-pending")).to_be_visible()
+        await expect(customer_limit).to_have_count(0)
+        await release()
+    await expect(customer_limit).to_have_text(re.compile(r"^3 of 3 redemptions left for you"))
+    await expect(page.get_by_test_id("limits-pending")).to_have_count(0)
+
+    # Redeem: the remaining count changes with no second request for the listing.
+    await row.get_by_role("button", name="Redeem").click()
+    await expect(row.get_by_test_id("redeem-outcome")).to_have_text("Redeemed.")
+    await expect(customer_limit).to_have_text(re.compile(r"^2 of 3 redemptions left for you"))
+
+    # The offer: shown, recorded as VIEWED once, accepted with its first option.
+    offer = page.get_by_test_id("offer")
+    await expect(offer).to_be_visible()
+    await offer.get_by_role("button", name="Switch to annual").click()
+    await expect(page.get_by_test_id("offer-accepted")).to_contain_text("in progress")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "storefront.png"), full_page=True)
+
+    assert len(storefront.operations("CartPromotions")) == 1, "the listing was fetched once"
+    assert len(storefront.operations("Redeem")) == 1
+    events = storefront.operations("RecordOfferEvent")
+    assert [e["type"] for e in events] == ["VIEWED"]
+    assert len(storefront.operations("AcceptOffer")) == 1
+    assert await _offer_events(database_dsn) == [("viewed", 1), ("accepted", 1)]
+    _assert_cross_origin_with_client_awareness(storefront)
+    assert storefront.console_errors == []
+
+
+async def test_storefront_dismisses_the_offer(storefront: Storefront, database_dsn: str) -> None:
+    page = storefront.page
+
+    await page.goto(storefront.page_url)
+    offer = page.get_by_test_id("offer")
+    await expect(offer).to_be_visible()
+    await offer.get_by_role("button", name="No thanks").click()
+    await expect(page.get_by_test_id("offer-dismissed")).to_be_visible()
+
+    assert [e["type"] for e in storefront.operations("RecordOfferEvent")] == [
+        "VIEWED",
+        "DISMISSED",
+    ]
+    assert await _offer_events(database_dsn) == [("viewed", 1), ("dismissed", 1)]
+    assert storefront.console_errors == []
+
+
+def _assert_cross_origin_with_client_awareness(storefront: Storefront) -> None:
+    """The page called another origin, preflighted, with Apollo's client-awareness headers."""
+    page_origin = urlsplit(storefront.page_url)
+    api_origin = urlsplit(storefront.graphql_url)
+    assert (page_origin.hostname, page_origin.port) != (api_origin.hostname, api_origin.port)
+    assert storefront.preflights, "the browser sent a CORS preflight"
+    [asked] = [
+        value.lower()
+        for name, value in storefront.preflights[0]["headers"].items()
+        if name.lower() == "access-control-request-headers"
+    ]
+    assert "apollographql-client-name" in asked, storefront.preflights[0]
+    for _name, _body, headers in storefront.posts:
+        assert headers.get("apollographql-client-name") == "reference-storefront"
+        assert headers.get("content-type", "").startswith("application/json")
+
+
+async def _offer_events(dsn: str) -> list[tuple[str, int]]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            """SELECT type::text AS type, count(*) AS n FROM offer_events
+               WHERE customer_id = $1 GROUP BY type ORDER BY min(occurred_at), type""",
+            CUSTOMER,
+        )
+    finally:
+        await conn.close()
+    return [(row["type"], row["n"]) for row in rows]
+
+
+def test_storefront_has_no_cache_update_code() -> None:
+    """What keeps the page right after a mutation is the normalized cache, not code of its own."""
+    sources = sorted((STOREFRONT / "src").glob("*.ts*"))
+    by_hand = re.compile(
+        r"cache\.(modify|writeQuery|writeFragment|evict)|refetchQueries|\bupdate\s*[:(]|typePolicies"
+    )
+
+    comments = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
+    code = {p.name: comments.sub("", p.read_text()) for p in sources}
+
+    found = [f"{name}: {m.group(0)}" for name, text in code.items() for m in by_hand.finditer(text)]
+
+    assert len(sources) >= 5
+    assert found == []

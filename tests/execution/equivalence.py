@@ -1,0 +1,145 @@
+"""Run the production schema twice, with the gateway's engine and with strawberry's own executor.
+
+Each side has its own database (copies of the same demo database) and the same frozen clock, and
+operations run in the same order on both, so mutations leave both in the same state. The whole
+answer is compared: data, and every error's message, path, locations and extensions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import orjson
+from graphql import OperationDefinitionNode, parse, print_ast
+from graphql.error import GraphQLSyntaxError
+
+from gateway.context import build_context
+from gateway.execution.context import GatewayExecutionContext
+from gateway.schema import build_schema
+from gateway.schema.federation import GatewaySchema
+from gateway.settings import Settings
+from tests.docs_pages import blocks, pages
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+def answer(result: Any) -> dict[str, Any]:
+    """Everything a client receives of ``result``, in a comparable form."""
+    return {
+        "data": result.data,
+        "errors": [
+            {
+                "message": e.message,
+                "path": e.path,
+                "locations": [(loc.line, loc.column) for loc in e.locations or ()],
+                "extensions": e.extensions,
+            }
+            for e in result.errors or ()
+        ],
+    }
+
+
+@dataclass
+class Twins:
+    """The same operations through both executors, each on its own copy of the data."""
+
+    settings: Settings
+    engine_pool: asyncpg.Pool
+    plain_pool: asyncpg.Pool
+
+    def __post_init__(self) -> None:
+        self.engine: GatewaySchema = build_schema(self.settings)
+        self.plain: GatewaySchema = build_schema(self.settings, execution_context_class=None)
+        assert self.engine.execution_context_class is GatewayExecutionContext
+        assert not issubclass(self.plain.execution_context_class, GatewayExecutionContext)
+
+    async def run(
+        self, schema: GatewaySchema, query: str, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """One operation, as one request, on ``schema``'s side."""
+        pool = self.engine_pool if schema is self.engine else self.plain_pool
+        context = build_context(pool, self.settings, clock=lambda: NOW)
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+        return answer(result)
+
+    async def compare(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run ``query`` both ways (plain first) and assert the answers are equal; the answer."""
+        expected = await self.run(self.plain, query, variables)
+        actual = await self.run(self.engine, query, variables)
+        assert actual == expected, f"{query}\n{variables}"
+        return actual
+
+
+@dataclass(frozen=True)
+class Documented:
+    """An operation shown in the docs: where, its text, its variables' names and given values."""
+
+    where: str
+    query: str
+    variable_names: frozenset[str]
+    variables: dict[str, Any] | None
+
+
+def _operations(block: str) -> list[tuple[str, frozenset[str]]]:
+    """Each operation of a GraphQL block as a document of its own (with the block's fragments)."""
+    try:
+        document = parse(block)
+    except GraphQLSyntaxError:
+        return []  # SDL excerpts and sketches are not operations
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    rest = [d for d in document.definitions if not isinstance(d, OperationDefinitionNode)]
+    if any(d.kind != "fragment_definition" for d in rest):
+        return []  # type definitions (SDL)
+    fragments = "\n".join(print_ast(d) for d in rest)
+    return [
+        (
+            print_ast(op) + ("\n" + fragments if fragments else ""),
+            frozenset(v.variable.name.value for v in op.variable_definitions or ()),
+        )
+        for op in operations
+    ]
+
+
+def documented_operations() -> list[Documented]:
+    """Every operation in a ```graphql block of README.md and docs/.
+
+    A ``# variables: {...}`` line in a block gives the variables of its operations.
+    """
+    found = []
+    for page in pages():
+        for block in blocks(page):
+            if block.info != "graphql":
+                continue
+            match = re.search(r"^# variables: (\{.*\})$", block.text, re.M)
+            variables = orjson.loads(match.group(1)) if match else None
+            for query, names in _operations(block.text):
+                found.append(Documented(block.where, query, names, variables))
+    return found
+
+
+# Values the engine and the plain executor get differently on purpose: random ids.
+RANDOM_ID_FIELDS = ("recordOfferEvent", "createOfferFulfillment", "updateOfferFulfillment")
+
+
+def without_random_ids(answer: dict[str, Any]) -> dict[str, Any]:
+    """``answer`` with the ids of offer events and fulfillments (random uuids) blanked."""
+    data = answer["data"]
+    if not isinstance(data, dict):
+        return answer
+    blanked = {
+        key: {**value, "id": "<random>"}
+        if key in RANDOM_ID_FIELDS and isinstance(value, dict) and "id" in value
+        else value
+        for key, value in data.items()
+    }
+    return {**answer, "data": blanked}
+
+
+def answer_id(answer: dict[str, Any], field: str) -> str | None:
+    """``data.<field>.id`` of an answer, when there is one."""
+    value = (answer["data"] or {}).get(field)
+    return value.get("id") if isinstance(value, dict) else None

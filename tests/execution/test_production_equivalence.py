@@ -1,0 +1,274 @@
+"""The engine answers exactly as strawberry's own executor on the production schema and data.
+
+Corpus: every operation of the README's (and docs/') GraphQL blocks, the benchmark's operations,
+GraphiQL's default query, hand-written cases for what the engine treats specially (unions,
+mutations run serially, nullable lists, errors with locations and extensions, ``@skip`` /
+``@include`` false), and a generated corpus (hypothesis-graphql over ``schema.graphql``, fixed
+seed, bounded). See ``tests.execution.equivalence`` for how both sides run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import graphql
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import mutations, queries
+
+from gateway.bench import scenarios
+from gateway.db import create_pool
+from gateway.execution import context as engine
+from gateway.ide.default_query import DEFAULT_QUERY
+from gateway.settings import Settings
+from tests.conftest import copy_template
+from tests.docs_pages import ROOT
+from tests.dsn import dsn_with_database
+from tests.execution.equivalence import (
+    Twins,
+    answer_id,
+    documented_operations,
+    without_random_ids,
+)
+from tests.fuzz.scalars import CUSTOM_SCALARS
+
+CUSTOMERS = ["demo-loyal", "demo-b2c", "demo-none", "demo-b2b", "demo-multibrand", "nobody"]
+
+
+@pytest.fixture
+async def twins(
+    settings: Settings, pool: asyncpg.Pool, server_dsn: str, template_database: str
+) -> AsyncIterator[Twins]:
+    """Both executors, each on its own copy of the demo database."""
+    name = await copy_template(server_dsn, template_database)
+    plain_pool = await create_pool(dsn_with_database(server_dsn, name), settings)
+    try:
+        yield Twins(settings, pool, plain_pool)
+    finally:
+        await plain_pool.close()
+        conn = await asyncpg.connect(server_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+def _bench_operations() -> list[tuple[str, dict[str, Any] | None]]:
+    offers = [
+        {"customerId": "demo-b2c", "requestContext": {"userAgent": ua, "locale": locale}}
+        for ua, locale in zip(scenarios.USER_AGENTS, scenarios.LOCALES, strict=True)
+    ]
+    offers += [
+        {"customerId": "demo-b2b", "externalUserId": "u-alice", "custom": {"companySize": 250}},
+        {"customerId": "demo-multibrand"},  # SUBSCRIPTION_REQUIRED
+        {"customerId": "demo-multibrand", "subscriptionId": "sub-mb-globex"},
+    ]
+    representations = [{"__typename": "Customer", "id": c} for c in CUSTOMERS]
+    return [
+        (scenarios.HELLO, None),
+        *((scenarios.PERSONALIZED, {"input": i}) for i in offers),
+        *((scenarios.CART, {"customerId": c}) for c in CUSTOMERS),
+        (scenarios.ENTITIES, {"representations": representations}),
+        (DEFAULT_QUERY, None),
+    ]
+
+
+RESULT = """__typename
+  ... on Redemption { redemptionId customerId amount replayed
+                      restrictions { customer { level kpi maxLimit remainingRedemption } } }
+  ... on RedemptionRejected { code message replayed idempotencyKey
+                              restriction { level kpi remainingRedemption } }"""
+
+HAND_WRITTEN: list[tuple[str, dict[str, Any] | None]] = [
+    # @skip / @include false, literal and variable, on leaves, objects and fragments.
+    (
+        """query ($no: Boolean!, $yes: Boolean!) { cartPromotions(customerId: "demo-loyal") {
+          promotionId @skip(if: true) promotionName @include(if: $no)
+          restrictions @include(if: false) { cart { kpi } }
+          ... on CartPromotion @skip(if: $yes) { earnedType }
+          supplementaryCriteria @include(if: $yes) { loyaltyProgramId } } }""",
+        {"no": False, "yes": True},
+    ),
+    # Nullable lists and objects: promotions without limits (restrictions null), entities.
+    (
+        """{ cartPromotions(customerId: "demo-loyal", includeSupplementary: true) {
+          promotionId restrictions { cart { maxLimit } promotion { remainingRedemption } }
+          supplementaryCriteria { programType partnerProgramId } validTill milestoneId } }""",
+        None,
+    ),
+    (
+        """query ($r: [_Any!]!) { _entities(representations: $r) { __typename
+          ... on Customer { id cartPromotions(status: [ACTIVE, EXPIRED]) { promotionStatus }
+                            personalizedOffers { offers { offerId } brand { name } } } } }""",
+        {"r": [{"__typename": "Customer", "id": c} for c in CUSTOMERS]},
+    ),
+    # Errors with paths, locations and extensions.
+    ('{ cartPromotions(customerId: "") { promotionId } }', None),
+    ('{ a: cartPromotions(customerId: "demo-loyal") { promotionId } b: __typename }', None),
+    (
+        """{ ok: cartPromotions(customerId: "demo-b2c") { promotionId }
+          bad: personalizedOffers(input: {customerId: "demo-multibrand"}) { expiresAt }
+          fine: personalizedOffers(input: {customerId: "demo-b2c"}) { offers { offerId } } }""",
+        None,
+    ),
+    (
+        """{ personalizedOffers(input: {customerId: "demo-b2c", subscriptionId: "x"}) {
+          brand { id } } }""",
+        None,
+    ),
+    ("{ cartPromotions(customerId: 12) { promotionId nope } }", None),
+    # Mutations run serially: the second sees the first's redemption; unions; refusals as data.
+    (
+        f"""mutation {{
+          first: redeemCartPromotion(input: {{customerId: "demo-loyal", promotionId:
+            "acme-welcome10", transactionId: "eq-1", amount: "5.00", idempotencyKey: "eq-1"}})
+            {{ {RESULT} }}
+          again: redeemCartPromotion(input: {{customerId: "demo-loyal", promotionId:
+            "acme-welcome10", transactionId: "eq-1", amount: "5.00", idempotencyKey: "eq-1"}})
+            {{ {RESULT} }}
+          other: redeemCartPromotion(input: {{customerId: "demo-loyal", promotionId:
+            "acme-five-orders", transactionId: "eq-2", amount: "1.00", idempotencyKey: "eq-2"}})
+            {{ {RESULT} }}
+          conflict: redeemCartPromotion(input: {{customerId: "demo-loyal", promotionId:
+            "acme-welcome10", transactionId: "eq-3", amount: "5.00", idempotencyKey: "eq-1"}})
+            {{ {RESULT} }}
+          bad: redeemCartPromotion(input: {{customerId: "demo-loyal", promotionId:
+            "acme-welcome10", transactionId: "eq-4", amount: "-1", idempotencyKey: "eq-4"}})
+            {{ {RESULT} }} }}""",
+        None,
+    ),
+    (
+        """mutation { issueCartPromotion(promotionId: "acme-welcome10",
+          customerIds: ["demo-b2c", "demo-b2c", "nobody", "demo-multibrand"]) {
+          promotionId issuedCustomerIds alreadyIssuedCustomerIds notEligibleCustomerIds } }""",
+        None,
+    ),
+]
+
+
+# Variables the offer lifecycle examples take: a decision token, then the fulfillment made.
+LIFECYCLE_VARIABLES = frozenset({"id", "f"})
+TOKEN_QUERY = """query ($i: PersonalizedOffersInput!) { personalizedOffers(input: $i) {
+  offers { id } } }"""
+
+
+async def test_documented_benchmarked_and_hand_written_operations(twins: Twins) -> None:
+    documented = documented_operations()
+    assert len(documented) >= 10, "the docs' GraphQL blocks should be found"
+    lifecycle = [d for d in documented if d.variable_names and d.variables is None]
+    unknown = [d.where for d in lifecycle if not d.variable_names <= LIFECYCLE_VARIABLES]
+    assert unknown == [], "give these a '# variables: {...}' line in their block"
+    corpus = [(d.query, d.variables) for d in documented if d not in lifecycle]
+    corpus += _bench_operations() + HAND_WRITTEN
+
+    answers = [await twins.compare(query, variables) for query, variables in corpus]
+    answers += await _offer_lifecycle(twins, [d.query for d in lifecycle])
+
+    # The corpus reaches data and errors both, not only empty answers.
+    assert sum(1 for a in answers if a["data"] and not a["errors"]) >= len(corpus) // 2
+    assert {e["extensions"]["code"] for a in answers for e in a["errors"]} >= {
+        "BAD_USER_INPUT",
+        "SUBSCRIPTION_REQUIRED",
+        "CONFLICT",
+        "GRAPHQL_VALIDATION_FAILED",
+    }
+
+
+async def _offer_lifecycle(twins: Twins, queries: list[str]) -> list[dict[str, Any]]:
+    """The docs' event and fulfillment examples, in order, on a decision for demo-b2c.
+
+    Both sides get the same token (same clock and key); each gets its own fulfillment id (a
+    random uuid in its own database), and those ids are left out of the comparison.
+    """
+    offers = await twins.compare(TOKEN_QUERY, {"i": {"customerId": "demo-b2c"}})
+    token = offers["data"]["personalizedOffers"]["offers"][0]["id"]
+    fulfillment = {twins.plain: "", twins.engine: ""}
+    answers = []
+    for query in queries:
+        both = {}
+        for schema in (twins.plain, twins.engine):
+            both[schema] = await twins.run(schema, query, {"id": token, "f": fulfillment[schema]})
+            fulfillment[schema] = (
+                answer_id(both[schema], "createOfferFulfillment") or (fulfillment[schema])
+            )
+        plain, engine = (without_random_ids(both[s]) for s in (twins.plain, twins.engine))
+        assert engine == plain, query
+        assert not engine["errors"], engine["errors"]
+        answers.append(engine)
+    return answers
+
+
+async def test_plans_shared_by_concurrent_requests_read_their_own_data(twins: Twins) -> None:
+    # The same document for many customers at once: every request reuses the same shared
+    # collections and plans while the others are mid-flight.
+    requests = [
+        (scenarios.CART, {"customerId": c}) for _ in range(4) for c in CUSTOMERS
+    ] + [(scenarios.ENTITIES, {"representations": [{"__typename": "Customer", "id": c}]})
+         for c in CUSTOMERS]  # fmt: skip
+    expected = [await twins.run(twins.plain, q, v) for q, v in requests]
+
+    actual = await asyncio.gather(*(twins.run(twins.engine, q, v) for q, v in requests))
+
+    assert actual == expected
+
+
+async def test_evicted_plans_are_rebuilt_right(twins: Twins) -> None:
+    # More distinct selection sets than the shared cache holds (4,096): the first ones are
+    # evicted, their nodes freed and their ids free to be reused by new nodes. Each document
+    # brings 100 (one per aliased field), so that 42 requests fill the cache.
+    wide = replace(twins, settings=twins.settings.model_copy(update={"max_query_aliases": 200}))
+    per_document = 100
+    variables = {"r": [{"__typename": "Customer", "id": "demo-loyal"}]}
+
+    def document(n: int) -> str:
+        fields = " ".join(
+            f"e{n}_{k}: _entities(representations: $r) {{ ... on Customer {{ id }} }}"
+            for k in range(per_document)
+        )
+        return f"query ($r: [_Any!]!) {{ {fields} }}"
+
+    first = document(0)
+    before = await wide.compare(first, variables)
+    for n in range(1, engine._SHARED_SIZE // per_document + 2):
+        await wide.run(wide.engine, document(n), variables)
+
+    # 4,300 made, 4,096 kept: the first document's (least recently used) went first.
+    assert len(engine._shared_collections) == engine._SHARED_SIZE
+    assert await wide.compare(first, variables) == before
+    assert await wide.compare(scenarios.CART, {"customerId": "demo-loyal"})
+
+
+# --- The generated corpus --------------------------------------------------------------------
+
+# The exported SDL uses federation's @link and @key without declaring them.
+SDL_SCHEMA = graphql.build_schema((ROOT / "schema.graphql").read_text(), assume_valid_sdl=True)
+GENERATED = 60
+
+
+@settings(
+    max_examples=GENERATED,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    operation=st.one_of(
+        queries(SDL_SCHEMA, custom_scalars=CUSTOM_SCALARS),
+        mutations(SDL_SCHEMA, custom_scalars=CUSTOM_SCALARS),
+    )
+)
+async def test_generated_operations(twins: Twins, operation: str) -> None:
+    await twins.compare(operation)
+
+
+def test_the_generated_corpus_reads_the_schema_file() -> None:
+    sdl = Path(ROOT / "schema.graphql").read_text()
+
+    assert "type Query" in sdl and SDL_SCHEMA.mutation_type is not None
