@@ -42,6 +42,7 @@ from gateway.context import Clock, Context, build_context, utc_now
 from gateway.db import UNAVAILABLE_ERRORS, RequestDb, create_pool
 from gateway.errors import ErrorCode, GatewayError
 from gateway.evaluator.device import use_parser as use_user_agent_parser
+from gateway.http.admission import AdmissionMiddleware
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.caching import NO_STORE, VARY, Freshness, cache_control
 from gateway.http.drain import Drain
@@ -60,8 +61,10 @@ from gateway.http.persisted_queries import (
     PersistedQueryError,
     load_allow_list,
 )
+from gateway.http.rate_limit import RATE_LIMITED, TokenBuckets, retry_after
 from gateway.ide import Ide, graphiql
 from gateway.observability.logs import configure_logging
+from gateway.observability.metrics import RATE_LIMITED as RATE_LIMITED_REQUESTS
 from gateway.observability.request_id import RequestIdMiddleware
 from gateway.operation.error_codes import classify
 from gateway.operation.incremental import coded_results, whole_answer
@@ -106,6 +109,11 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.persisted_queries = persisted_queries
         self.ide = ide
         self.key_verifier = KeyVerifier()
+        self.rate_limits = (
+            TokenBuckets(settings.rate_limit, settings.rate_limit_bucket)
+            if settings.rate_limit is not None
+            else None
+        )
 
     # @defer / @stream parts in the format Apollo Client and urql read (deferSpec=20220824).
     multipart_transport_class = DeferSpecTransport  # type: ignore[assignment]
@@ -134,6 +142,11 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 verifier=self.key_verifier,
                 pool=request.state.pool,
             )
+            if self.rate_limits is not None:
+                wait_s = self.rate_limits.take(principal.key_id)
+                if wait_s:
+                    await self._refuse_rate_limited(wait_s, scope, receive, send)
+                    return
             async with asyncio.timeout(timeout_s):
                 if self.response_cache is None:
                     response = await self._run_routed(request)
@@ -189,6 +202,17 @@ class GatewayGraphQL(GraphQL[Context, None]):
         return cache_control(
             freshness, now=self.clock(), max_age_s=self.settings.http_max_age, keyed=keyed
         )
+
+    @staticmethod
+    async def _refuse_rate_limited(
+        wait_s: float, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        RATE_LIMITED_REQUESTS.inc()
+        message = "this API key is over its rate limit; retry after the Retry-After delay"
+        response = error_response(
+            429, RATE_LIMITED, message, headers={"Retry-After": retry_after(wait_s)}
+        )
+        await response(scope, receive, send)
 
     async def _run_cached(
         self, request: Request, principal: Principal, cache: ResponseCache
@@ -521,6 +545,8 @@ def create_app(
             *(ide.routes if ide else ()),
         ],
         middleware=[
+            # First: a refused request costs as little as possible.
+            *admission_middleware(settings),
             Middleware(RequestIdMiddleware),
             *http_middleware(settings),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
@@ -531,6 +557,13 @@ def create_app(
     app.state.freshness = freshness  # None without a replica; inspected by tests and tools
     app.state.drain = drain
     return app
+
+
+def admission_middleware(settings: Settings) -> list[Middleware]:
+    """The bound on requests in flight, when there is one."""
+    if settings.in_flight_bound == 0:
+        return []
+    return [Middleware(AdmissionMiddleware, limit=settings.in_flight_bound)]
 
 
 def _persisted_queries(settings: Settings) -> PersistedQueries:

@@ -7,6 +7,8 @@ integer``.
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -23,6 +25,34 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 class SettingsError(ValueError):
     """A setting is missing or invalid; the message names the environment variable."""
+
+
+# Measured: one worker on one core under 10x as many connections (docs/scaling.md).
+PRODUCTION_MAX_IN_FLIGHT = 64
+
+# A signing key's id, carried in every personalized-offer id it signs.
+KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def signing_key_entries(text: str) -> tuple[tuple[str, bytes], ...]:
+    """``id:secret`` pairs separated by commas, in order (newest last); ValueError if malformed.
+
+    >>> signing_key_entries("2026-05:c2VjcmV0,2026-06:bmV3ZXI")
+    (('2026-05', b'c2VjcmV0'), ('2026-06', b'bmV3ZXI'))
+    """
+    entries = []
+    for number, item in enumerate(text.split(","), start=1):
+        key_id, colon, secret = item.strip().partition(":")
+        if not colon or not KEY_ID.match(key_id) or not secret.strip():
+            raise ValueError(
+                f"entry {number}: expected 'id:secret' with an id of 1-32 letters, digits, "
+                "'-' or '_' and a non-empty secret"
+            )
+        entries.append((key_id, secret.strip().encode()))
+    ids = [key_id for key_id, _ in entries]
+    if len(set(ids)) != len(ids):
+        raise ValueError("a key id appears twice")
+    return tuple(entries)
 
 
 class Settings(BaseSettings):
@@ -85,7 +115,15 @@ class Settings(BaseSettings):
     )
     signing_key: SecretStr | None = Field(
         default=None,
-        description="HMAC key for personalized-offer ids. Development: generated in the data dir.",
+        description="HMAC key for personalized-offer ids (one key, id `default`; for rotation use "
+        "GATEWAY_SIGNING_KEYS). Development: generated in the data dir.",
+    )
+    signing_keys: SecretStr | None = Field(
+        default=None,
+        description="Several HMAC keys for personalized-offer ids, `id:secret` separated by "
+        "commas, newest last, e.g. `2026-05:<secret>,2026-06:<secret>`: new ids are signed with "
+        "the newest, ids signed with any listed key verify (RETIRED_KEY once it is removed). "
+        "Instead of GATEWAY_SIGNING_KEY.",
     )
     load_demo: bool = Field(
         default=True, description="Load the demo data into an empty database at `serve`."
@@ -120,6 +158,25 @@ class Settings(BaseSettings):
     )
     request_timeout_s: float = Field(
         default=10.0, gt=0, description="Deadline for one request; TIMEOUT after it."
+    )
+    max_in_flight: int | None = Field(
+        default=None,
+        ge=0,
+        description="Requests each worker serves at once; more are answered at once with 503 "
+        "OVERLOADED and Retry-After (`0`: no bound). /healthz, /readyz and /metrics are never "
+        "refused. Unset: 64 in production, no bound in development.",
+    )
+    rate_limit: float | None = Field(
+        default=None,
+        gt=0,
+        description="Requests per second each API key may make, per worker process (a token "
+        "bucket); over it: 429 RATE_LIMITED with Retry-After. Unset: no limit.",
+    )
+    rate_limit_burst: int | None = Field(
+        default=None,
+        ge=1,
+        description="Requests a key may make at once before GATEWAY_RATE_LIMIT applies (the "
+        "bucket's size). Unset: one second's worth, at least 1.",
     )
     # Browser clients: CORS, compression, persisted queries.
     cors_origins: Annotated[tuple[str, ...] | None, NoDecode] = Field(
@@ -201,9 +258,26 @@ class Settings(BaseSettings):
     def _check_pool_bounds(self) -> Settings:
         if self.pool_min_size > self.pool_max_size:
             raise ValueError("GATEWAY_POOL_MIN_SIZE must not exceed GATEWAY_POOL_MAX_SIZE")
-        if self.env == "production" and self.signing_key is None:
-            # Replicas must sign and verify offer ids with one shared key.
-            raise ValueError("GATEWAY_SIGNING_KEY is required when GATEWAY_ENV=production")
+        return self
+
+    @model_validator(mode="after")
+    def _check_signing_keys(self) -> Settings:
+        if self.signing_key is not None and self.signing_keys is not None:
+            raise ValueError(
+                "set GATEWAY_SIGNING_KEY or GATEWAY_SIGNING_KEYS, not both (a single key is "
+                "`default:<key>` in GATEWAY_SIGNING_KEYS)"
+            )
+        if self.signing_keys is not None:
+            try:
+                signing_key_entries(self.signing_keys.get_secret_value())
+            except ValueError as exc:
+                raise ValueError(f"Setting 'GATEWAY_SIGNING_KEYS' is invalid: {exc}") from None
+        if self.env == "production" and self.signing_key is None and self.signing_keys is None:
+            # Replicas must sign and verify offer ids with shared keys.
+            raise ValueError(
+                "GATEWAY_SIGNING_KEY is required when GATEWAY_ENV=production "
+                "(or GATEWAY_SIGNING_KEYS, to rotate keys)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -234,6 +308,20 @@ class Settings(BaseSettings):
         if self.statement_cache_size is not None:
             return self.statement_cache_size
         return 0 if self.database_pooler == "pgbouncer" else 100
+
+    @property
+    def in_flight_bound(self) -> int:
+        """Requests a worker serves at once (0: no bound)."""
+        if self.max_in_flight is not None:
+            return self.max_in_flight
+        return PRODUCTION_MAX_IN_FLIGHT if self.is_production else 0
+
+    @property
+    def rate_limit_bucket(self) -> int:
+        """The token bucket's size: GATEWAY_RATE_LIMIT_BURST, or one second's worth."""
+        if self.rate_limit_burst is not None:
+            return self.rate_limit_burst
+        return max(1, math.ceil(self.rate_limit or 1))
 
     @property
     def response_cache_entries(self) -> int:

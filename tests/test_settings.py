@@ -74,3 +74,17 @@ def test_production_requires_a_signing_key(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(SettingsError, match="GATEWAY_SIGNING_KEY is required"):
         load_settings(env="production")
     assert load_settings(env="production", signing_key="k").is_production
+    assert load_settings(env="production", signing_keys="2026-06:k").is_production
+
+
+def test_requests_in_flight_are_bounded_in_production_only_unless_set() -> None:
+    assert load_settings(env="production", signing_key="k").in_flight_bound == 64
+    assert load_settings(env="development").in_flight_bound == 0
+    assert load_settings(env="development", max_in_flight=8).in_flight_bound == 8
+    assert load_settings(env="production", signing_key="k", max_in_flight=0).in_flight_bound == 0
+
+
+def test_the_rate_limit_bucket_holds_a_second_unless_set() -> None:
+    assert load_settings(rate_limit=2.5).rate_limit_bucket == 3
+    assert load_settings(rate_limit=0.5).rate_limit_bucket == 1
+    assert load_settings(rate_limit=100, rate_limit_burst=10).rate_limit_bucket == 10

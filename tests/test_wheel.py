@@ -82,6 +82,9 @@ def test_the_wheel_carries_the_files_the_commands_read(installed_wheel: tuple[Pa
         "gateway/bench/postgraphile/package.json",
         "gateway/bench/postgraphile/package-lock.json",
         "gateway/bench/postgraphile/cart.graphql",
+        "gateway/bench/yoga/package.json",
+        "gateway/bench/yoga/package-lock.json",
+        "gateway/bench/yoga/server.mjs",
     ):
         assert shipped in names
 

@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--skip-postgraphile", action="store_true", help="do not run the PostGraphile peer"
     )
+    parser.add_argument("--skip-yoga", action="store_true", help="do not run the GraphQL Yoga peer")
     parser.add_argument(
         "--defer-requests",
         type=int,
@@ -88,6 +89,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         rebuild=args.rebuild,
         evaluator_requests=args.evaluator_requests,
         skip_postgraphile=args.skip_postgraphile,
+        skip_yoga=args.skip_yoga,
         defer_requests=args.defer_requests,
         skip_replica=args.skip_replica,
     )

@@ -2,9 +2,11 @@
 
 Order: dataset; SQL round trips and the evaluator (in-process, nothing else running); the gateway
 (one worker, pinned to core 0, production mode) under wrk on core 1 for the ceiling,
-personalizedOffers, cartPromotions and ``_entities``, then its RSS; the naive baseline; PostGraphile
-v4; the gateway with two workers (not pinned). Every server is stopped by PID when its part ends,
-also on errors and Ctrl-C.
+personalizedOffers and cartPromotions (each at its maximum, then paced at 80 % of it for the
+latency), the hot sets and ``_entities``, personalizedOffers under 10x overload (latency of
+admitted and refused requests apart), then its RSS; the naive baseline; PostGraphile v4; the Yoga
+peer (its answers compared with ours first); the gateway with two workers (not pinned). Every
+server is stopped by PID when its part ends, also on errors and Ctrl-C.
 """
 
 from __future__ import annotations
@@ -32,17 +34,21 @@ from gateway.bench.cache_counts import cache_counts, cache_hit_pct
 from gateway.bench.customer_rows import BRANDS
 from gateway.bench.dataset import DatasetInfo, ensure_dataset
 from gateway.bench.first_part import FirstPartError, measure_first_part
+from gateway.bench.overload import OVERLOAD_FACTOR, measure_overload, overload_figures
+from gateway.bench.pacing import paced_lua, parse_counts
 from gateway.bench.report import Figures, add_ratios_and_targets
 from gateway.bench.round_trips import count_round_trips, has_field, probes_for, schema_sdl
 from gateway.bench.servers import Server, ServerError, free_port, post
-from gateway.bench.shape import Shape
-from gateway.bench.wrk import WrkResult, run_wrk, write_script
+from gateway.bench.shape import Shape, customer_id
+from gateway.bench.wrk import WrkResult, finish_wrk, parse_output, run_wrk, start_wrk, write_script
+from gateway.bench.yoga_peer import compare_with_gateway, install_yoga, start_yoga
 from gateway.embedded import EmbeddedPostgres
 from gateway.evaluator.bench import run_benchmark
+from gateway.http.admission import RETRY_AFTER_S
 from gateway.npm_project import install as npm_install
 from gateway.npm_project import is_current as npm_is_current
 from gateway.resources import package_file
-from gateway.settings import load_settings
+from gateway.settings import PRODUCTION_MAX_IN_FLIGHT, load_settings
 
 # The PostGraphile peer: pinned in the package, installed into the data dir on first use.
 POSTGRAPHILE = package_file("bench", "postgraphile")
@@ -61,6 +67,9 @@ class BenchOptions:
     rebuild: bool = False
     evaluator_requests: int = 2_000
     skip_postgraphile: bool = False
+    skip_yoga: bool = False
+    # Latency is measured with wrk paced at this share of each cold scenario's maximum.
+    paced_fraction: float = 0.8
     # Sequential requests for the deferred cart's first part (each customer: both queries).
     defer_requests: int = 100
     skip_replica: bool = False
@@ -77,6 +86,8 @@ class Scenario:
     # Heavy requests (100 customers' promotions in one answer, ~0.6 s of one core each) are
     # measured with a few connections: with 50, every one of them waits past wrk's timeout.
     connections: int | None = None
+    # Other customers again, for the run paced at a share of the maximum (None: no paced run).
+    paced_bodies: list[str] | None = None
 
 
 class Phases:
@@ -111,9 +122,12 @@ def _minutes(seconds: float) -> str:
 def run_bench(options: BenchOptions, log: Log) -> Figures:
     """Every figure of one run (see ``report`` for the keys)."""
     figures: Figures = {"notes": []}
-    plan = _plan(Shape.at(options.scale), figures)
-    # Load runs: the plan's, the naive baseline, PostGraphile (unless skipped), two workers.
-    load_runs = len(plan) + 2 + (0 if options.skip_postgraphile else 1)
+    plan = plan_scenarios(Shape.at(options.scale), figures)
+    # Load runs: the plan's (and its paced ones), two under overload, the naive baseline,
+    # PostGraphile and Yoga (unless skipped), two workers.
+    paced = sum(1 for scenario in plan if scenario.paced_bodies)
+    peers = (0 if options.skip_postgraphile else 1) + (0 if options.skip_yoga else 1)
+    load_runs = len(plan) + paced + 2 + 2 + peers
     phase = Phases(log, 3 + load_runs, load_runs, options.warmup_s + options.duration_s + 2)
     with ExitStack() as stack:
         phase("dataset")
@@ -128,12 +142,13 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
         token = asyncio.run(bench_key(info.dsn))
         headers = {"Authorization": f"Bearer {token}"}
         measure = _Measurer(options, workdir, log, figures, phase)
-        env = gateway_env(info.dsn, workdir)
+        env = gateway_env(info.dsn, workdir, connections=options.connections)
         with start_gateway(workdir, env, workers=1, core="0") as server:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             for scenario in plan:
                 measure(server, scenario, headers)
             _first_part(server, shape, headers, options, log, figures)
+            _overload(server, plan, headers, workdir, options, figures, log, phase)
             figures["rss_mb"] = round(server.rss_mb(), 1)
         figures["workers1_rps"] = figures.get("cart_rps")
         with _naive(workdir, info.dsn) as naive:
@@ -143,6 +158,10 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
             figures["notes"].append("PostGraphile skipped (--skip-postgraphile)")
         else:
             _postgraphile(info.dsn, shape, workdir, measure, log, figures)
+        if options.skip_yoga:
+            figures["notes"].append("the Yoga peer skipped (--skip-yoga)")
+        else:
+            _yoga(info.dsn, shape, workdir, measure, log, figures)
         with start_gateway(workdir, env, workers=2, core=None) as server:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             measure(server, cold_cart_scenario(shape, "workers2"), headers)
@@ -153,6 +172,7 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
     figures["duration_s"] = options.duration_s
     figures["connections"] = options.connections
     figures["scale"] = options.scale
+    figures["paced_fraction"] = options.paced_fraction
     return add_ratios_and_targets(figures)
 
 
@@ -215,18 +235,24 @@ def _dataset_figures(info: DatasetInfo) -> dict[str, Any]:
 HOT_SET = 200
 
 
-def _plan(shape: Shape, figures: Figures) -> list[Scenario]:
+def plan_scenarios(shape: Shape, figures: Figures) -> list[Scenario]:
     """The gateway scenarios this checkout can serve (missing ones are noted, figures null)."""
     sdl = schema_sdl()
     plan = [Scenario("hello", [scenarios.body(scenarios.HELLO)])]
     if has_field(sdl, "Query", "personalizedOffers"):
         warm, measured = scenarios.cold_customers(shape)
-        personalized = scenarios.personalized_bodies_for(measured)
-        warmup = scenarios.personalized_bodies_for(warm)
-        plan.append(Scenario("personalized", personalized, warmup_bodies=warmup))
+        at_maximum, paced = measured[::2], measured[1::2]
+        plan.append(
+            Scenario(
+                "personalized",
+                scenarios.personalized_bodies_for(at_maximum),
+                warmup_bodies=scenarios.personalized_bodies_for(warm),
+                paced_bodies=scenarios.personalized_bodies_for(paced),
+            )
+        )
     else:
         figures["notes"].append("personalizedOffers is not in the schema yet: not measured")
-    plan.append(cold_cart_scenario(shape, "cart"))
+    plan.append(cold_cart_scenario(shape, "cart", paced=True))
     # Hot sets: the same 200 customers asking again (page reloads, a router retrying), which the
     # response cache serves; the cold scenarios above meet each customer once and miss.
     if has_field(sdl, "Query", "personalizedOffers"):
@@ -244,13 +270,21 @@ def _plan(shape: Shape, figures: Figures) -> list[Scenario]:
     return plan
 
 
-def cold_cart_scenario(shape: Shape, name: str, query: str = scenarios.CART) -> Scenario:
-    """The cart over customers met once each (warm-up on others): response-cache misses."""
+def cold_cart_scenario(
+    shape: Shape, name: str, query: str = scenarios.CART, *, paced: bool = False
+) -> Scenario:
+    """The cart over customers met once each (warm-up on others): response-cache misses.
+
+    ``paced``: half the customers are kept for the run paced at a share of the maximum, so that
+    it meets customers once too.
+    """
     warm, measured = scenarios.cold_customers(shape)
+    at_maximum = measured[::2] if paced else measured
     return Scenario(
         name,
-        scenarios.cart_bodies_for(measured, query),
+        scenarios.cart_bodies_for(at_maximum, query),
         warmup_bodies=scenarios.cart_bodies_for(warm, query),
+        paced_bodies=scenarios.cart_bodies_for(measured[1::2], query) if paced else None,
     )
 
 
@@ -287,7 +321,13 @@ def hello_body() -> bytes:
     return scenarios.body(scenarios.HELLO).encode()
 
 
-def gateway_env(dsn: str, workdir: Path) -> dict[str, str]:
+def in_flight_bound(connections: int) -> int:
+    """The bench gateway's bound on requests in flight: production's, or more when the bench
+    opens more connections (its scenarios measure throughput, not refusals)."""
+    return max(PRODUCTION_MAX_IN_FLIGHT, connections)
+
+
+def gateway_env(dsn: str, workdir: Path, *, connections: int = 50) -> dict[str, str]:
     """The gateway's environment: production mode on ``dsn``, no demo data, quiet logs."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env.update(
@@ -297,6 +337,7 @@ def gateway_env(dsn: str, workdir: Path) -> dict[str, str]:
         GATEWAY_SIGNING_KEY=secrets.token_urlsafe(32),
         GATEWAY_DATA_DIR=str(workdir / "gateway"),
         GATEWAY_LOG_LEVEL="WARNING",
+        GATEWAY_MAX_IN_FLIGHT=str(in_flight_bound(connections)),
     )
     return env
 
@@ -336,6 +377,39 @@ def _replica_share(
     figures.update(replica)
 
 
+def _overload(
+    server: Server,
+    plan: list[Scenario],
+    headers: Mapping[str, str],
+    workdir: Path,
+    options: BenchOptions,
+    figures: Figures,
+    log: Log,
+    phase: Callable[..., None],
+) -> None:
+    """personalizedOffers at 10x the gateway's bound in connections: the refused clients
+    waiting Retry-After (as HAProxy or a client would), then retrying at once (a flood)."""
+    scenario = next((s for s in plan if s.name == "personalized"), plan[0])
+    bound = in_flight_bound(options.connections)
+    figures["overload_connections"] = bound * OVERLOAD_FACTOR
+    for name, backoff_ms in (("overload", RETRY_AFTER_S * 1000), ("overload_flood", 0)):
+        phase(f"{name}: {bound * OVERLOAD_FACTOR} connections on {server.name}", load_run=True)
+        split = measure_overload(
+            server.url(),
+            scenario.bodies,
+            headers,
+            bound=bound,
+            workdir=workdir,
+            duration_s=options.duration_s,
+            backoff_ms=backoff_ms,
+        )
+        figures.update(overload_figures(name, split))
+        log(
+            f"{name}: admitted {split.admitted_rps:,.0f} rps, p99 {split.admitted_p99_ms} ms; "
+            f"{split.shed_share:.0%} refused, p99 {split.shed_p99_ms} ms"
+        )
+
+
 def _naive(workdir: Path, dsn: str) -> Server:
     port = free_port()
     command = [sys.executable, "-m", "gateway.bench.naive", "--port", str(port)]
@@ -367,6 +441,31 @@ def _postgraphile(
             cold_cart_scenario(shape, "postgraphile_cart", scenarios.POSTGRAPHILE_CART),
             {},
         )
+
+
+YOGA_SAMPLE = 20
+# A cold scenario whose run hit the response cache more than this cycled over its bodies.
+COLD_HITS_PCT = 5.0
+
+
+def _yoga(
+    dsn: str, shape: Shape, workdir: Path, measure: _Measurer, log: Log, figures: Figures
+) -> None:
+    if shutil.which("node") is None:
+        figures["notes"].append("node is not installed: the Yoga peer not measured")
+        return
+    project = install_yoga(load_settings().data_dir / "bench" / "yoga", log)
+    with start_yoga(project, dsn, workdir) as server:
+        server.wait_ready(hello_body(), {}, timeout_s=60)
+        # Same answers first: a faster peer that answered something else would prove nothing.
+        sample = [customer_id(n) for n in scenarios.sample_customers(shape, YOGA_SAMPLE)]
+        mismatches = compare_with_gateway(dsn, server.url(), sample)
+        figures["yoga_answers_compared"] = len(sample)
+        figures["yoga_answers_equal"] = not mismatches
+        for line in mismatches[:3]:
+            figures["notes"].append(f"the Yoga peer answers differently: {line}")
+        log(f"yoga: {len(sample) - len(mismatches)} of {len(sample)} carts equal to the gateway's")
+        measure(server, cold_cart_scenario(shape, "yoga_cart"), {})
 
 
 class _Measurer:
@@ -413,9 +512,14 @@ class _Measurer:
         started = time.monotonic()
         cache_before = cache_counts(server, headers)
         result = run_wrk(url, script, duration_s=self.options.duration_s, connections=connections)
-        self.figures[f"{scenario.name}_cache_hit_pct"] = cache_hit_pct(
-            cache_before, cache_counts(server, headers)
-        )
+        hit_pct = cache_hit_pct(cache_before, cache_counts(server, headers))
+        self.figures[f"{scenario.name}_cache_hit_pct"] = hit_pct
+        if scenario.warmup_bodies and hit_pct is not None and hit_pct > COLD_HITS_PCT:
+            self.figures["notes"].append(
+                f"{scenario.name}: {hit_pct:.0f} % cache hits where customers should be met "
+                f"once: it sent more requests than the {len(scenario.bodies):,} bodies (a larger "
+                "--scale, or a shorter --duration, measures misses only)"
+            )
         if result.requests == 0:
             # Each response takes longer than the run when 50 share one core: measure what
             # one core does with 2 at a time instead, and say so.
@@ -425,6 +529,8 @@ class _Measurer:
                 f"at {connections} connections; measured with 2 connections"
             )
         self._record(scenario.name, result)
+        if scenario.paced_bodies and result.requests:
+            self._paced(server, scenario, headers, result.rps * self.options.paced_fraction)
         errors = result.non_2xx + result.socket_errors
         if result.requests == 0:
             self.figures["notes"].append(f"{scenario.name}: no response completed at all")
@@ -436,6 +542,45 @@ class _Measurer:
             f"{scenario.name}: {result.rps:,.0f} rps, p50 {result.p50_ms:.1f} ms, p99 "
             f"{result.p99_ms:.1f} ms, {result.non_2xx + result.socket_errors} errors "
             f"({time.monotonic() - started:.0f} s)"
+        )
+
+    def _paced(
+        self, server: Server, scenario: Scenario, headers: Mapping[str, str], target_rps: float
+    ) -> None:
+        """Latency at ``target_rps``: wrk paced as the soak paces it, over other customers."""
+        name = f"{scenario.name}_paced"
+        if self.phase is not None:
+            self.phase(f"{name} on {server.name} at {target_rps:,.0f} rps", load_run=True)
+        connections = scenario.connections or self.options.connections
+        assert scenario.paced_bodies is not None
+        script = write_script(
+            self.workdir / f"{name}.lua",
+            scenario.paced_bodies,
+            headers,
+            extra=paced_lua(target_rps, connections),
+        )
+        cache_before = cache_counts(server, headers)
+        duration = self.options.duration_s
+        process = start_wrk(server.url(), script, duration_s=duration, connections=connections)
+        output = finish_wrk(process, duration_s=duration)
+        result = parse_output(output)
+        non_2xx, graphql_errors, first_error = parse_counts(output)
+        self.figures[f"{name}_cache_hit_pct"] = cache_hit_pct(
+            cache_before, cache_counts(server, headers)
+        )
+        self.figures[f"{name}_target_rps"] = round(target_rps, 1)
+        self._record(name, result)
+        self.figures[f"{name}_errors"] = non_2xx + graphql_errors + result.socket_errors
+        if first_error:
+            self.figures["notes"].append(f"{name}: first error {first_error}")
+        if result.rps < 0.95 * target_rps:
+            self.figures["notes"].append(
+                f"{name}: achieved {result.rps:,.0f} of {target_rps:,.0f} rps: the latency is "
+                "that of an overloaded server"
+            )
+        self.log(
+            f"{name}: {result.rps:,.0f} of {target_rps:,.0f} rps, p50 {result.p50_ms:.1f} ms, "
+            f"p99 {result.p99_ms:.1f} ms"
         )
 
     def _record(self, name: str, result: WrkResult) -> None:

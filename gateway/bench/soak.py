@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-import re
 import subprocess
 import tempfile
 import time
@@ -30,6 +29,7 @@ from typing import Any
 
 from gateway.bench import scenarios
 from gateway.bench.cache_counts import cache_counts, cache_hit_pct
+from gateway.bench.pacing import connection_interval_ms, paced_lua, parse_counts
 from gateway.bench.report import Figures
 from gateway.bench.run import (
     BenchOptions,
@@ -44,7 +44,7 @@ from gateway.bench.run import (
 )
 from gateway.bench.servers import SERVER_CORE, Server, ServerError
 from gateway.bench.shape import Shape
-from gateway.bench.wrk import WrkError, finish_wrk, parse_output, run_wrk, start_wrk, write_script
+from gateway.bench.wrk import finish_wrk, parse_output, run_wrk, start_wrk, write_script
 
 SAMPLE_EVERY_S = 10.0
 WARM_AFTER_S = 60.0
@@ -58,10 +58,6 @@ JSON_KEYS = (
     "graphql_errors", "socket_errors", "rss_start_mb", "rss_end_mb", "rss_growth_pct", "p50_ms",
     "p99_ms", "passed",
 )  # fmt: skip
-
-
-_COUNTS = re.compile(r"^soak-counts non_2xx=(\d+) graphql_errors=(\d+)$", re.M)
-_FIRST_ERROR = re.compile(r"^soak-first-error (.*)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -97,102 +93,6 @@ def mix_bodies(shape: Shape, count: int = 5000) -> list[str]:
         if i % HELLO_EVERY == HELLO_EVERY - 1:
             bodies.append(hello)
     return bodies
-
-
-def connection_interval_ms(target_rps: float, connections: int) -> float:
-    """How often each connection sends at ``target_rps``: connections x 1000 / target_rps ms.
-
-    >>> connection_interval_ms(400, 50)
-    125.0
-    """
-    if target_rps <= 0 or connections <= 0:
-        raise ValueError("target_rps and connections must be positive")
-    return connections * 1000 / target_rps
-
-
-def paced_lua(target_rps: float, connections: int) -> str:
-    """wrk callbacks for the soak: ``delay()`` paces, ``response()`` counts, ``done()`` prints.
-
-    Each connection waits connections x 1000 / target_rps ms per request, counted on a schedule
-    (LuaJIT's ffi clock) rather than from when its last response arrived: a fixed wait after each
-    response would send less than the target by the response time. A schedule that has fallen
-    behind restarts from now instead of bursting to catch up, so a slow server shows as an
-    achieved rate below the target.
-    """
-    interval = connection_interval_ms(target_rps, connections)
-    return f"""
-local ffi = require("ffi")
-ffi.cdef[[
-typedef struct {{ long tv_sec; long tv_nsec; }} soak_timespec;
-int clock_gettime(int clock_id, soak_timespec *tp);
-]]
-local CLOCK_MONOTONIC = 1
-local clock = ffi.new("soak_timespec")
-local function now_ms()
-  ffi.C.clock_gettime(CLOCK_MONOTONIC, clock)
-  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
-end
-
--- connections x 1000 / target_rps: each connection's interval between requests
-local connection_interval_ms = {interval!r}
-local connections = {connections}
-local send_every_ms = connection_interval_ms / connections
-local next_send_ms = nil
-
-delay = function()
-  local now = now_ms()
-  if next_send_ms == nil or next_send_ms < now then
-    next_send_ms = now
-  end
-  next_send_ms = next_send_ms + send_every_ms
-  return math.floor(next_send_ms - now)
-end
-
-non_2xx = 0
-graphql_errors = 0
-first_error = ""
-
-response = function(status, headers, body)
-  if status < 200 or status > 299 then
-    non_2xx = non_2xx + 1
-  elseif body ~= nil and string.find(body, '"errors"', 1, true) then
-    graphql_errors = graphql_errors + 1
-  else
-    return
-  end
-  if first_error == "" then
-    -- From the errors member when there is one: a partial answer starts with its data.
-    local at = body and string.find(body, '"errors"', 1, true) or 1
-    first_error = status .. " " .. string.sub(body or "", at, at + 300):gsub("%s+", " ")
-  end
-end
-
-local threads = {{}}
-
-setup = function(thread)
-  table.insert(threads, thread)
-end
-
-done = function(summary, latency, requests)
-  local bad_status, bad_body, sample = 0, 0, ""
-  for _, thread in ipairs(threads) do
-    bad_status = bad_status + thread:get("non_2xx")
-    bad_body = bad_body + thread:get("graphql_errors")
-    if sample == "" then sample = thread:get("first_error") end
-  end
-  io.write(string.format("soak-counts non_2xx=%d graphql_errors=%d\\n", bad_status, bad_body))
-  if sample ~= "" then io.write("soak-first-error " .. sample .. "\\n") end
-end
-"""
-
-
-def parse_counts(output: str) -> tuple[int, int, str]:
-    """(non_2xx, graphql_errors, first error) from the line ``done()`` printed."""
-    match = _COUNTS.search(output)
-    if match is None:
-        raise WrkError(f"wrk: the soak script printed no counts:\n{output}")
-    first = _FIRST_ERROR.search(output)
-    return int(match.group(1)), int(match.group(2)), first.group(1) if first else ""
 
 
 def rss_growth(
@@ -277,7 +177,7 @@ def run_soak(options: SoakOptions, log: Log) -> Figures:
         info = prepare_dataset(stack, bench, log)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gateway-soak-")))
         headers = {"Authorization": f"Bearer {asyncio.run(bench_key(info.dsn))}"}
-        env = gateway_env(info.dsn, workdir)
+        env = gateway_env(info.dsn, workdir, connections=bench.connections)
         server = stack.enter_context(start_gateway(workdir, env, workers=1, core=SERVER_CORE))
         server.wait_ready(hello_body(), headers, timeout_s=60)
         bodies = mix_bodies(info.shape)

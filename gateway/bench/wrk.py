@@ -125,22 +125,38 @@ def parse_output(output: str) -> WrkResult:
 
 
 def wrk_command(
-    url: str, script: Path, *, duration_s: float, connections: int, threads: int = 1
+    url: str,
+    script: Path,
+    *,
+    duration_s: float,
+    connections: int,
+    threads: int = 1,
+    args: Sequence[str] = (),
 ) -> list[str]:
-    """The wrk command line, pinned to the load generator's core with taskset."""
+    """The wrk command line, pinned to the load generator's core with taskset.
+
+    ``args`` reach the script's ``init(args)``.
+    """
     return [
         "taskset", "-c", WRK_CORE, "wrk", f"-t{threads}", f"-c{connections}",
         f"-d{max(1, round(duration_s))}s", "--timeout", "10s", "--latency", "-s", str(script), url,
+        *(["--", *args] if args else []),
     ]  # fmt: skip
 
 
 def start_wrk(
-    url: str, script: Path, *, duration_s: float, connections: int = 50, threads: int = 1
+    url: str,
+    script: Path,
+    *,
+    duration_s: float,
+    connections: int = 50,
+    threads: int = 1,
+    args: Sequence[str] = (),
 ) -> subprocess.Popen[str]:
     """Start wrk without waiting (its output arrives at the end: ``finish_wrk`` reads it)."""
     require_wrk()
     command = wrk_command(
-        url, script, duration_s=duration_s, connections=connections, threads=threads
+        url, script, duration_s=duration_s, connections=connections, threads=threads, args=args
     )
     return subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
@@ -161,10 +177,16 @@ def finish_wrk(process: subprocess.Popen[str], *, duration_s: float) -> str:
 
 
 def run_wrk(
-    url: str, script: Path, *, duration_s: float, connections: int = 50, threads: int = 1
+    url: str,
+    script: Path,
+    *,
+    duration_s: float,
+    connections: int = 50,
+    threads: int = 1,
+    args: Sequence[str] = (),
 ) -> WrkResult:
     """One bounded wrk run (killed if it overruns its duration by 30 s)."""
     process = start_wrk(
-        url, script, duration_s=duration_s, connections=connections, threads=threads
+        url, script, duration_s=duration_s, connections=connections, threads=threads, args=args
     )
     return parse_output(finish_wrk(process, duration_s=duration_s))

@@ -5,15 +5,16 @@ resolves the annotation, checks for generics and derives the GraphQL name — a 
 ``personalizedOffers`` request. ``compiled_input`` sets strawberry's documented ``from_input``
 hook of an input type to a converter that does that work once, on first use: scalar and enum
 values (already parsed by graphql-core) are taken as they are, lists of them copied (as strawberry
-does: graphql-core shares defaults between requests), and anything else — nested inputs,
-``Maybe``, relay ids — goes through strawberry's own conversion (``InputContext.convert``).
+does: graphql-core shares defaults between requests), nested input objects with a ``from_input``
+of their own are built by it directly, and anything else — lists of inputs, ``Maybe``, relay
+ids — goes through strawberry's own conversion (``InputContext.convert``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
@@ -95,10 +96,37 @@ def _converter(type_: StrawberryType | type, context: InputContext) -> FieldConv
     ):
         return _copy_list
 
+    nested = _nested_input(inner)
+    if nested is not None:
+        return nested
+
     def strawberry_conversion(value: Any, context: InputContext, key: str) -> Any:
         return context.convert(value, type_, key)
 
     return strawberry_conversion
+
+
+def _nested_input(type_: StrawberryType | type) -> FieldConverter:
+    """An input object type with its own ``from_input``: called directly, as strawberry would
+    after its dispatch on the type (None: not such a type)."""
+    definition = get_object_definition(type_)
+    if definition is None or not definition.is_input or definition.from_input is None:
+        return None
+    from_input = definition.from_input
+    cls = cast(type, type_)  # a class: it has an object definition
+
+    def convert_nested(value: Any, context: InputContext, key: str) -> Any:
+        if value is None:
+            return None
+        inner = InputContext(
+            info=context.info,
+            config=context.config,
+            scalar_registry=context.scalar_registry,
+            path=(*context.path, key),
+        )
+        return from_input(cls, value, inner)
+
+    return convert_nested
 
 
 def _copy_list(value: Any, _context: InputContext, _key: str) -> Any:

@@ -196,6 +196,14 @@ class BrandCatalogByVersionLoader(Loader[CatalogKey, BrandCatalog | None]):
         self.db = db
         self.catalogs = cache
 
+    def compiled(self, key: CatalogKey) -> tuple[bool, BrandCatalog | None]:
+        """(True, catalog) when this process has compiled ``key`` already, else (False, None).
+
+        The usual case, answered without a batch: a load goes through futures, a scheduled
+        dispatch and a task, two more turns of the event loop for a dictionary lookup.
+        """
+        return self.catalogs.get(key)
+
     async def batch_load_fn(self, keys: list[CatalogKey]) -> list[BrandCatalog | None]:
         """Cached catalogs, those another request is compiling, and the rest in one round trip."""
         found: dict[CatalogKey, BrandCatalog | None] = {}

@@ -23,6 +23,12 @@ SQL_ROUND_TRIPS = Histogram(
     "SQL round trips per GraphQL operation.",
     buckets=(0, 1, 2, 3, 4, 6, 10),
 )
+SHED = Counter(
+    "gateway_shed_requests_total", "Requests refused with 503 OVERLOADED (worker at capacity)."
+)
+RATE_LIMITED = Counter(
+    "gateway_rate_limited_requests_total", "Requests refused with 429 RATE_LIMITED."
+)
 POOL_IN_USE = Gauge("gateway_pool_in_use", "Database connections checked out.")
 POOL_WAITING = Gauge("gateway_pool_waiting", "Requests waiting for a database connection.")
 EVALUATOR_SECONDS = Histogram(

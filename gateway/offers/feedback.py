@@ -27,7 +27,7 @@ from gateway.context import Context
 from gateway.db import Record
 from gateway.errors import ErrorCode, GatewayError, bad_input
 from gateway.identity import global_id, parse_global_id
-from gateway.offers.tokens import DecisionClaims, decision_key, signing_key, verify
+from gateway.offers.tokens import DecisionClaims, decision_key, signing_keys, verify
 
 FULFILLMENT_TIMEOUT = timedelta(days=7)
 CLIENT_UPDATABLE = ("url_redirect", "webhook", "email")
@@ -109,7 +109,7 @@ def _fulfillment(row: Record, now: datetime) -> FulfillmentRecord:
 
 
 def _claims(ctx: Context, token: str, field: str = "personalizedOfferId") -> DecisionClaims:
-    return verify(token, signing_key(ctx.settings), now=ctx.now, field=field)
+    return verify(token, signing_keys(ctx.settings), now=ctx.now, field=field)
 
 
 def _gone(field: str) -> GatewayError:

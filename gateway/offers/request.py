@@ -48,12 +48,25 @@ class OfferRequest:
     explain: bool = False
 
 
-def _limit(name: str, value: str | None, most: int) -> None:
-    if value is not None and len(value) > most:
-        raise bad_input(name, f"at most {most} characters")
-    if value is not None and "\x00" in value:
+def _limit(prefix: str, name: str, value: str | None, most: int) -> None:
+    # The field's path is built only for an error: this runs ten times per request.
+    if value is None:
+        return
+    if len(value) > most:
+        raise bad_input(f"{prefix}.{name}", f"at most {most} characters")
+    if "\x00" in value:
         # PostgreSQL text cannot hold NUL: externalUserId reached SQL and failed (masked error).
-        raise bad_input(name, "must not contain NUL characters")
+        raise bad_input(f"{prefix}.{name}", "must not contain NUL characters")
+
+
+# RequestContext's attributes and their GraphQL names.
+_CONTEXT_FIELDS = (
+    ("user_agent", "requestContext.userAgent"),
+    ("locale", "requestContext.locale"),
+    ("timezone", "requestContext.timezone"),
+    ("url", "requestContext.url"),
+    ("referrer_url", "requestContext.referrerUrl"),
+)
 
 
 def validate_customer_id(customer_id: str, field_name: str = "customerId") -> None:
@@ -64,14 +77,14 @@ def validate_customer_id(customer_id: str, field_name: str = "customerId") -> No
 
 def validate_request(request: OfferRequest, prefix: str = "input") -> None:
     """BAD_USER_INPUT naming the first field out of bounds."""
-    _limit(f"{prefix}.subscriptionId", request.subscription_id, 128)
+    _limit(prefix, "subscriptionId", request.subscription_id, 128)
     if request.external_user_id == "":
         # Stored with events and fulfillments, where an end user id is 1 to 128 characters.
         raise bad_input(f"{prefix}.externalUserId", "1 to 128 characters, or null for none")
-    _limit(f"{prefix}.externalUserId", request.external_user_id, 128)
-    _limit(f"{prefix}.firstName", request.first_name, MAX_NAME)
-    _limit(f"{prefix}.lastName", request.last_name, MAX_NAME)
-    _limit(f"{prefix}.email", request.email, MAX_EMAIL)
+    _limit(prefix, "externalUserId", request.external_user_id, 128)
+    _limit(prefix, "firstName", request.first_name, MAX_NAME)
+    _limit(prefix, "lastName", request.last_name, MAX_NAME)
+    _limit(prefix, "email", request.email, MAX_EMAIL)
     if request.roles is not None:
         if len(request.roles) > MAX_ROLES:
             raise bad_input(f"{prefix}.roles", f"at most {MAX_ROLES} roles")
@@ -88,6 +101,5 @@ def validate_request(request: OfferRequest, prefix: str = "input") -> None:
         if isinstance(value, str) and len(value) > MAX_CUSTOM_STRING:
             raise bad_input(f"{prefix}.custom.{key}", f"at most {MAX_CUSTOM_STRING} characters")
     context = request.context
-    for name in ("user_agent", "locale", "timezone", "url", "referrer_url"):
-        camel = re.sub(r"_(\w)", lambda m: m.group(1).upper(), name)
-        _limit(f"{prefix}.requestContext.{camel}", getattr(context, name), MAX_CONTEXT_STRING)
+    for attribute, name in _CONTEXT_FIELDS:
+        _limit(prefix, name, getattr(context, attribute), MAX_CONTEXT_STRING)

@@ -19,7 +19,7 @@ from gateway.offers.locale import choose_content, normalize_locale
 from gateway.offers.request import OfferRequest, validate_customer_id, validate_request
 from gateway.offers.subject import build_subject
 from gateway.offers.subscriptions import pick_subscription
-from gateway.offers.tokens import DecisionClaims, sign, signing_key
+from gateway.offers.tokens import DecisionClaims, sign, signing_keys
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,10 @@ async def personalized_offers(
     )
     if brand_id is None:
         return _nothing(ctx, None, explain=request.explain)
-    catalog = await loaders.brand_catalog.load((snapshot.catalog_version, brand_id))
+    catalog_key = (snapshot.catalog_version, brand_id)
+    compiled, catalog = loaders.brand_catalog.compiled(catalog_key)
+    if not compiled:
+        catalog = await loaders.brand_catalog.load(catalog_key)
     if catalog is None:
         return _nothing(ctx, None, explain=request.explain)
     subject = build_subject(snapshot, subscription, request, catalog.mappings)
@@ -124,7 +127,7 @@ def _result(
         content = choose_content(
             offer.contents, normalize_locale(request.context.locale), offer.default_locale
         )
-        token = sign(claims, signing_key(ctx.settings))
+        token = sign(claims, signing_keys(ctx.settings))
         offers = (ServedOffer(token, offer, content, play),)
     return OffersResult(
         offers=offers,

@@ -12,15 +12,13 @@ import orjson
 import pytest
 
 from gateway.bench.cache_counts import cache_hit_pct, metric_total
+from gateway.bench.pacing import connection_interval_ms, paced_lua, parse_counts
 from gateway.bench.report import json_line
 from gateway.bench.shape import Shape
 from gateway.bench.soak import (
     JSON_KEYS,
     Sample,
-    connection_interval_ms,
     mix_bodies,
-    paced_lua,
-    parse_counts,
     rss_growth,
     soak_figures,
     table,

@@ -14,7 +14,12 @@ from typing import Any
 
 import asyncpg
 import orjson
-from graphql import OperationDefinitionNode, parse, print_ast
+from graphql import (
+    ExperimentalIncrementalExecutionResults,
+    OperationDefinitionNode,
+    parse,
+    print_ast,
+)
 from graphql.error import GraphQLSyntaxError
 
 from gateway.context import build_context
@@ -63,7 +68,10 @@ class Twins:
         """One operation, as one request, on ``schema``'s side."""
         pool = self.engine_pool if schema is self.engine else self.plain_pool
         context = build_context(pool, self.settings, clock=lambda: NOW)
-        result = await schema.execute(query, variable_values=variables, context_value=context)
+        result: Any = await schema.execute(query, variable_values=variables, context_value=context)
+        if isinstance(result, ExperimentalIncrementalExecutionResults):  # @defer / @stream
+            later = [part.formatted async for part in result.subsequent_results]
+            return {"parts": [result.initial_result.formatted, *later]}
         return answer(result)
 
     async def compare(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

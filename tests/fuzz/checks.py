@@ -8,6 +8,8 @@ from urllib.parse import unquote_plus
 import httpx
 import orjson
 
+from tests.http.multipart import parts
+
 # Signs of Python internals leaking into a response: tracebacks, exception class names, reprs.
 _LEAK = re.compile(
     r"Traceback|File \"|asyncpg|psycopg|NoneType|object at 0x|<class '|"
@@ -29,16 +31,25 @@ def assert_well_behaved(response: httpx.Response) -> None:
     """No 5xx, a JSON object body, a coded error for every error, nothing internal leaked."""
     context = f"{response.request.method} {response.request.url} -> {response.status_code}"
     assert response.status_code < 500, f"{context}: {response.text[:2000]}"
-    assert response.headers.get("content-type", "").startswith("application/json"), (
-        f"{context}: content-type {response.headers.get('content-type')!r}"
-    )
-    body = orjson.loads(response.content)
-    assert isinstance(body, dict), f"{context}: body is not an object: {response.text[:500]}"
-    assert "data" in body or "errors" in body, f"{context}: {response.text[:500]}"
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith("multipart/mixed"):  # @defer / @stream: every part checked
+        found = parts(response.text, content_type)
+        assert found and found[-1]["hasNext"] is False, f"{context}: {response.text[:500]}"
+        entries = [*found, *(patch for part in found for patch in part.get("incremental", ()))]
+        errors = [error for entry in entries for error in entry.get("errors") or ()]
+    else:
+        # application/graphql-response+json when the client prefers it (GraphQL over HTTP).
+        assert content_type.startswith(("application/json", "application/graphql-response+json")), (
+            f"{context}: content-type {content_type!r}"
+        )
+        body = orjson.loads(response.content)
+        assert isinstance(body, dict), f"{context}: body is not an object: {response.text[:500]}"
+        assert "data" in body or "errors" in body, f"{context}: {response.text[:500]}"
+        errors = body.get("errors") or []
     # Messages may quote what the client sent (a variable's value): that is not a leak.
     body_sent = response.request.content.decode(errors="replace")
     sent = body_sent + body_sent.replace('\\"', '"') + unquote_plus(str(response.request.url))
-    for error in body.get("errors") or ():
+    for error in errors:
         code = (error.get("extensions") or {}).get("code")
         assert isinstance(code, str) and code, f"{context}: error without a code: {error}"
         assert code != "INTERNAL_SERVER_ERROR", f"{context}: unexpected error: {error}"

@@ -64,9 +64,9 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def signed(body: object, key: str = PRODUCTION_SIGNING_KEY) -> str:
-    """A ``po1`` token over ``body`` (any JSON), signed with ``key``."""
-    head = f"po1.{_b64(json.dumps(body).encode())}"  # stdlib: any int, NaN
+def signed(body: object, key: str = PRODUCTION_SIGNING_KEY, key_id: str = "default") -> str:
+    """A token over ``body`` (any JSON), signed with ``key`` under ``key_id``."""
+    head = f"po2.{key_id}.{_b64(json.dumps(body).encode())}"  # stdlib: any int, NaN
     mac = hmac.new(key.encode(), head.encode(), hashlib.sha256).digest()
     return f"{head}.{_b64(mac[:16])}"
 
@@ -81,14 +81,16 @@ MUTATIONS = (
 @fuzz_settings()
 @given(
     body=st.one_of(claims, json_values),
+    # "default" is the production key's id; another id is a key this gateway does not hold.
+    key_id=st.sampled_from(["default", "default", "default", "2020-01"]),
     mutation=st.sampled_from(MUTATIONS),
     option=st.one_of(
         st.sampled_from(["switch-annual", "accept-discount", "start-trial"]), st.text()
     ),
 )
 async def test_signed_tokens_with_arbitrary_claims(
-    prod_client: httpx.AsyncClient, body: Any, mutation: str, option: str
+    prod_client: httpx.AsyncClient, body: Any, key_id: str, mutation: str, option: str
 ) -> None:
-    variables = {"id": signed(body), "option": option}
+    variables = {"id": signed(body, key_id=key_id), "option": option}
     response = await prod_client.post("/graphql", json={"query": mutation, "variables": variables})
     assert_well_behaved(response)

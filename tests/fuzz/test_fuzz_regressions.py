@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.offers.tokens import InvalidToken, verify
+from gateway.offers.tokens import InvalidToken, KeyRing, verify
 from tests.fuzz.checks import assert_well_behaved
 from tests.fuzz.test_fuzz_decision_tokens import signed
 
@@ -100,7 +100,7 @@ def test_signed_claims_of_the_wrong_type_or_range_are_malformed(claims: dict[str
     token = signed(claims, "key")
 
     with pytest.raises(InvalidToken) as refused:
-        verify(token, b"key", now=datetime(2026, 1, 1, tzinfo=UTC))
+        verify(token, KeyRing.single(b"key"), now=datetime(2026, 1, 1, tzinfo=UTC))
     assert refused.value.reason == "MALFORMED"
 
 

@@ -271,3 +271,38 @@ async def test_deferred_reads_past_the_time_limit_fail_with_timeout(
         assert response.status_code == 504
         errors = response.json()["errors"]
     assert errors and {error["extensions"]["code"] for error in errors} == {"TIMEOUT"}
+
+
+async def test_a_deferred_query_over_the_body_limit_is_413(
+    database_dsn: str, tmp_path: Path
+) -> None:
+    make_client = client_factory(database_dsn, tmp_path)
+    padded = DEFERRED + "#" * 2000
+    async with make_client(env="development", max_body_bytes=1024) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": padded, "variables": LOYAL},
+            headers={"accept": APOLLO_ACCEPT},
+        )
+
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_an_aliased_deferred_listing_is_one_part_and_one_more_round_trip(
+    client: httpx.AsyncClient,
+) -> None:
+    query = """query ($id: ID!) { cartPromotions(customerId: $id) { promotionId }
+      ... @defer { limits: cartPromotions(customerId: $id) {
+        promotionId restrictions { customer { kpi } } } } }"""
+    response = await client.post(
+        "/graphql",
+        json={"query": query, "variables": {"id": "demo-loyal"}},
+        headers={"accept": APOLLO_ACCEPT},
+    )
+
+    first, *later = parts(response.text, response.headers["content-type"])
+    [patch] = [patch for part in later for patch in part["incremental"]]
+    assert patch["path"] == []
+    assert len(patch["data"]["limits"]) == len(first["data"]["cartPromotions"])
+    assert later[-1]["extensions"] == {"sqlRoundTrips": 2}

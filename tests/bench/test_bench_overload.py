@@ -1,0 +1,48 @@
+"""The overload figure: latency of admitted and refused requests apart, on a served gateway."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gateway.bench.overload import measure_overload, overload_figures, read_latencies
+from tests.provision import require_tool
+from tests.serving import running_gateway
+
+# Reads the database, so requests overlap (one that never awaits I/O finishes before the next
+# starts, and a worker never has two in flight).
+OFFERS = json.dumps(
+    {"query": '{ personalizedOffers(input: {customerId: "demo-b2c"}) { offers { offerId } } }'}
+)
+
+
+def test_latencies_are_split_by_status_after_the_opening_burst(tmp_path: Path) -> None:
+    lines = ["200 900000 0", "503 800000 500000"]  # sent in the first second: left out
+    lines += ["200 10000 1000000", "200 30000 1200000", "503 2000 1300000", "500 1000 1400000"]
+    (tmp_path / "lat").write_text("\n".join(lines) + "\nnot a line\n")
+
+    split = read_latencies(tmp_path / "lat", duration_s=3, skip_s=1)
+
+    assert (split.admitted, split.shed, split.other) == (2, 1, 1)
+    assert split.admitted_rps == 1.0
+    assert (split.admitted_p50_ms, split.admitted_p99_ms, split.shed_p99_ms) == (30.0, 30.0, 2.0)
+    assert split.shed_share == 0.25
+
+
+def test_a_short_overload_run_on_a_small_bound(database_dsn: str, tmp_path: Path) -> None:
+    require_tool("wrk", "wrk")
+    env = {
+        "DATABASE_URL": database_dsn,
+        "GATEWAY_DATA_DIR": str(tmp_path / "state"),
+        "GATEWAY_MAX_IN_FLIGHT": "2",
+        "GATEWAY_LOG_LEVEL": "WARNING",
+    }
+    with running_gateway(env, log=tmp_path / "serve.log") as (base, _process):
+        split = measure_overload(
+            f"{base}/graphql", [OFFERS], {}, bound=2, workdir=tmp_path, duration_s=2, skip_s=0
+        )
+
+    figures = overload_figures("overload", split)
+    assert split.admitted > 0 and split.shed > 0 and split.other == 0
+    assert figures["overload_admitted_p99_ms"] is not None
+    assert 0 < figures["overload_shed_pct"] < 100
