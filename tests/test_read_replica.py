@@ -59,6 +59,23 @@ async def test_queries_read_the_replica(settings: Settings, replica_dsn: str) ->
     assert names == {REPLICA_NAME}
 
 
+async def test_another_sessions_open_transaction_does_not_send_reads_to_the_primary(
+    settings: Settings, replica_dsn: str, pool: asyncpg.Pool
+) -> None:
+    routed = settings.model_copy(update={"database_read_url": replica_dsn})
+    async with pool.acquire() as other:
+        held = other.transaction()
+        await held.start()
+        try:
+            await other.fetchval("SELECT pg_current_xact_id()")  # holds every snapshot's xmin
+            data = await _post(routed, CART)
+        finally:
+            await held.rollback()
+
+    names = {p["promotionName"] for p in data["cartPromotions"]}
+    assert names == {REPLICA_NAME}
+
+
 async def test_mutations_write_and_read_the_primary(
     settings: Settings, replica_dsn: str, pool: asyncpg.Pool
 ) -> None:
