@@ -68,6 +68,7 @@ async def test_another_sessions_open_transaction_does_not_send_reads_to_the_prim
         await held.start()
         try:
             await other.fetchval("SELECT pg_current_xact_id()")  # holds every snapshot's xmin
+            await pool.fetchval("SELECT pg_current_xact_id()")  # a later one finishes
             data = await _post(routed, CART)
         finally:
             await held.rollback()
