@@ -158,7 +158,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             status = 401 if exc.code is ErrorCode.UNAUTHENTICATED else 503
             response = error_response(status, exc.code.value, exc.message)
         except TimeoutError:
-            db: RequestDb | None = getattr(request.state, "db", None)
+            db: RequestDb | None = getattr(request.state, "request_db", None)
             if db is not None:
                 db.abandon()  # its loader batches would run on, holding connections
             message = f"request: not done within {self.settings.request_timeout_s} s"
@@ -357,13 +357,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
             read_pool=state.read_pool if use_replica else pool,
             check_replica=self.freshness is not None,
         )
-        state.request_db = context.db
+        state.request_db = context.db  # read by replica routing and at the deadline
         tags = getattr(state, "cache_tags", None)
         if tags is not None:
             context.cache = tags
         if isinstance(request, Request):
             request.state.operation_tags = context.cache  # read for Cache-Control
-        request.state.db = context.db  # for the deadline (``__call__``)
         return context
 
     async def process_result(
