@@ -17,8 +17,6 @@ import base64
 import binascii
 from typing import NamedTuple
 
-from strawberry.relay.utils import to_base64
-
 # How many key parts each type's ids have (the last one may contain "/").
 KEY_PARTS = {
     "CartPromotion": 2,  # customer, promotion
@@ -39,7 +37,17 @@ class GlobalKey(NamedTuple):
 
 def global_id(type_name: str, *parts: str) -> str:
     """The global id of the ``type_name`` object keyed by ``parts``."""
-    return to_base64(type_name, "/".join(parts))
+    return encode_global_id(f"{type_name}:{'/'.join(parts)}")
+
+
+def encode_global_id(text: str) -> str:
+    """The global id of ``"<Type>:<key>"`` (strawberry.relay's ``to_base64``, without its type
+    dispatch: a cart answer makes one id per limit).
+
+    >>> encode_global_id("SupplementaryCriteria:prog-1")
+    'U3VwcGxlbWVudGFyeUNyaXRlcmlhOnByb2ctMQ=='
+    """
+    return binascii.b2a_base64(text.encode(), newline=False).decode("ascii")
 
 
 def parse_global_id(value: str) -> GlobalKey | None:

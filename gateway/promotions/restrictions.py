@@ -49,15 +49,14 @@ class RestrictionState:
     @property
     def remaining(self) -> Decimal:
         """max(0, maxLimit - used), shown as a whole number unless it sums discount amounts."""
-        return self._shown(max(_ZERO, self.max_limit - self.used))
+        return self.shown()[1]
 
-    @property
-    def shown_max_limit(self) -> Decimal:
-        """maxLimit, shown as a whole number unless it sums discount amounts."""
-        return self._shown(self.max_limit)
-
-    def _shown(self, value: Decimal) -> Decimal:
-        return value.quantize(_CENTS if self.kpi is RestrictionKpi.DISCOUNT else _WHOLE)
+    def shown(self) -> tuple[Decimal, Decimal]:
+        """(maxLimit, remaining) as the API shows them: whole numbers unless the limit sums
+        discount amounts (then cents)."""
+        exponent = _CENTS if self.kpi is RestrictionKpi.DISCOUNT else _WHOLE
+        max_limit = self.max_limit
+        return max_limit.quantize(exponent), max(_ZERO, max_limit - self.used).quantize(exponent)
 
     @classmethod
     def from_row(cls, row: Record) -> RestrictionState:

@@ -20,7 +20,7 @@ from gateway.context import Context, Info
 from gateway.execution.context import NOT_LOADED, NotLoaded, preloaded
 from gateway.execution.input_conversion import compiled_input
 from gateway.execution.selection import selected_field_names
-from gateway.identity import global_id
+from gateway.identity import encode_global_id, global_id
 from gateway.promotions import inputs
 from gateway.promotions.decision import RedemptionRequest
 from gateway.promotions.held import HeldPromotion, fetch_held
@@ -61,24 +61,44 @@ class Restriction(Node):
         cls, state: RestrictionState, customer_id: str, promotion_id: str, cart_scope: str | None
     ) -> Restriction:
         """The GraphQL view of one limit, as ``customer_id`` sees it (in a cart, if given)."""
+        prefix = restriction_id_prefix(customer_id, promotion_id)
+        return cls.from_state_under(state, prefix, cart_scope or "")
+
+    @classmethod
+    def from_state_under(
+        cls, state: RestrictionState, id_prefix: str, cart_scope: str
+    ) -> Restriction:
+        """``from_state`` with the id's prefix made once for all of a promotion's limits
+        (``restriction_id_prefix``); ``cart_scope`` is "" for none."""
         level = state.level
-        if level is RestrictionLevel.CART:
-            scope = cart_scope or ""
-        else:
-            scope = state.product_sku or state.category_id or ""
+        kpi = state.kpi
+        product_sku = state.product_sku
+        category_id = state.category_id
+        scope = cart_scope if level is RestrictionLevel.CART else product_sku or category_id or ""
+        max_limit, remaining = state.shown()
         return cls(
-            id=strawberry.ID(
-                global_id(
-                    "Restriction", customer_id, promotion_id, label(level), label(state.kpi), scope
-                )
-            ),
+            id=encode_global_id(id_prefix + _LEVEL_KPI_KEYS[id(level), id(kpi)] + scope),
             level=level,
-            kpi=state.kpi,
-            max_limit=state.shown_max_limit,
-            remaining_redemption=state.remaining,
-            product_sku=state.product_sku,
-            category_id=state.category_id,
+            kpi=kpi,
+            max_limit=max_limit,
+            remaining_redemption=remaining,
+            product_sku=product_sku,
+            category_id=category_id,
         )
+
+
+def restriction_id_prefix(customer_id: str, promotion_id: str) -> str:
+    """What the ids of a customer's limits on a promotion start with, before encoding."""
+    return f"Restriction:{customer_id}/{promotion_id}/"
+
+
+# "<level>/<kpi>/" of a Restriction id's key, by the members' ids (members are singletons and
+# hash through a Python-level __hash__): made once instead of per limit.
+_LEVEL_KPI_KEYS = {
+    (id(level), id(kpi)): f"{label(level)}/{label(kpi)}/"
+    for level in RestrictionLevel
+    for kpi in RestrictionKpi
+}
 
 
 @strawberry.type(description="A promotion's limits, by level. Absent levels are empty lists.")
@@ -109,11 +129,11 @@ class PromotionRestrictions(Node):
         if not states:
             return None
         by_level: tuple[list[Restriction], ...] = ([], [], [], [], [])
-        from_state = Restriction.from_state
+        from_state = Restriction.from_state_under
+        id_prefix = restriction_id_prefix(customer_id, promotion_id)
+        scope = cart_scope or ""
         for state in states:
-            by_level[_LEVEL_SLOTS[id(state.level)]].append(
-                from_state(state, customer_id, promotion_id, cart_scope)
-            )
+            by_level[_LEVEL_SLOTS[id(state.level)]].append(from_state(state, id_prefix, scope))
         cart, customer, promotion, product, category = by_level
         return cls(
             id=strawberry.ID(
