@@ -77,7 +77,9 @@ class Restriction(Node):
         scope = cart_scope if level is RestrictionLevel.CART else product_sku or category_id or ""
         max_limit, remaining = state.shown()
         return cls(
-            id=encode_global_id(id_prefix + _LEVEL_KPI_KEYS[id(level), id(kpi)] + scope),
+            id=strawberry.ID(
+                encode_global_id(id_prefix + _LEVEL_KPI_KEYS[id(level), id(kpi)] + scope)
+            ),
             level=level,
             kpi=kpi,
             max_limit=max_limit,
