@@ -4,6 +4,7 @@ nothing lost or doubled (clients retry with their idempotency keys)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass, field
 
@@ -22,6 +23,9 @@ CLIENTS, KEYS_PER_CLIENT = 8, 25
 OUTAGE_S = 3.0
 ANSWER_WITHIN_S = 1.25
 RECOVERY_S = 2.0
+# Clients pause between keys so their 25 keys span the outage: unpaced, 200 redemptions can all
+# be recorded before the database stops, and the test would see no outage at all.
+PACE_S = 0.2
 
 SETUP = """
 INSERT INTO promotions (promotion_id, brand_id, name, kind) VALUES
@@ -43,6 +47,7 @@ class Observed:
     server_errors: int = 0
     # Every answered request: (started, seconds it took, its error code or None), monotonic.
     requests: list[tuple[float, float, str | None]] = field(default_factory=list)
+    flowing: asyncio.Event = field(default_factory=asyncio.Event)  # set after CLIENTS successes
 
 
 async def _prepare(dsn: str) -> None:
@@ -86,6 +91,9 @@ async def _client(http: httpx.AsyncClient, client: int, seen: Observed, deadline
             if code is None:
                 assert body["data"]["redeemCartPromotion"]["__typename"] == "Redemption"
                 seen.successes.append(time.monotonic())
+                if len(seen.successes) >= CLIENTS:
+                    seen.flowing.set()
+                await asyncio.sleep(PACE_S)
                 break
             seen.error_codes.append(code)
             await asyncio.sleep(0.05)
@@ -111,7 +119,9 @@ async def _run_outage(server: EmbeddedPostgres, dsn: str) -> None:
             clients = [
                 asyncio.create_task(_client(http, c, seen, deadline)) for c in range(CLIENTS)
             ]
-            await asyncio.sleep(0.5)
+            # Requests flow before the outage (bounded: a gateway that never answers fails below).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(seen.flowing.wait(), 10)
             await asyncio.to_thread(server.stop)
             down_at = time.monotonic()
             await asyncio.sleep(OUTAGE_S)
