@@ -213,7 +213,10 @@ class RequestDb:
         try:
             POOL_WAITING.inc()
             try:
-                conn = await pool.acquire(timeout=self._acquire_timeout_s)
+                # asyncio.timeout, not acquire(timeout=): that also bounds the release (a reset
+                # that does nothing here) and costs a coroutine per acquire.
+                async with asyncio.timeout(self._acquire_timeout_s):
+                    conn = await pool.acquire()
             except TimeoutError:
                 raise GatewayError(
                     ErrorCode.DATABASE_UNAVAILABLE, "database: no connection free in time, retry"

@@ -196,14 +196,6 @@ class BrandCatalogByVersionLoader(Loader[CatalogKey, BrandCatalog | None]):
         self.db = db
         self.catalogs = cache
 
-    def compiled(self, key: CatalogKey) -> tuple[bool, BrandCatalog | None]:
-        """(True, catalog) when this process has compiled ``key`` already, else (False, None).
-
-        The usual case, answered without a batch: a load goes through futures, a scheduled
-        dispatch and a task, two more turns of the event loop for a dictionary lookup.
-        """
-        return self.catalogs.get(key)
-
     async def batch_load_fn(self, keys: list[CatalogKey]) -> list[BrandCatalog | None]:
         """Cached catalogs, those another request is compiling, and the rest in one round trip."""
         found: dict[CatalogKey, BrandCatalog | None] = {}
@@ -260,8 +252,9 @@ class BrandCatalogByVersionLoader(Loader[CatalogKey, BrandCatalog | None]):
 class OfferLoaders:
     """The personalized-offer loaders of one request, each made when first used."""
 
-    def __init__(self, db: RequestDb) -> None:
+    def __init__(self, db: RequestDb, catalogs: CatalogCache = CATALOGS) -> None:
         self._db = db
+        self._catalogs = catalogs
 
     @classmethod
     def build(cls, db: RequestDb, now: datetime) -> OfferLoaders:
@@ -276,4 +269,12 @@ class OfferLoaders:
     @cached_property
     def brand_catalog(self) -> BrandCatalogByVersionLoader:
         """(catalog version, brand id) → the compiled catalog."""
-        return BrandCatalogByVersionLoader(self._db)
+        return BrandCatalogByVersionLoader(self._db, self._catalogs)
+
+    def compiled_catalog(self, key: CatalogKey) -> tuple[bool, BrandCatalog | None]:
+        """(True, catalog) when this process has compiled ``key`` already, else (False, None).
+
+        The usual case, answered without a batch or even a loader: a load goes through futures,
+        a scheduled dispatch and a task, two more turns of the event loop for a dictionary lookup.
+        """
+        return self._catalogs.get(key)

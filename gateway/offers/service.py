@@ -75,7 +75,7 @@ async def personalized_offers(
     if brand_id is None:
         return _nothing(ctx, None, explain=request.explain)
     catalog_key = (snapshot.catalog_version, brand_id)
-    compiled, catalog = loaders.brand_catalog.compiled(catalog_key)
+    compiled, catalog = loaders.compiled_catalog(catalog_key)
     if not compiled:
         catalog = await loaders.brand_catalog.load(catalog_key)
     if catalog is None:
