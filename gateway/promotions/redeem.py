@@ -173,7 +173,7 @@ async def _locked_restrictions(
         row["restriction_id"]: row["used"] for row in await conn.fetch(_LOCK_SHARED_SQL, shared)
     }
     return [
-        replace(r, used=latest[r.restriction_id]) if r.restriction_id in latest else r
+        r._replace(used=latest[r.restriction_id]) if r.restriction_id in latest else r
         for r in restrictions
     ]
 

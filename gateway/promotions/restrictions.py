@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from gateway.db import Record, RequestDb
 from gateway.promotions.model import RestrictionKpi, RestrictionLevel, members_by_label
@@ -20,8 +20,9 @@ _KPIS = members_by_label(RestrictionKpi)
 
 # $1 customer ids, $2 promotion ids, $3 cart scopes (NULL: none), all the same length.
 RESTRICTIONS_SQL = """
-SELECT k.ord, r.restriction_id, r.level, r.kpi, r.max_limit, r.product_sku, r.category_id,
-       coalesce(CASE WHEN r.level = 'promotion' THEN pu.used ELSE cu.used END, 0) AS used
+SELECT k.ord, r.restriction_id, r.level, r.kpi, r.max_limit,
+       coalesce(CASE WHEN r.level = 'promotion' THEN pu.used ELSE cu.used END, 0) AS used,
+       r.product_sku, r.category_id
 FROM unnest($1::text[], $2::text[], $3::text[])
      WITH ORDINALITY AS k(customer_id, promotion_id, cart_scope, ord)
 JOIN promotion_restrictions r ON r.promotion_id = k.promotion_id
@@ -34,9 +35,12 @@ ORDER BY k.ord, r.level, r.kpi, r.product_sku, r.category_id, r.restriction_id
 """
 
 
-@dataclass(frozen=True, slots=True)
-class RestrictionState:
-    """One limit of a promotion and how much of it is used in the scope it was read for."""
+class RestrictionState(NamedTuple):
+    """One limit of a promotion and how much of it is used in the scope it was read for.
+
+    A tuple rather than a frozen dataclass: a cart reads dozens, and a frozen dataclass sets
+    each field through ``object.__setattr__`` (1.5 µs a limit against 0.3 µs).
+    """
 
     restriction_id: int
     level: RestrictionLevel
@@ -52,11 +56,8 @@ class RestrictionState:
         return self.shown()[1]
 
     def shown(self) -> tuple[Decimal, Decimal]:
-        """(maxLimit, remaining) as the API shows them: whole numbers unless the limit sums
-        discount amounts (then cents)."""
-        exponent = _CENTS if self.kpi is RestrictionKpi.DISCOUNT else _WHOLE
-        max_limit = self.max_limit
-        return max_limit.quantize(exponent), max(_ZERO, max_limit - self.used).quantize(exponent)
+        """(maxLimit, remaining) as the API shows them (``shown_amounts``)."""
+        return shown_amounts(self.kpi, self.max_limit, self.used)
 
     @classmethod
     def from_row(cls, row: Record) -> RestrictionState:
@@ -85,6 +86,29 @@ async def fetch_restrictions(
         RESTRICTIONS_SQL, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]
     )
     found: list[list[RestrictionState]] = [[] for _ in keys]
-    for row in rows:
-        found[row["ord"] - 1].append(RestrictionState.from_row(row))
+    # By position (the columns of RESTRICTIONS_SQL): a row read by column name costs a lookup
+    # per field, and a cart reads dozens of limits.
+    for ordinal, restriction_id, level, kpi, max_limit, used, product_sku, category_id in rows:
+        found[ordinal - 1].append(
+            RestrictionState(
+                restriction_id, _LEVELS[level], _KPIS[kpi], max_limit, used, product_sku,
+                category_id,
+            )
+        )  # fmt: skip
     return found
+
+
+def shown_amounts(
+    kpi: RestrictionKpi, max_limit: Decimal, used: Decimal
+) -> tuple[Decimal, Decimal]:
+    """(maxLimit, max(0, maxLimit - used)) as the API shows them: whole numbers unless the limit
+    sums discount amounts (then cents).
+
+    >>> shown_amounts(RestrictionKpi.REDEMPTION, Decimal(3), Decimal(5))
+    (Decimal('3'), Decimal('0'))
+    """
+    exponent = _CENTS if kpi is RestrictionKpi.DISCOUNT else _WHOLE
+    remaining = max_limit - used
+    return max_limit.quantize(exponent), (remaining if remaining > _ZERO else _ZERO).quantize(
+        exponent
+    )

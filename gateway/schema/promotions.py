@@ -39,7 +39,7 @@ from gateway.promotions.model import (
 )
 from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.redeem import RedemptionOutcome, redeem
-from gateway.promotions.restrictions import RestrictionState
+from gateway.promotions.restrictions import RestrictionState, shown_amounts
 from gateway.schema.node import Node
 
 
@@ -70,19 +70,16 @@ class Restriction(Node):
     ) -> Restriction:
         """``from_state`` with the id's prefix made once for all of a promotion's limits
         (``restriction_id_prefix``); ``cart_scope`` is "" for none."""
-        level = state.level
-        kpi = state.kpi
-        product_sku = state.product_sku
-        category_id = state.category_id
+        _, level, kpi, max_limit, used, product_sku, category_id = state
         scope = cart_scope if level is RestrictionLevel.CART else product_sku or category_id or ""
-        max_limit, remaining = state.shown()
+        shown_limit, remaining = shown_amounts(kpi, max_limit, used)
         return cls(
             id=strawberry.ID(
                 encode_global_id(id_prefix + _LEVEL_KPI_KEYS[id(level), id(kpi)] + scope)
             ),
             level=level,
             kpi=kpi,
-            max_limit=max_limit,
+            max_limit=shown_limit,
             remaining_redemption=remaining,
             product_sku=product_sku,
             category_id=category_id,
