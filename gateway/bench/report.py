@@ -139,6 +139,8 @@ def add_ratios_and_targets(figures: Figures) -> Figures:
         "yoga_cart",
         "personalized_paced",
         "cart_paced",
+        "personalized_paced60",
+        "cart_paced60",
     ):
         out[f"{name}_over_hello"] = _ratio(figures.get(f"{name}_rps"), hello)
     out["cart_over_postgraphile"] = _ratio(
@@ -179,6 +181,8 @@ LOAD_ROWS = (
     ("yoga_cart", "GraphQL Yoga peer cart (DataLoader, pg)"),
     ("personalized_paced", "personalizedOffers paced at 80 % of its max"),
     ("cart_paced", "cart paced at 80 % of its max"),
+    ("personalized_paced60", "personalizedOffers paced at 60 % (headroom)"),
+    ("cart_paced60", "cart paced at 60 % (headroom)"),
     ("workers2", "cart, --workers 2 (not pinned)"),
 )
 

@@ -2,8 +2,8 @@
 
 Order: dataset; SQL round trips and the evaluator (in-process, nothing else running); the gateway
 (one worker, pinned to core 0, production mode) under wrk on core 1 for the ceiling,
-personalizedOffers and cartPromotions (each at its maximum, then paced at 80 % of it for the
-latency), the hot sets and ``_entities``, personalizedOffers under 10x overload (latency of
+personalizedOffers and cartPromotions (each at its maximum, then paced at 80 % and at 60 % of it
+for the latency), the hot sets and ``_entities``, personalizedOffers under 10x overload (latency of
 admitted and refused requests apart), then its RSS; the naive baseline; PostGraphile v4; the Yoga
 peer (its answers compared with ours first); the gateway with two workers (not pinned). Every
 server is stopped by PID when its part ends, also on errors and Ctrl-C.
@@ -55,6 +55,11 @@ POSTGRAPHILE = package_file("bench", "postgraphile")
 Log = Callable[[str], None]
 
 
+# The second paced run: a worker with room to spare, to show where the latency target holds when
+# 80 % of the maximum is more than a worker serves one request at a time (see docs/performance).
+HEADROOM_FRACTION = 0.6
+
+
 @dataclass(frozen=True)
 class BenchOptions:
     """What ``gateway bench`` was asked for."""
@@ -68,7 +73,8 @@ class BenchOptions:
     evaluator_requests: int = 2_000
     skip_postgraphile: bool = False
     skip_yoga: bool = False
-    # Latency is measured with wrk paced at this share of each cold scenario's maximum.
+    # Latency is measured with wrk paced at this share of each cold scenario's maximum (the
+    # target), then at ``HEADROOM_FRACTION`` of it (where a worker is run with room to spare).
     paced_fraction: float = 0.8
     # Sequential requests for the deferred cart's first part (each customer: both queries).
     defer_requests: int = 100
@@ -127,7 +133,7 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
     # PostGraphile and Yoga (unless skipped), two workers.
     paced = sum(1 for scenario in plan if scenario.paced_bodies)
     peers = (0 if options.skip_postgraphile else 1) + (0 if options.skip_yoga else 1)
-    load_runs = len(plan) + paced + 2 + 2 + peers
+    load_runs = len(plan) + 2 * paced + 2 + 2 + peers
     phase = Phases(log, 3 + load_runs, load_runs, options.warmup_s + options.duration_s + 2)
     with ExitStack() as stack:
         phase("dataset")
@@ -538,7 +544,18 @@ class _Measurer:
             )
         self._record(scenario.name, result)
         if scenario.paced_bodies and result.requests:
-            self._paced(server, scenario, headers, result.rps * self.options.paced_fraction)
+            # Each paced run meets customers of its own: half the paced bodies each.
+            half = len(scenario.paced_bodies) // 2
+            paced, headroom = scenario.paced_bodies[:half], scenario.paced_bodies[half:]
+            self._paced(
+                server,
+                f"{scenario.name}_paced",
+                paced,
+                headers,
+                result.rps * self.options.paced_fraction,
+            )
+            self._paced(server, f"{scenario.name}_paced60", headroom, headers,
+                        result.rps * HEADROOM_FRACTION)  # fmt: skip
         errors = result.non_2xx + result.socket_errors
         if result.requests == 0:
             self.figures["notes"].append(f"{scenario.name}: no response completed at all")
@@ -553,19 +570,20 @@ class _Measurer:
         )
 
     def _paced(
-        self, server: Server, scenario: Scenario, headers: Mapping[str, str], target_rps: float
+        self,
+        server: Server,
+        name: str,
+        bodies: list[str],
+        headers: Mapping[str, str],
+        target_rps: float,
     ) -> None:
-        """Latency at ``target_rps``: wrk paced as the soak paces it, over other customers."""
-        name = f"{scenario.name}_paced"
+        """Latency at ``target_rps``: wrk paced as the soak paces it, over ``bodies`` (customers
+        no other run asks for), recorded as ``name``."""
         if self.phase is not None:
             self.phase(f"{name} on {server.name} at {target_rps:,.0f} rps", load_run=True)
-        connections = scenario.connections or self.options.connections
-        assert scenario.paced_bodies is not None
+        connections = self.options.connections
         script = write_script(
-            self.workdir / f"{name}.lua",
-            scenario.paced_bodies,
-            headers,
-            extra=paced_lua(target_rps, connections),
+            self.workdir / f"{name}.lua", bodies, headers, extra=paced_lua(target_rps, connections)
         )
         cache_before = cache_counts(server, headers)
         duration = self.options.duration_s
