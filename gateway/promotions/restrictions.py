@@ -87,8 +87,9 @@ async def fetch_restrictions(
     )
     found: list[list[RestrictionState]] = [[] for _ in keys]
     # By position (the columns of RESTRICTIONS_SQL): a row read by column name costs a lookup
-    # per field, and a cart reads dozens of limits.
-    for ordinal, restriction_id, level, kpi, max_limit, used, product_sku, category_id in rows:
+    # per field, and a cart reads dozens of limits. A replica read appends columns of its own.
+    for row in rows:
+        ordinal, restriction_id, level, kpi, max_limit, used, product_sku, category_id = row[:8]
         found[ordinal - 1].append(
             RestrictionState(
                 restriction_id, _LEVELS[level], _KPIS[kpi], max_limit, used, product_sku,
