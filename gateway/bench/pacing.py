@@ -65,6 +65,13 @@ delay = function()
   return math.floor(next_send_ms - now)
 end
 
+""" + error_counting_lua()
+
+
+def error_counting_lua() -> str:
+    """wrk callbacks alone: ``response()`` counts non-2xx answers and GraphQL errors, ``done()``
+    prints them (``parse_counts`` reads them back); no pacing."""
+    return """
 non_2xx = 0
 graphql_errors = 0
 first_error = ""
@@ -84,7 +91,7 @@ response = function(status, headers, body)
   end
 end
 
-local threads = {{}}
+local threads = {}
 
 setup = function(thread)
   table.insert(threads, thread)

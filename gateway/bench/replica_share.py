@@ -26,10 +26,11 @@ import asyncpg
 
 from gateway.bench import scenarios
 from gateway.bench.dataset import dsn_with_database, ensure_dataset
+from gateway.bench.pacing import error_counting_lua, parse_counts
 from gateway.bench.servers import Server
 from gateway.bench.shape import Shape, customer_id
 from gateway.bench.streaming_replica import ReplicaToolsMissing, server_bin_dir, streaming_replica
-from gateway.bench.wrk import run_wrk, write_script
+from gateway.bench.wrk import finish_wrk, parse_output, start_wrk, write_script
 
 REPLICA_SCALE = 0.01
 WRITE_INTERVAL_S = 0.05
@@ -133,27 +134,42 @@ def measure_replica_share(
         asyncio.run(_caught_up(replica_dsn, info.dsn))
         routed_env = {**env, "DATABASE_URL": info.dsn, "DATABASE_READ_URL": replica_dsn}
         warm, measured = scenarios.cold_customers(shape)
-        script = write_script(workdir / "replica.lua", scenarios.cart_bodies_for(measured), headers)
+        # Answers are counted too: a read that failed on the replica is no read to count.
+        script = write_script(
+            workdir / "replica.lua",
+            scenarios.cart_bodies_for(measured),
+            headers,
+            extra=error_counting_lua(),
+        )
         with start_gateway(routed_env) as server:
             server.wait_ready(scenarios.body(scenarios.HELLO).encode(), headers, timeout_s=60)
             before = _outcomes(server, headers)
             stop = threading.Event()
             writer = _writer(info.dsn, warm, stop)
             try:
-                result = run_wrk(
+                process = start_wrk(
                     server.url(), script, duration_s=duration_s, connections=connections
                 )
+                output = finish_wrk(process, duration_s=duration_s)
             finally:
                 stop.set()
                 writer.join(timeout=10)
             after = _outcomes(server, headers)
+    result = parse_output(output)
+    non_2xx, graphql_errors, first_error = parse_counts(output)
     counts = {o: after[o] - before[o] for o in OUTCOMES}
     total = sum(counts.values())
     share = round(counts["replica"] / total, 4) if total else None
-    log(f"replica: {counts} -> replica_read_share {share}")
-    return {
+    errors = non_2xx + graphql_errors + result.socket_errors
+    log(f"replica: {counts} -> replica_read_share {share}, {errors} answers failed")
+    figures: Figures = {
         "replica_read_share": share,
         "replica_reads": counts,
         "replica_cart_rps": round(result.rps, 1) if result.requests else None,
-        "replica_cart_errors": result.non_2xx + result.socket_errors,
+        "replica_cart_errors": errors,
     }
+    if errors:
+        # The share counts reads; answers that failed make it say little.
+        figures["replica_read_share"] = None
+        figures["notes"] = [f"replica_read_share: {errors} answers failed, first: {first_error}"]
+    return figures
