@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import secrets
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from gateway.bench.dataset import DatasetInfo, ensure_dataset
 from gateway.bench.first_part import FirstPartError, measure_first_part
 from gateway.bench.overload import OVERLOAD_FACTOR, measure_overload, overload_figures
 from gateway.bench.pacing import paced_lua, parse_counts
+from gateway.bench.paired import measure_paired
 from gateway.bench.report import Figures, add_ratios_and_targets
 from gateway.bench.round_trips import count_round_trips, has_field, probes_for, schema_sdl
 from gateway.bench.servers import Server, ServerError, free_port, post
@@ -134,7 +136,7 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
     paced = sum(1 for scenario in plan if scenario.paced_bodies)
     peers = (0 if options.skip_postgraphile else 1) + (0 if options.skip_yoga else 1)
     load_runs = len(plan) + 2 * paced + 2 + 2 + peers
-    phase = Phases(log, 3 + load_runs, load_runs, options.warmup_s + options.duration_s + 2)
+    phase = Phases(log, 4 + load_runs, load_runs, options.warmup_s + options.duration_s + 2)
     with ExitStack() as stack:
         phase("dataset")
         info = prepare_dataset(stack, options, log)
@@ -174,6 +176,8 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
         with start_gateway(workdir, env, workers=2, core=None) as server:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             measure(server, cold_cart_scenario(shape, "workers2"), headers)
+        phase("cart against its peers, alternating rounds")
+        _paired(options, info.dsn, shape, workdir, env, headers, log, figures)
         if options.skip_replica:
             figures["notes"].append("replica_read_share skipped (--skip-replica)")
         else:
@@ -369,6 +373,67 @@ def start_gateway(
     )
 
 
+def _paired(
+    options: BenchOptions,
+    dsn: str,
+    shape: Shape,
+    workdir: Path,
+    env: Mapping[str, str],
+    headers: Mapping[str, str],
+    log: Log,
+    figures: Figures,
+) -> None:
+    """The cart on a new gateway, the Yoga peer and PostGraphile side by side, in alternating
+    rounds (``gateway.bench.paired``): the figures the cart targets are read from."""
+    with ExitStack() as running:
+        gateway = running.enter_context(start_gateway(workdir, env, workers=1, core="0"))
+        gateway.wait_ready(hello_body(), headers, timeout_s=60)
+        servers = {"cart": gateway}
+        if shutil.which("node") is not None and not options.skip_yoga:
+            project = install_yoga(load_settings().data_dir / "bench" / "yoga", log)
+            servers["yoga_cart"] = running.enter_context(start_yoga(project, dsn, workdir))
+        if shutil.which("node") is not None and not options.skip_postgraphile:
+            servers["postgraphile_cart"] = running.enter_context(
+                start_postgraphile(dsn, workdir, log)
+            )
+        if len(servers) == 1:
+            figures["notes"].append("paired rounds: no peer to compare with")
+            return
+        for name, server in servers.items():
+            server.wait_ready(hello_body(), headers if name == "cart" else {}, timeout_s=90)
+
+        def bodies_for(name: str, numbers: Sequence[int]) -> list[str]:
+            query = scenarios.POSTGRAPHILE_CART if name == "postgraphile_cart" else scenarios.CART
+            return scenarios.cart_bodies_for(numbers, query)
+
+        # A new gateway: its response cache has met no customer, so all of them can be asked.
+        customers = list(range(shape.customers))
+        random.Random(0).shuffle(customers)
+        before = cache_counts(gateway, headers)
+        paired = measure_paired(
+            servers,
+            {name: headers if name == "cart" else {} for name in servers},
+            customers,
+            bodies_for,
+            workdir=workdir,
+            warmup_s=options.warmup_s,
+            duration_s=max(2.0, options.duration_s / 2),
+            connections=options.connections,
+            log=log,
+        )
+        hit_pct = cache_hit_pct(before, cache_counts(gateway, headers))
+    if hit_pct is not None and hit_pct > COLD_HITS_PCT:
+        # wrk went round its bodies: the gateway answered some from its cache.
+        paired["notes"].append(
+            f"paired rounds: {hit_pct:.0f} % cache hits where customers should be met once; "
+            "ratios not used (a larger --scale has enough customers)"
+        )
+        paired = {k: None if k.startswith("paired_cart_over_") else v for k, v in paired.items()}
+    figures["paired_cart_cache_hit_pct"] = hit_pct
+    figures["notes"].extend(paired.pop("notes"))
+    figures.update(paired)
+
+
 def _replica_share(
     options: BenchOptions, workdir: Path, env: Mapping[str, str], log: Log, figures: Figures
 ) -> None:
@@ -431,12 +496,8 @@ def _naive(workdir: Path, dsn: str) -> Server:
     return Server.start("naive baseline", command, port=port, env=env, log=workdir / "naive.log")
 
 
-def _postgraphile(
-    dsn: str, shape: Shape, workdir: Path, measure: _Measurer, log: Log, figures: Figures
-) -> None:
-    if shutil.which("node") is None:
-        figures["notes"].append("node is not installed: PostGraphile not measured")
-        return
+def start_postgraphile(dsn: str, workdir: Path, log: Log) -> Server:
+    """PostGraphile v4 (installed with ``npm ci`` on first use) on ``dsn``, pinned to core 0."""
     project = load_settings().data_dir / "bench" / "postgraphile"
     if not npm_is_current(POSTGRAPHILE, project):
         log(f"npm ci (PostGraphile v4) in {project} ...")
@@ -446,9 +507,18 @@ def _postgraphile(
     command = ["node", str(binary), "-c", dsn, "-s", "public", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--disable-graphiql", "--disable-query-log"]
     env = {**os.environ, "NODE_ENV": "production"}
-    with Server.start(
+    return Server.start(
         "postgraphile", command, port=port, env=env, log=workdir / "postgraphile.log"
-    ) as server:
+    )
+
+
+def _postgraphile(
+    dsn: str, shape: Shape, workdir: Path, measure: _Measurer, log: Log, figures: Figures
+) -> None:
+    if shutil.which("node") is None:
+        figures["notes"].append("node is not installed: PostGraphile not measured")
+        return
+    with start_postgraphile(dsn, workdir, log) as server:
         server.wait_ready(hello_body(), {}, timeout_s=90)
         measure(
             server,

@@ -72,3 +72,18 @@ def test_each_target_is_missed_just_past_its_bound() -> None:
 def test_entity_key_is_read_from_the_sdl() -> None:
     assert entity_key('type Customer @key(fields: "customerId") {\n  a: Int\n}') == "customerId"
     assert entity_key("type Query {\n  a: Int\n}") is None
+
+
+def test_the_cart_targets_read_the_paired_rounds_when_they_were_measured() -> None:
+    single = {"hello_rps": 1000.0, "cart_rps": 500.0, "postgraphile_cart_rps": 340.0,
+              "yoga_cart_rps": 550.0, "notes": []}  # fmt: skip
+    alone = add_ratios_and_targets(single)["targets"]
+    assert alone["cart_vs_yoga"]["met"] is False  # 0.909 x, single runs minutes apart
+    assert alone["cart_vs_postgraphile"]["met"] is False  # 1.47 x
+    paired = add_ratios_and_targets(
+        {**single, "paired_cart_over_yoga": 1.02, "paired_cart_over_postgraphile": 1.49}
+    )
+    assert paired["targets"]["cart_vs_yoga"]["met"] is True
+    assert paired["targets"]["cart_vs_postgraphile"]["met"] is False
+    assert paired["cart_over_yoga"] == 0.909  # the single runs' ratio is still reported
+    assert "median cart / Yoga 1.02" in table(paired)
