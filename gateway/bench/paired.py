@@ -4,9 +4,12 @@ Measured minutes apart, as the single runs are, the ratio of two servers carries
 machine did in between (up to 16 % between runs on unchanged code, see docs/performance). Here the
 gateway (a new process: its response cache empty), the Yoga peer and PostGraphile run side by side,
 each pinned to the same core (the idle ones use nothing), and wrk measures each in turn,
-``PAIRED_ROUNDS`` times: each round's ratios come from runs seconds apart, and the figure is the
-median of the rounds. No customer is asked twice in this phase, so the gateway's response cache
-misses as in the single runs.
+``PAIRED_ROUNDS`` times: each round's ratios come from runs seconds apart. Each server is warmed
+up for ``WARMUP_FACTOR`` times the bench's warm-up first (V8 was still compiling the peers after
+3 s), the order rotates from round to round (each server first, middle and last once), and the
+figure is the geometric mean of the rounds' ratios, in which a drift through the phase (the
+database's cache filling, say) that favours later runs cancels out. No customer is asked twice
+in this phase, so the gateway's response cache misses as in the single runs.
 
 >>> figures = measure_paired({"cart": gateway, "yoga_cart": yoga}, headers, customers,
 ...                          bodies_for, workdir=workdir, warmup_s=3, duration_s=5,
@@ -26,6 +29,7 @@ from gateway.bench.servers import Server
 from gateway.bench.wrk import run_wrk, write_script
 
 PAIRED_ROUNDS = 3
+WARMUP_FACTOR = 3
 # The gateway's server is the first; the others are compared with it.
 GATEWAY = "cart"
 Figures = dict[str, Any]
@@ -48,8 +52,9 @@ def measure_paired(
     """Warm each server up, then ``PAIRED_ROUNDS`` rounds of one wrk run per server.
 
     ``customers`` are split into one slice per run (warm-ups included): none is asked twice.
-    Returns ``paired_<name>_rps`` (per round) and ``paired_cart_over_<name>`` (the median of the
-    rounds' ratios) for every peer, and a note when too few customers were left.
+    Returns ``paired_<name>_rps`` (per round), ``paired_cart_over_<peer>_rounds`` and
+    ``paired_cart_over_<peer>`` (their geometric mean) for every peer, and a note when there are
+    too few customers.
     """
     names = list(servers)
     runs = len(names) * (PAIRED_ROUNDS + 1)
@@ -73,10 +78,11 @@ def measure_paired(
         return result.rps
 
     for name in names:
-        run(name, warmup_s, "warmup")
+        run(name, warmup_s * WARMUP_FACTOR, "warmup")
     rps: dict[str, list[float]] = {name: [] for name in names}
     for round_number in range(PAIRED_ROUNDS):
-        for name in names:
+        first = round_number % len(names)
+        for name in names[first:] + names[:first]:
             rps[name].append(round(run(name, duration_s, f"round{round_number}"), 1))
         log(
             f"paired round {round_number + 1}: "
@@ -91,7 +97,8 @@ def measure_paired(
             ours / theirs for ours, theirs in zip(rps[GATEWAY], rps[name], strict=True) if theirs
         ]
         peer = name.removesuffix("_cart")
+        figures[f"paired_cart_over_{peer}_rounds"] = [round(r, 3) for r in ratios]
         figures[f"paired_cart_over_{peer}"] = (
-            round(statistics.median(ratios), 3) if ratios else None
+            round(statistics.geometric_mean(ratios), 3) if ratios else None
         )
     return figures

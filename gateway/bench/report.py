@@ -50,7 +50,7 @@ def _at_most(key: str, limit: float) -> Callable[[Figures], bool | None]:
 
 
 def _ratio_at_least(ratio: str, bound: float) -> Callable[[Figures], bool | None]:
-    """``paired_<ratio>`` (the median of alternating rounds) >= ``bound``; the single runs'
+    """``paired_<ratio>`` (the geometric mean of alternating rounds) >= ``bound``; the single runs'
     ``<ratio>`` when the rounds were not measured (None when neither was)."""
 
     def check(f: Figures) -> bool | None:
@@ -86,11 +86,11 @@ def _latency_text(name: str) -> str:
 # name → (description, check over the figures; None when a figure is missing)
 TARGETS: dict[str, tuple[str, Callable[[Figures], bool | None]]] = {
     "cart_vs_postgraphile": (
-        "cart >= 1.5 x PostGraphile (median of the paired rounds)",
+        "cart >= 1.5 x PostGraphile (paired rounds, geometric mean)",
         _ratio_at_least("cart_over_postgraphile", 1.5),
     ),
     "cart_vs_yoga": (
-        "cart >= 1.0 x the Yoga peer (median of the paired rounds)",
+        "cart >= 1.0 x the Yoga peer (paired rounds, geometric mean)",
         _ratio_at_least("cart_over_yoga", 1.0),
     ),
     "yoga_answers_equal": (
@@ -208,11 +208,11 @@ def _rounds(values: object) -> str:
 
 
 def _paired_line(figures: Mapping[str, Any]) -> str:
-    """The alternating rounds: each server's rps per round, and the medians of the ratios."""
+    """The alternating rounds: each server's rps per round, the ratios' geometric means."""
     return (
         f"paired rounds, rps: gateway {_rounds(figures.get('paired_cart_rps'))}; Yoga "
         f"{_rounds(figures.get('paired_yoga_cart_rps'))}; PostGraphile "
-        f"{_rounds(figures.get('paired_postgraphile_cart_rps'))}; median cart / Yoga "
+        f"{_rounds(figures.get('paired_postgraphile_cart_rps'))}; geometric mean cart / Yoga "
         f"{_show(figures.get('paired_cart_over_yoga'))}, cart / PostGraphile "
         f"{_show(figures.get('paired_cart_over_postgraphile'))}"
     )

@@ -86,4 +86,4 @@ def test_the_cart_targets_read_the_paired_rounds_when_they_were_measured() -> No
     assert paired["targets"]["cart_vs_yoga"]["met"] is True
     assert paired["targets"]["cart_vs_postgraphile"]["met"] is False
     assert paired["cart_over_yoga"] == 0.909  # the single runs' ratio is still reported
-    assert "median cart / Yoga 1.02" in table(paired)
+    assert "geometric mean cart / Yoga 1.02" in table(paired)
