@@ -90,7 +90,6 @@ def measure_paired(
         )
     for name in names:
         figures[f"paired_{name}_rps"] = rps[name]
-    for name in names:
         if name == GATEWAY:
             continue
         ratios = [

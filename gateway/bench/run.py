@@ -5,8 +5,10 @@ Order: dataset; SQL round trips and the evaluator (in-process, nothing else runn
 personalizedOffers and cartPromotions (each at its maximum, then paced at 80 % and at 60 % of it
 for the latency), the hot sets and ``_entities``, personalizedOffers under 10x overload (latency of
 admitted and refused requests apart), then its RSS; the naive baseline; PostGraphile v4; the Yoga
-peer (its answers compared with ours first); the gateway with two workers (not pinned). Every
-server is stopped by PID when its part ends, also on errors and Ctrl-C.
+peer (its answers compared with ours first); the gateway with two workers (not pinned); the cart
+on a new gateway and both peers side by side, in alternating rounds (``gateway.bench.paired``,
+which the cart targets read); the replica's share. Every server is stopped by PID when its part
+ends, also on errors and Ctrl-C.
 """
 
 from __future__ import annotations
@@ -389,18 +391,21 @@ def _paired(
         gateway = running.enter_context(start_gateway(workdir, env, workers=1, core="0"))
         gateway.wait_ready(hello_body(), headers, timeout_s=60)
         servers = {"cart": gateway}
-        if shutil.which("node") is not None and not options.skip_yoga:
+        node = shutil.which("node") is not None
+        if node and not options.skip_yoga:
             project = install_yoga(load_settings().data_dir / "bench" / "yoga", log)
             servers["yoga_cart"] = running.enter_context(start_yoga(project, dsn, workdir))
-        if shutil.which("node") is not None and not options.skip_postgraphile:
+        if node and not options.skip_postgraphile:
             servers["postgraphile_cart"] = running.enter_context(
                 start_postgraphile(dsn, workdir, log)
             )
         if len(servers) == 1:
             figures["notes"].append("paired rounds: no peer to compare with")
             return
+        # Only the gateway takes the bench's API key.
+        headers_of = {name: headers if name == "cart" else {} for name in servers}
         for name, server in servers.items():
-            server.wait_ready(hello_body(), headers if name == "cart" else {}, timeout_s=90)
+            server.wait_ready(hello_body(), headers_of[name], timeout_s=90)
 
         def bodies_for(name: str, numbers: Sequence[int]) -> list[str]:
             query = scenarios.POSTGRAPHILE_CART if name == "postgraphile_cart" else scenarios.CART
@@ -412,7 +417,7 @@ def _paired(
         before = cache_counts(gateway, headers)
         paired = measure_paired(
             servers,
-            {name: headers if name == "cart" else {} for name in servers},
+            headers_of,
             customers,
             bodies_for,
             workdir=workdir,
@@ -617,15 +622,11 @@ class _Measurer:
             # Each paced run meets customers of its own: half the paced bodies each.
             half = len(scenario.paced_bodies) // 2
             paced, headroom = scenario.paced_bodies[:half], scenario.paced_bodies[half:]
-            self._paced(
-                server,
-                f"{scenario.name}_paced",
-                paced,
-                headers,
-                result.rps * self.options.paced_fraction,
-            )
+            maximum = result.rps
+            self._paced(server, f"{scenario.name}_paced", paced, headers,
+                        maximum * self.options.paced_fraction)  # fmt: skip
             self._paced(server, f"{scenario.name}_paced60", headroom, headers,
-                        result.rps * HEADROOM_FRACTION)  # fmt: skip
+                        maximum * HEADROOM_FRACTION)  # fmt: skip
         errors = result.non_2xx + result.socket_errors
         if result.requests == 0:
             self.figures["notes"].append(f"{scenario.name}: no response completed at all")

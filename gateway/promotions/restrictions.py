@@ -110,6 +110,6 @@ def shown_amounts(
     """
     exponent = _CENTS if kpi is RestrictionKpi.DISCOUNT else _WHOLE
     remaining = max_limit - used
-    return max_limit.quantize(exponent), (remaining if remaining > _ZERO else _ZERO).quantize(
-        exponent
-    )
+    if remaining <= _ZERO:  # max(0, ...): 0 itself, never a -0 from the subtraction
+        remaining = _ZERO
+    return max_limit.quantize(exponent), remaining.quantize(exponent)
