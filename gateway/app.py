@@ -68,7 +68,7 @@ from gateway.observability.metrics import RATE_LIMITED as RATE_LIMITED_REQUESTS
 from gateway.observability.request_id import RequestIdMiddleware
 from gateway.operation.error_codes import classify
 from gateway.operation.incremental import coded_results, whole_answer
-from gateway.schema import build_schema
+from gateway.operation.assembly import build_schema
 from gateway.settings import Settings, SettingsError, env_name, load_settings
 
 logger = logging.getLogger("gateway")

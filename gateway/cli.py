@@ -129,7 +129,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_export_schema(args: argparse.Namespace) -> int:
     """Print the GraphQL SDL (``schema.graphql`` is this output)."""
-    from gateway.schema import build_schema, export_sdl
+    from gateway.operation.assembly import build_schema, export_sdl
 
     print(export_sdl(build_schema()))
     return 0

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
-
 import asyncpg
 from starlette.requests import Request
 
@@ -15,9 +13,6 @@ from gateway.cache.tags import CacheTags
 from gateway.db import RequestDb
 from gateway.loaders import Loaders
 from gateway.settings import Settings
-
-if TYPE_CHECKING:
-    from strawberry.types import Info as _Info
 
 Clock = Callable[[], datetime]
 
@@ -74,9 +69,3 @@ def build_context(
     )
 
 
-if TYPE_CHECKING:
-    Info = _Info[Context, None]
-else:
-    from strawberry.types import Info as _RuntimeInfo
-
-    Info = _RuntimeInfo

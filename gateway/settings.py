@@ -146,6 +146,13 @@ class Settings(BaseSettings):
         description="OTLP/HTTP endpoint for OpenTelemetry traces (needs `uv sync --extra otel`), "
         "e.g. `http://127.0.0.1:4318/v1/traces`. Unset: no tracing.",
     )
+    compiled_execution: bool = Field(
+        default=True,
+        description="Run queries and mutations from plans compiled once per operation. `0`: "
+        "graphql-core's executor for every operation (the reference the tests compare with). "
+        "Introspection, `@defer` / `@stream`, subscriptions and traced requests always run on "
+        "graphql-core.",
+    )
     # Limits on what one request may ask: checked before any resolver or SQL runs.
     max_query_depth: int = Field(default=10, ge=1, description="Deepest selection allowed.")
     max_query_aliases: int = Field(default=30, ge=0, description="Most aliases in one document.")

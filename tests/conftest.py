@@ -31,7 +31,7 @@ from gateway.context import build_context, utc_now
 from gateway.db import create_pool
 from gateway.demo import load_demo
 from gateway.embedded import EmbeddedPostgres
-from gateway.schema import build_schema
+from gateway.operation.assembly import build_schema
 from gateway.settings import Settings, load_settings
 from tests.dsn import dsn_with_database
 

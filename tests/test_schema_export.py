@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.schema import build_schema, export_sdl
+from gateway.operation.assembly import build_schema, export_sdl
 
 COMMITTED = Path(__file__).resolve().parent.parent / "schema.graphql"
 

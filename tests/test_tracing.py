@@ -8,7 +8,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from gateway.context import build_context
-from gateway.schema import build_schema
+from gateway.operation.assembly import build_schema
 from gateway.settings import Settings
 
 

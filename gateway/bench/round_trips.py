@@ -16,7 +16,7 @@ import orjson
 from gateway.bench.shape import Shape
 from gateway.context import build_context
 from gateway.db import create_pool
-from gateway.schema import build_schema, export_sdl
+from gateway.operation.assembly import build_schema, export_sdl
 from gateway.settings import load_settings
 
 

@@ -100,7 +100,7 @@ async def gateway_answers(
     """The gateway's ``data`` for ``query`` per customer, executed in-process through the schema."""
     from gateway.context import build_context
     from gateway.db import create_pool
-    from gateway.schema import build_schema
+    from gateway.operation.assembly import build_schema
     from gateway.settings import load_settings
 
     with tempfile.TemporaryDirectory(prefix="gateway-bench-") as data_dir:

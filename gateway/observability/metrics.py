@@ -17,6 +17,11 @@ LATENCY = Histogram(
     ["operation"],
     buckets=_LATENCY_BUCKETS,
 )
+OPERATION_PATHS = Counter(
+    "gateway_operation_paths_total",
+    "Operations by how they ran: compiled plans, or graphql-core (fallback).",
+    ["path"],
+)
 ERRORS = Counter("gateway_graphql_errors_total", "GraphQL errors by extensions.code.", ["code"])
 SQL_ROUND_TRIPS = Histogram(
     "gateway_sql_round_trips",

@@ -1,5 +1,8 @@
 """Query limits, checked while parsing and validating — before any resolver or SQL runs.
 
+Their errors are coded LIMIT_EXCEEDED by the stage that runs them (``documents``), never by
+their message.
+
 The validation rules are built once per schema: ValidationCache keys on the rule classes, so
 building them per request would defeat the cache.
 """
@@ -25,14 +28,6 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 
 from gateway.settings import Settings
 
-# Messages of strawberry's / graphql-core's limiters, to give them the LIMIT_EXCEEDED code.
-_LIMIT_MARKERS = (
-    "exceeds maximum operation depth",
-    "aliases found. Allowed:",
-    "Document contains more than",
-)
-
-
 def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     """Validation rules enforcing the alias and depth limits of ``settings``.
 
@@ -41,14 +36,8 @@ def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     """
     return [
         max_aliases_rule(settings.max_query_aliases),
-        NonEmptySelectionSets,
         _measurable_depth_rule(settings.max_query_depth),
     ]
-
-
-def is_limit_message(message: str) -> bool:
-    """True when an error message comes from one of the query limiters."""
-    return any(marker in message for marker in _LIMIT_MARKERS)
 
 
 class NonEmptySelectionSets(ASTValidationRule):

@@ -10,9 +10,8 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.context import Info
-from gateway.execution.selection import selected_field_names
 from gateway.offers.service import personalized_offers
+from gateway.schema.info import Info
 from gateway.schema.offers import PersonalizedOfferContextInput, PersonalizedOffersPayload
 from gateway.schema.promotions import (
     CartPromotion,
@@ -44,9 +43,7 @@ class Customer:
         include_supplementary: IncludeSupplementaryArgument = False,
         status: StatusFilterArgument = None,
     ) -> list[CartPromotion]:
-        return await list_cart_promotions(
-            info.context, self.id, include_supplementary, status, selected_field_names(info)
-        )
+        return await list_cart_promotions(info, self.id, include_supplementary, status)
 
     @strawberry.field(
         description="The best offer for this customer now, as `Query.personalizedOffers` "

@@ -14,13 +14,12 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.context import Info
 from gateway.errors import bad_input
 from gateway.evaluator import Outcome, Verdict
-from gateway.execution.input_conversion import compiled_input
 from gateway.offers import feedback
 from gateway.offers.request import OfferRequest, RequestContext
 from gateway.offers.service import OffersResult, ServedOffer, personalized_offers
+from gateway.schema.info import Info
 from gateway.schema.node import Node
 
 
@@ -126,7 +125,6 @@ class PlayOutcome(Enum):
     )
 
 
-@compiled_input
 @strawberry.input(description="Device and browsing context of the request.")
 class RequestContextInput:
     user_agent: str | None = strawberry.field(
@@ -144,7 +142,6 @@ class RequestContextInput:
     )
 
 
-@compiled_input
 @strawberry.input(
     description="Who is asking and in which context, for one customer (all but the customer id)."
 )
@@ -208,7 +205,6 @@ class PersonalizedOfferContextInput:
         )
 
 
-@compiled_input
 @strawberry.input(description="The customer, and who is asking in which context.")
 class PersonalizedOffersInput(PersonalizedOfferContextInput):
     customer_id: strawberry.ID = strawberry.field(
@@ -350,7 +346,6 @@ class OfferFulfillmentFailure:
     message: str | None = strawberry.field(description="Free text from the reporter.")
 
 
-@compiled_input
 @strawberry.input(description="Why a fulfillment failed.")
 class OfferFulfillmentFailureInput:
     code: OfferFulfillmentErrorCode = strawberry.field(

@@ -16,12 +16,10 @@ from strawberry.scalars import JSON
 
 from gateway.auth.principal import Scope
 from gateway.auth.scoping import require_promotion_access
-from gateway.context import Context, Info
-from gateway.execution.context import NOT_LOADED, NotLoaded, preloaded
-from gateway.execution.input_conversion import compiled_input
-from gateway.execution.selection import selected_field_names
+from gateway.context import Context
 from gateway.identity import encode_global_id, global_id
 from gateway.promotions import inputs
+from gateway.promotions.cart_listing import ListedPromotion, list_cart
 from gateway.promotions.decision import RedemptionRequest
 from gateway.promotions.held import HeldPromotion, fetch_held
 from gateway.promotions.issuance import MAX_CUSTOMERS_PER_ISSUE, EarnRequest, earn, issue
@@ -40,6 +38,7 @@ from gateway.promotions.model import (
 from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.redeem import RedemptionOutcome, redeem
 from gateway.promotions.restrictions import RestrictionState, shown_amounts
+from gateway.schema.info import Info, selected_names
 from gateway.schema.node import Node
 
 
@@ -234,12 +233,12 @@ class CartPromotion(Node):
         "program promotions."
     )
     criteria_program_id: strawberry.Private[str | None]
-    # Filled by list_cart_promotions for the whole list when the query selects them, so that the
-    # two fields below complete synchronously (no coroutine per promotion).
-    preloaded_restrictions: strawberry.Private[PromotionRestrictions | NotLoaded | None] = (
-        NOT_LOADED
-    )
-    preloaded_criteria: strawberry.Private[SupplementaryCriteria | NotLoaded | None] = NOT_LOADED
+    # Read for the whole list at once when the query selects them (``read``): the two fields
+    # below then answer without a query or a coroutine per promotion.
+    restrictions_read: strawberry.Private[bool] = False
+    read_restrictions: strawberry.Private[PromotionRestrictions | None] = None
+    criteria_read: strawberry.Private[bool] = False
+    read_criteria: strawberry.Private[SupplementaryCriteria | None] = None
 
     @classmethod
     def from_record(cls, record: CartPromotionRecord) -> CartPromotion:
@@ -261,15 +260,28 @@ class CartPromotion(Node):
             criteria_program_id=record.criteria_program_id,
         )
 
+    @classmethod
+    def from_listed(cls, listed: ListedPromotion) -> CartPromotion:
+        """The GraphQL view of a listed promotion, with what was read beside it."""
+        promotion = cls.from_record(listed.record)
+        if listed.restrictions_read:
+            promotion.restrictions_read = True
+            promotion.read_restrictions = PromotionRestrictions.from_states(
+                listed.restrictions, promotion.customer_id, promotion.promotion_id
+            )
+        if listed.program_read:
+            promotion.criteria_read = True
+            promotion.read_criteria = SupplementaryCriteria.from_program(listed.program)
+        return promotion
+
     @strawberry.field(
         description="Its limits and what is left of them; null when it has no limit. "
         "Loaded only when selected, for all listed promotions at once."
     )
-    @preloaded("preloaded_restrictions")
     def restrictions(self, info: Info) -> PromotionRestrictions | None:
-        if not isinstance(self.preloaded_restrictions, NotLoaded):
-            return self.preloaded_restrictions
-        # Not preloaded: graphql-core awaits the returned coroutine.
+        if self.restrictions_read:
+            return self.read_restrictions
+        # Not read with the list: the executor awaits the returned coroutine.
         return load_restrictions(  # type: ignore[return-value]
             info.context, self.customer_id, self.promotion_id
         )
@@ -278,10 +290,9 @@ class CartPromotion(Node):
         description="The supplementary program it comes through; null when it does not come "
         "through one."
     )
-    @preloaded("preloaded_criteria")
     def supplementary_criteria(self, info: Info) -> SupplementaryCriteria | None:
-        if not isinstance(self.preloaded_criteria, NotLoaded):
-            return self.preloaded_criteria
+        if self.criteria_read:
+            return self.read_criteria
         return load_criteria(info.context, self.criteria_program_id)  # type: ignore[return-value]
 
 
@@ -303,66 +314,23 @@ StatusFilterArgument = Annotated[
 
 
 async def list_cart_promotions(
-    ctx: Context,
+    info: Info,
     customer_id: str,
     include_supplementary: bool,
     status: list[PromotionStatus] | None,
-    selected: frozenset[str] = frozenset(),
 ) -> list[CartPromotion]:
-    """The cart promotions a customer sees, optionally only those with one of ``status``.
-
-    Goes through the request's loaders, so listing many customers (federation) is one query;
-    ``restrictions`` and ``supplementaryCriteria`` are loaded for the whole list (one query
-    each) when they are in ``selected``. An unknown customer sees none.
-
-    >>> await list_cart_promotions(ctx, "demo-loyal", False, [PromotionStatus.ACTIVE])
-    """
-    inputs.customer_id("customerId", customer_id)
-    ctx.principal.require(Scope.READ, "cartPromotions")
-    ctx.cache.read_customer(customer_id)
-    records = await ctx.loaders.promotions.cart_promotions.load(
-        (customer_id, include_supplementary)
+    """The cart promotions a customer sees (``gateway.promotions.cart_listing``), with their
+    limits and programs read for the whole list when the query selects them."""
+    selected = selected_names(info)
+    listed = await list_cart(
+        info.context,
+        customer_id,
+        include_supplementary,
+        status,
+        with_restrictions="restrictions" in selected,
+        with_programs="supplementaryCriteria" in selected,
     )
-    # Restrictions read the promotions' shared counters; statuses change with time.
-    ctx.cache.read_promotions(record.promotion_id for record in records)
-    for record in records:
-        ctx.cache.valid_until(record.changes_at)
-    wanted = None if status is None else frozenset(status)
-    principal = ctx.principal
-    promotions = [
-        CartPromotion.from_record(record)
-        for record in records
-        if (wanted is None or record.promotion_status in wanted)
-        and principal.may_see_brand(record.brand_id)
-    ]
-    await _preload(ctx, promotions, selected)
-    return promotions
-
-
-async def _preload(ctx: Context, promotions: list[CartPromotion], selected: frozenset[str]) -> None:
-    loaders = ctx.loaders.promotions
-    # Both batches are queued before either is awaited, so they run side by side.
-    pending_restrictions = (
-        loaders.restrictions.load(tuple((p.customer_id, p.promotion_id, None) for p in promotions))
-        if "restrictions" in selected and promotions
-        else None
-    )
-    program_ids: list[str] = []
-    pending_programs = None
-    if "supplementaryCriteria" in selected:
-        program_ids = sorted({p.criteria_program_id for p in promotions if p.criteria_program_id})
-        pending_programs = loaders.programs.load_many(program_ids)
-    if pending_restrictions is not None:
-        for promotion, states in zip(promotions, await pending_restrictions, strict=True):
-            promotion.preloaded_restrictions = PromotionRestrictions.from_states(
-                states, promotion.customer_id, promotion.promotion_id
-            )
-    if pending_programs is not None:
-        programs = dict(zip(program_ids, await pending_programs, strict=True))
-        for promotion in promotions:
-            program_id = promotion.criteria_program_id
-            program = None if program_id is None else programs[program_id]
-            promotion.preloaded_criteria = SupplementaryCriteria.from_program(program)
+    return [CartPromotion.from_listed(item) for item in listed]
 
 
 @strawberry.type
@@ -384,12 +352,9 @@ class PromotionQueries:
         include_supplementary: IncludeSupplementaryArgument = False,
         status: StatusFilterArgument = None,
     ) -> list[CartPromotion]:
-        return await list_cart_promotions(
-            info.context, customer_id, include_supplementary, status, selected_field_names(info)
-        )
+        return await list_cart_promotions(info, customer_id, include_supplementary, status)
 
 
-@compiled_input
 @strawberry.input(description="A redemption of a cart promotion in a transaction.")
 class RedeemCartPromotionInput:
     customer_id: strawberry.ID = strawberry.field(description="The customer redeeming.")
@@ -460,8 +425,8 @@ class Redemption:
     )
     async def restrictions(self, info: Info) -> PromotionRestrictions | None:
         held = self.cart_promotion
-        if held is not None and not isinstance(held.preloaded_restrictions, NotLoaded):
-            return held.preloaded_restrictions
+        if held is not None and held.restrictions_read:
+            return held.read_restrictions
         return await load_restrictions(info.context, self.customer_id, self.promotion_id)
 
 
@@ -501,7 +466,8 @@ def _held_promotion(held: HeldPromotion | None) -> CartPromotion | None:
     if held is None:
         return None
     promotion = CartPromotion.from_record(held.record)
-    promotion.preloaded_restrictions = PromotionRestrictions.from_states(
+    promotion.restrictions_read = True
+    promotion.read_restrictions = PromotionRestrictions.from_states(
         held.restrictions, held.record.customer_id, held.record.promotion_id
     )
     return promotion
@@ -561,7 +527,6 @@ class IssueCartPromotionPayload:
     )
 
 
-@compiled_input
 @strawberry.input(description="The loyalty program a promotion was earned through.")
 class SupplementaryCriteriaInput:
     loyalty_program_id: strawberry.ID = strawberry.field(
@@ -570,7 +535,6 @@ class SupplementaryCriteriaInput:
     )
 
 
-@compiled_input
 @strawberry.input(description="An event through which a customer earned a promotion.")
 class EarnCartPromotionInput:
     customer_id: strawberry.ID = strawberry.field(description="The customer.")
@@ -647,7 +611,7 @@ class PromotionMutations:
         await require_promotion_access(
             ctx, Scope.WRITE, request.promotion_id, "redeemCartPromotion"
         )
-        selected = selected_field_names(info)
+        selected = selected_names(info)
         read_back = "cartPromotion" in selected or "restrictions" in selected
         outcome = await redeem(ctx.db, request, ctx.now, read_back=read_back)
         ctx.cache.wrote_customers((request.customer_id,))
@@ -686,7 +650,7 @@ class PromotionMutations:
             _forget_listing(ctx, customer_id)
         cart_promotions: list[CartPromotion] = []
         holders = [*outcome.issued, *outcome.already_issued]
-        if holders and "cartPromotions" in selected_field_names(info):
+        if holders and "cartPromotions" in selected_names(info):
             held = await fetch_held(ctx.db, holders, outcome.promotion_id, ctx.now)
             cart_promotions = [p for p in map(_held_promotion, held) if p is not None]
         return IssueCartPromotionPayload(

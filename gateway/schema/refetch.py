@@ -19,13 +19,14 @@ from typing import Annotated
 import strawberry
 
 from gateway.auth.principal import Scope
-from gateway.context import Context, Info
+from gateway.context import Context
 from gateway.errors import ErrorCode, GatewayError, bad_input
 from gateway.identity import GlobalKey, parse_global_id
 from gateway.offers import feedback
 from gateway.promotions.listing import CartPromotionRecord
 from gateway.promotions.model import RestrictionKpi, RestrictionLevel, members_by_label
 from gateway.promotions.restrictions import RestrictionState
+from gateway.schema.info import Info
 from gateway.schema.node import Node
 from gateway.schema.offers import OfferFulfillment
 from gateway.schema.promotions import CartPromotion, PromotionRestrictions, Restriction

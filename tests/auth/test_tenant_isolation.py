@@ -26,7 +26,7 @@ import pytest
 from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType
 
 from gateway.identity import global_id
-from gateway.schema import build_schema
+from gateway.operation.assembly import build_schema
 from tests.conftest import demo_database
 from tests.serving import create_keys_with_cli, running_gateway
 

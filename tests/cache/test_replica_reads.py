@@ -33,7 +33,7 @@ from gateway.cache.tags import CacheTags
 from gateway.context import build_context
 from gateway.db import RequestDb, create_pool
 from gateway.demo import load_demo
-from gateway.schema import build_schema
+from gateway.operation.assembly import build_schema
 from gateway.settings import Settings, load_settings
 from tests.dsn import dsn_with_database
 from tests.provision import require_postgresql_server

@@ -26,7 +26,7 @@ from prometheus_client import REGISTRY
 from gateway.app import create_app
 from gateway.cache.response_cache import ResponseCache
 from gateway.context import build_context
-from gateway.schema import build_schema
+from gateway.operation.assembly import build_schema
 from gateway.settings import Settings, load_settings
 from tests.http.multipart import merge_parts, parts
 

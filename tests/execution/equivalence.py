@@ -24,7 +24,7 @@ from graphql.error import GraphQLSyntaxError
 
 from gateway.context import build_context
 from gateway.execution.context import GatewayExecutionContext
-from gateway.schema import build_schema
+from gateway.operation.assembly import build_schema
 from gateway.schema.federation import GatewaySchema
 from gateway.settings import Settings
 from tests.docs_pages import blocks, pages

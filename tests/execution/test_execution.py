@@ -1,9 +1,7 @@
-"""GatewayExecutionContext answers exactly as graphql-core does: data, errors, null propagation."""
+"""Compiled plans answer exactly as graphql-core does: data, errors, null propagation, paths."""
 
 from __future__ import annotations
 
-import gc
-import weakref
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
@@ -13,7 +11,10 @@ import pytest
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from gateway.execution.context import NOT_LOADED, GatewayExecutionContext, NotLoaded, preloaded
+from gateway.operation.compiled import CompiledOperations
+from gateway.operation.error_codes import Stage, classify
+from gateway.operation.error_codes import coded as coded_as
+from gateway.settings import Settings
 
 RESOLVER_CALLS: list[str] = []
 
@@ -39,7 +40,7 @@ class Part:
 
 
 class HeavyPart(Part):
-    """A subclass: its values are not exactly Part's class, so they take graphql-core's path."""
+    """A subclass of a planned type."""
 
 
 @strawberry.type
@@ -55,13 +56,12 @@ class Item:
     spare: Part | None
     main: Part
     maybe_parts: list[Part | None] | None
-    preloaded_part: strawberry.Private[Part | NotLoaded | None] = NOT_LOADED
+    preloaded_part: strawberry.Private[Part | None] = None
 
     @strawberry.field
-    @preloaded("preloaded_part")
     def loaded_part(self) -> Part | None:
         RESOLVER_CALLS.append(self.name)
-        if not isinstance(self.preloaded_part, NotLoaded):
+        if self.preloaded_part is not None:
             return self.preloaded_part
         return Part(label=f"resolved {self.name}", weight=0)
 
@@ -88,7 +88,7 @@ class Tag(Labelled):
 
 
 class HeavyTag(Tag):
-    """A subclass: not exactly Tag's class, so it takes graphql-core's path (is_type_of)."""
+    """A subclass of a type implementing an interface."""
 
 
 def _tags() -> list[Tag]:
@@ -198,27 +198,43 @@ QUERIES = [
 ]
 
 
-# An extension that resolves fields (tracing) turns the short path off: such a run would
-# compare graphql-core with itself, so none is made here.
-@pytest.mark.parametrize("query", QUERIES)
-async def test_answers_like_graphql_core(query: str) -> None:
-    plain = strawberry.Schema(query=Query)
-    short = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
-    variables = {"skip": True}
 
-    expected = await plain.execute(query, variable_values=variables)
-    actual = await short.execute(query, variable_values=variables)
+def _compiled(schema: strawberry.Schema) -> CompiledOperations:
+    return CompiledOperations(schema, Settings())
+
+
+async def _run(schema: strawberry.Schema, query: str, variables: dict[str, Any] | None = None) -> Any:
+    result = await _compiled(schema).execute(
+        query, variables, None, None, None, {strawberry.types.graphql.OperationType.QUERY}
+    )
+    assert result is not None, "the operation fell back to graphql-core"
+    return result
+
+
+def _errors(result: Any, *, coded: bool = False) -> list[tuple[Any, ...]]:
+    errors = [
+        (classify(e) if e.path else coded_as(e, Stage.VALIDATE)) if coded else e
+        for e in result.errors or []
+    ]
+    return [(e.message, e.path, e.locations, e.extensions) for e in errors]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("skip", [True, False])
+async def test_answers_like_graphql_core(query: str, skip: bool) -> None:
+    schema = strawberry.Schema(query=Query)
+    variables = {"skip": skip}
+
+    expected = await schema.execute(query, variable_values=variables)
+    actual = await _run(schema, query, variables)
 
     assert actual.data == expected.data
-    assert [(e.message, e.path, e.locations, e.extensions) for e in actual.errors or []] == [
-        (e.message, e.path, e.locations, e.extensions) for e in expected.errors or []
-    ]
+    # graphql-core's errors, coded (and masked) as the gateway codes every error.
+    assert _errors(actual) == _errors(expected, coded=True)
 
 
 async def test_bad_values_are_errors_with_their_path() -> None:
-    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
-
-    result = await schema.execute("{ broken { name count colour } }")
+    result = await _run(strawberry.Schema(query=Query), "{ broken { name count colour } }")
 
     assert result.data is not None
     assert result.data["broken"][:4] == [
@@ -235,9 +251,8 @@ async def test_bad_values_are_errors_with_their_path() -> None:
 
 
 async def test_bad_nested_values_are_errors_with_their_path() -> None:
-    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
-
-    result = await schema.execute("{ broken { name parts { label } maybeParts { weight } } }")
+    query = "{ broken { name parts { label } maybeParts { weight } } }"
+    result = await _run(strawberry.Schema(query=Query), query)
 
     assert result.data is not None
     by_name = {item["name"]: item for item in result.data["broken"] if item is not None}
@@ -251,167 +266,42 @@ async def test_bad_nested_values_are_errors_with_their_path() -> None:
     ]
 
 
-async def test_preloaded_fields_read_their_attribute_instead_of_the_resolver() -> None:
-    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
-    RESOLVER_CALLS.clear()
-
-    result = await schema.execute("{ items { name loadedPart { label } } }")
-
-    assert result.errors is None
-    assert result.data == {
-        "items": [
-            {"name": "kettle", "loadedPart": None},
-            {"name": "mug", "loadedPart": {"label": "saucer"}},
-            {"name": "jug", "loadedPart": {"label": "resolved jug"}},
-        ]
-    }
-    assert RESOLVER_CALLS == ["jug"]  # the only one not preloaded
-
-
-async def test_a_document_executed_again_answers_from_its_own_data() -> None:
-    # The second run reuses the first's field collections and plans (shared across requests):
-    # it must still read its own values.
-    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
-    query = "query Q { items { name parts { label ...W } } } fragment W on Part { weight }"
-
-    first = await schema.execute(query)
-    second = await schema.execute(query)
-    skipped = await schema.execute(
-        "query ($s: Boolean!) { items { name @skip(if: $s) } }", variable_values={"s": True}
-    )
-    shown = await schema.execute(
-        "query ($s: Boolean!) { items { name @skip(if: $s) } }", variable_values={"s": False}
-    )
-
-    assert first.errors is None and second.errors is None
-    assert first.data == second.data
-    assert second.data is not None
-    assert [i["name"] for i in second.data["items"]] == ["kettle", "mug", "jug"]
-    assert second.data["items"][0]["parts"] == [
-        {"label": "lid", "weight": 1},
-        {"label": "spout", "weight": 2},
-    ]
-    assert skipped.data == {"items": [{}, {}, {}]}
-    assert shown.data == {"items": [{"name": "kettle"}, {"name": "mug"}, {"name": "jug"}]}
-
-
-async def test_static_selections_of_plain_values_are_completed_in_one_call(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # A compiled completer does each item's whole subtree: no execute_fields per nested object.
-    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
-    calls: list[str] = []
-    original = GatewayExecutionContext.execute_fields
-
-    def counting(self: Any, parent_type: Any, *args: Any) -> Any:
-        calls.append(parent_type.name)
-        return original(self, parent_type, *args)
-
-    monkeypatch.setattr(GatewayExecutionContext, "execute_fields", counting)
-
-    result = await schema.execute("{ items { name parts { label } main { weight } } }")
-    dynamic = await schema.execute(
-        "query ($s: Boolean!) { items { name @skip(if: $s) parts { label } } }",
-        variable_values={"s": False},
-    )
-
-    assert result.errors is None and dynamic.errors is None
-    assert result.data is not None
-    assert result.data["items"][1] == {
-        "name": "mug",
-        "parts": [{"label": "lid"}, {"label": "spout"}],
-        "main": {"weight": 5},
-    }
-    assert calls[:1] == ["Query"]
-    # The static operation: only its root. The one with a directive: every item and part.
-    static_calls = calls[: len(calls) - calls[::-1].index("Query") - 1]
-    assert static_calls == ["Query"]
-    assert calls.count("Part") == 4  # kettle and mug have two, jug none
-
-
-async def test_types_that_implement_an_interface_keep_the_compiled_path(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
-    calls: list[str] = []
-    original = GatewayExecutionContext.execute_fields
-
-    def counting(self: Any, parent_type: Any, *args: Any) -> Any:
-        calls.append(parent_type.name)
-        return original(self, parent_type, *args)
-
-    monkeypatch.setattr(GatewayExecutionContext, "execute_fields", counting)
-
-    result = await schema.execute("{ items { name } tags { label parts { weight } } }")
+async def test_unexpected_errors_are_masked_and_coded() -> None:
+    result = await _run(strawberry.Schema(query=Query), "{ items { name spare { fail } } }")
 
     assert result.data is not None
-    assert result.data["tags"][0] == {"label": "new", "parts": [{"weight": 1}]}
-    # Items and the first tag are compiled; the subclass and the null label fall back.
-    assert calls.count("Tag") == 2
-    assert calls.count("Item") == 0
+    assert {e.extensions["code"] for e in result.errors or []} == {"INTERNAL_SERVER_ERROR"}
+    assert all("no " not in e.message for e in result.errors or [])
 
 
-class _RequestState:
-    """Stands for a request's context: loaders and the rows they read."""
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("{ __schema { queryType { name } } }", "introspection"),
+        ("{ items { name ... @defer { count } } }", "@defer"),
+    ],
+)
+async def test_what_plans_do_not_cover_falls_back(query: str, reason: str) -> None:
+    config = StrawberryConfig(enable_experimental_incremental_execution=True)
+    compiled = _compiled(strawberry.Schema(query=Query, config=config))
+
+    assert await compiled.execute(query, None, None, None, None, {
+        strawberry.types.graphql.OperationType.QUERY
+    }) is None
+    assert reason in compiled.plan_text(query)
 
 
-async def test_a_request_is_freed_when_it_ends_without_a_garbage_collection() -> None:
-    # graphql-core's execution context holds helpers bound to itself; a cycle through it kept
-    # the context value (loaders, rows) alive until the collector ran.
-    schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
-    state = _RequestState()
-    alive = weakref.ref(state)
-    gc.disable()
-    try:
-        result = await schema.execute(
-            "{ items { name nextCount parts { label double } } }", context_value=state
-        )
-        assert result.errors is None
-        del state, result
-        assert alive() is None
-    finally:
-        gc.enable()
-
-
-INCREMENTAL = StrawberryConfig(enable_experimental_incremental_execution=True)
-
-DEFERRED_QUERIES = [
-    "{ items { name ... @defer { count colour parts { label } } } }",
-    '{ items { name ... @defer(label: "more") { spare { label } main { label weight } } } }',
-    "{ items { name parts { label ... @defer { double } } } }",
-    "{ items { name ...F @defer } } fragment F on Item { price at tags loadedPart { label } }",
-    "query ($d: Boolean!) { items { name ... @defer(if: $d) { count } } }",
-    # Overlapping selections: the deferred part carries only what the initial part lacks.
-    "{ items { main { label } ... @defer { main { label weight } } } }",
-    "{ items { name } ... @defer { broken { name count colour } } }",
-    "{ items { name ... @defer { parts { fail } } } }",
-    "{ broken { name ... @defer { maybeParts { label weight } main { weight } } } }",
-    "{ items @stream(initialCount: 1) { name parts { label } } }",
-    "{ items { parts @stream(initialCount: 0) { label ... @defer { double } } } }",
-    "{ broken @stream(initialCount: 2) { name count } }",
-]
-
-
-async def _all_parts(schema: strawberry.Schema, query: str) -> list[Any]:
-    result: Any = await schema.execute(query, variable_values={"d": True})
-    if not hasattr(result, "initial_result"):
-        return [(result.data, [(e.message, e.path) for e in result.errors or []])]
-    return [result.initial_result.formatted] + [
-        part.formatted async for part in result.subsequent_results
-    ]
-
-
-@pytest.mark.parametrize("query", DEFERRED_QUERIES)
-async def test_deferred_answers_like_graphql_core(query: str) -> None:
-    plain = strawberry.Schema(query=Query, config=INCREMENTAL)
-    short = strawberry.Schema(
-        query=Query,
-        config=INCREMENTAL,
-        execution_context_class=GatewayExecutionContext,
+def test_a_plan_reads_attributes_and_calls_resolvers_with_converted_arguments() -> None:
+    text = _compiled(strawberry.Schema(query=Query)).plan_text(
+        "{ items { n: name shout parts { label double } } }"
     )
 
-    expected = await _all_parts(plain, query)
-    actual = await _all_parts(short, query)
-
-    assert len(expected) > 1  # delivered incrementally
-    assert actual == expected
+    assert text.splitlines() == [
+        "query on Query",
+        "  items: resolver -> [Item!]!",
+        "    n: name: attribute .name -> String!",
+        "    shout: resolver -> String!",
+        "    parts: attribute .parts -> [Part!]!",
+        "      label: attribute .label -> String!",
+        "      double: resolver -> Int!",
+    ]

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema, mutations, queries
 
-from gateway.schema import build_schema
+from gateway.operation.assembly import build_schema
 from gateway.settings import Settings
 from tests.fuzz.checks import assert_well_behaved
 from tests.fuzz.profiles import fuzz_settings

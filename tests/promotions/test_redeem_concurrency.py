@@ -15,7 +15,7 @@ import pytest
 
 from gateway.context import build_context
 from gateway.db import create_pool
-from gateway.schema import build_schema
+from gateway.operation.assembly import build_schema
 from gateway.settings import Settings, load_settings
 from tests.conftest import Gql
 

@@ -1,0 +1,332 @@
+"""Build an ``OperationPlan`` from a validated operation: the work graphql-core repeats per request.
+
+Field collection (fragments, inline fragments on interfaces, aliases merged by response key,
+``@include`` / ``@skip``), the resolver of every field with its literal arguments already
+converted to Python values, and the serializer of every leaf are worked out here once.
+``@include`` / ``@skip`` whose condition is a variable are planned once per combination of their
+values (``conditions``). What the plan cannot express raises ``Unsupported``, and the operation
+runs on graphql-core instead (counted in ``gateway_operations_total{path="fallback"}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLAbstractType,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
+    is_leaf_type,
+    type_from_ast,
+)
+from graphql.execution.values import VariableValues, get_argument_values
+
+from gateway.execution import internals
+from gateway.execution.leaves import serializer
+from gateway.execution.plan import (
+    AbstractPlan,
+    ArgumentsFromVariables,
+    CompletionPlan,
+    FieldPlan,
+    LeafPlan,
+    ListPlan,
+    ObjectPlan,
+    OperationPlan,
+    Read,
+)
+
+_INTROSPECTION_FIELDS = frozenset(("__schema", "__type"))
+
+
+class Unsupported(Exception):  # noqa: N818 (a reason, not a failure)
+    """The operation uses something plans do not cover; it runs on graphql-core."""
+
+
+def conditions(document: DocumentNode, operation: OperationDefinitionNode) -> tuple[DirectiveNode, ...]:
+    """The ``@include`` / ``@skip`` directives of ``operation`` whose condition is a variable.
+
+    A plan is built per combination of their values (see ``condition_values``).
+    """
+    found: list[DirectiveNode] = []
+    fragments = _fragments(document)
+    seen: set[str] = set()
+
+    def visit(selection_set: SelectionSetNode | None) -> None:
+        if selection_set is None:
+            return
+        for selection in selection_set.selections:
+            for directive in selection.directives or ():
+                if directive.name.value in ("include", "skip") and _variable_condition(directive):
+                    found.append(directive)
+            if isinstance(selection, FieldNode | InlineFragmentNode):
+                visit(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in seen and name in fragments:
+                    seen.add(name)
+                    visit(fragments[name].selection_set)
+
+    visit(operation.selection_set)
+    return tuple(found)
+
+
+def condition_values(
+    directives: tuple[DirectiveNode, ...], variables: Mapping[str, Any]
+) -> tuple[bool, ...]:
+    """Whether each of ``directives`` lets its selection through, for these variables."""
+    values = []
+    for directive in directives:
+        condition = _variable_condition(directive)
+        assert condition is not None
+        value = variables.get(condition.name.value) is True
+        values.append(value if directive.name.value == "include" else not value)
+    return tuple(values)
+
+
+def compile_operation(
+    strawberry_schema: Any,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    directives: tuple[DirectiveNode, ...] = (),
+    directive_values: tuple[bool, ...] = (),
+) -> OperationPlan:
+    """The plan of ``operation`` (validated) for one combination of variable conditions.
+
+    Raises ``Unsupported`` for subscriptions, introspection, ``@defer`` / ``@stream``, and fields
+    whose resolvers are not strawberry's plain ones.
+    """
+    if operation.operation is OperationType.SUBSCRIPTION:
+        raise Unsupported("subscription")
+    compiler = _Compiler(
+        strawberry_schema,
+        document,
+        {id(d): v for d, v in zip(directives, directive_values, strict=True)},
+    )
+    schema = internals.graphql_schema(strawberry_schema)
+    root_type = schema.get_root_type(operation.operation)
+    if root_type is None:
+        raise Unsupported(f"no {operation.operation.value} type")
+    root = compiler.object_plan(root_type, (operation.selection_set,))
+    return OperationPlan(
+        operation.operation.value, root, serial=operation.operation is OperationType.MUTATION
+    )
+
+
+class _Compiler:
+    def __init__(
+        self, strawberry_schema: Any, document: DocumentNode, decided: dict[int, bool]
+    ) -> None:
+        self.strawberry_schema = strawberry_schema
+        self.schema = internals.graphql_schema(strawberry_schema)
+        self.fragments = _fragments(document)
+        self.decided = decided
+
+    def object_plan(
+        self, object_type: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...]
+    ) -> ObjectPlan:
+        fields: dict[str, list[FieldNode]] = {}
+        for selection_set in selection_sets:
+            self._collect(object_type, selection_set, fields, set())
+        plans = tuple(self._field_plan(object_type, key, nodes) for key, nodes in fields.items())
+        definition = internals.strawberry_definition(object_type)
+        origin = getattr(definition, "origin", None)
+        return ObjectPlan(
+            object_type.name,
+            plans,
+            origin if isinstance(origin, type) else None,
+            object_type.is_type_of,
+        )
+
+    def _collect(
+        self,
+        object_type: GraphQLObjectType,
+        selection_set: SelectionSetNode,
+        fields: dict[str, list[FieldNode]],
+        visited: set[str],
+    ) -> None:
+        for selection in selection_set.selections:
+            if not self._included(selection.directives):
+                continue
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                fields.setdefault(key, []).append(selection)
+                if any(d.name.value == "stream" for d in selection.directives or ()):
+                    raise Unsupported("@stream")
+                continue
+            if any(d.name.value == "defer" for d in selection.directives or ()):
+                raise Unsupported("@defer")
+            if isinstance(selection, InlineFragmentNode):
+                if self._applies(selection.type_condition, object_type):
+                    self._collect(object_type, selection.selection_set, fields, visited)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if name in visited or fragment is None:
+                    continue
+                visited.add(name)
+                if self._applies(fragment.type_condition, object_type):
+                    self._collect(object_type, fragment.selection_set, fields, visited)
+
+    def _included(self, directives: Any) -> bool:
+        for directive in directives or ():
+            name = directive.name.value
+            if name not in ("include", "skip"):
+                continue
+            decided = self.decided.get(id(directive))
+            if decided is not None:
+                if not decided:
+                    return False
+                continue
+            argument = next((a for a in directive.arguments if a.name.value == "if"), None)
+            value = isinstance(argument.value, BooleanValueNode) and argument.value.value
+            if value != (name == "include"):
+                return False
+        return True
+
+    def _applies(self, condition: Any, object_type: GraphQLObjectType) -> bool:
+        if condition is None:
+            return True
+        conditional = type_from_ast(self.schema, condition)
+        if conditional is object_type:
+            return True
+        if isinstance(conditional, GraphQLInterfaceType | GraphQLUnionType):
+            return self.schema.is_sub_type(conditional, object_type)
+        return False
+
+    def _field_plan(
+        self, parent_type: GraphQLObjectType, key: str, nodes: list[FieldNode]
+    ) -> FieldPlan:
+        name = nodes[0].name.value
+        if name == "__typename":
+            return FieldPlan(key, name, Read.TYPENAME, None, False, tuple(nodes), parent_type,
+                             None, None)  # fmt: skip
+        if name in _INTROSPECTION_FIELDS:
+            raise Unsupported("introspection")
+        field_def = parent_type.fields[name]
+        completion, nullable = self._completion(field_def.type, nodes)
+        plan = FieldPlan(
+            key, name, Read.ATTRIBUTE, completion, nullable, tuple(nodes), parent_type,
+            field_def, field_def.type,
+        )  # fmt: skip
+        self._reading(plan, field_def)
+        return plan
+
+    def _reading(self, plan: FieldPlan, field_def: GraphQLField) -> None:
+        """How ``plan``'s value is read: an attribute, or the resolver with its arguments."""
+        field = internals.strawberry_definition(field_def)
+        if field is None:
+            raise Unsupported(f"{plan.parent_type.name}.{plan.name} is not a strawberry field")
+        if field.extensions:
+            raise Unsupported(f"{plan.parent_type.name}.{plan.name} has field extensions")
+        resolver = field.base_resolver
+        if resolver is None:
+            if internals.default_resolver(self.strawberry_schema) is not getattr:
+                raise Unsupported("a custom default resolver")
+            plan.attribute = field.python_name
+            return
+        plan.read = Read.RESOLVER
+        plan.resolver = resolver.wrapped_func
+        plan.strawberry_field = field
+        plan.takes_source = resolver.self_parameter is not None
+        if resolver.parent_parameter is not None:
+            plan.source_keyword = resolver.parent_parameter.name
+        elif resolver.root_parameter is not None:
+            plan.source_keyword = resolver.root_parameter.name
+        if resolver.info_parameter is not None:
+            plan.info_keyword = resolver.info_parameter.name
+        node = plan.nodes[0]
+        if not field_def.args:
+            return
+        if any(_has_variable(argument.value) for argument in node.arguments or ()):
+            plan.arguments_from_variables = self._arguments_from_variables(field_def, node, field)
+        else:
+            plan.static_arguments = self._convert(get_argument_values(field_def, node), field)
+
+    def _arguments_from_variables(
+        self, field_def: GraphQLField, node: FieldNode, field: Any
+    ) -> ArgumentsFromVariables:
+        convert = self._convert
+
+        def arguments(variables: Any) -> dict[str, Any]:
+            assert isinstance(variables, VariableValues)
+            return convert(get_argument_values(field_def, node, variables), field)
+
+        return arguments
+
+    def _convert(self, coerced: dict[str, Any], field: Any) -> dict[str, Any]:
+        return internals.convert_arguments(self.strawberry_schema, coerced, field.arguments)
+
+    def _completion(
+        self, type_: GraphQLOutputType, nodes: list[FieldNode]
+    ) -> tuple[CompletionPlan, bool]:
+        nullable = not isinstance(type_, GraphQLNonNull)
+        inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if isinstance(inner, GraphQLList):
+            item, item_nullable = self._completion(inner.of_type, nodes)
+            return ListPlan(item, item_nullable), nullable
+        if is_leaf_type(inner):
+            return LeafPlan(inner.name, serializer(inner)), nullable  # type: ignore[arg-type]
+        selection_sets = tuple(n.selection_set for n in nodes if n.selection_set is not None)
+        if isinstance(inner, GraphQLObjectType):
+            return self.object_plan(inner, selection_sets), nullable
+        assert isinstance(inner, GraphQLInterfaceType | GraphQLUnionType)
+        return self._abstract_plan(inner, selection_sets), nullable
+
+    def _abstract_plan(
+        self, abstract: GraphQLAbstractType, selection_sets: tuple[SelectionSetNode, ...]
+    ) -> AbstractPlan:
+        by_type: dict[str, ObjectPlan] = {}
+        type_names: dict[type, str] = {}
+        for object_type in self.schema.get_possible_types(abstract):
+            plan = self.object_plan(object_type, selection_sets)
+            by_type[object_type.name] = plan
+            if plan.origin is not None:
+                type_names[plan.origin] = object_type.name
+        return AbstractPlan(abstract.name, by_type, type_names)
+
+
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+
+
+def _variable_condition(directive: DirectiveNode) -> VariableNode | None:
+    for argument in directive.arguments or ():
+        if argument.name.value == "if" and isinstance(argument.value, VariableNode):
+            return argument.value
+    return None
+
+
+def _has_variable(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variable(v) for v in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(f.value) for f in value.fields)
+    return False
+
+
+Planner = Callable[[tuple[bool, ...]], OperationPlan]

@@ -1,0 +1,77 @@
+"""Every name of strawberry or graphql-core that the engine uses beyond their documented API.
+
+The compiled path reads strawberry's field definitions and calls its resolvers itself, so it
+touches a few names that are not part of strawberry's documented surface. They are all here, and
+``tests/execution/test_internals.py`` asserts each exists with the shape used: an upgrade that
+moves one fails naming it. The version pins in ``pyproject.toml`` follow from that test.
+
+=====================================================  =======================================
+name                                                   used for
+=====================================================  =======================================
+``strawberry.Schema._schema``                          the graphql-core schema plans are built on
+``GraphQLCoreConverter.DEFINITION_BACKREF``            a GraphQL type or field -> strawberry's
+``Schema.schema_converter.scalar_registry``            argument conversion
+``strawberry.types.arguments.convert_arguments``       argument conversion (once per plan)
+``StrawberryConfig.default_resolver``                  attribute reads equal strawberry's
+``StrawberryResolver.wrapped_func``                    the resolver, called directly
+``StrawberryResolver.{self,parent,root,info}_parameter``  what the resolver is passed
+``strawberry.schema.schema._OperationContextAwareGraphQLResolveInfo``  the resolver's ``info``
+``CustomGraphQLEnumType.wrapped_cls``                  enum members serialized by lookup
+=====================================================  =======================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import GraphQLSchema
+from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments as _convert_arguments
+
+DEFINITION_BACKREF: str = GraphQLCoreConverter.DEFINITION_BACKREF
+ResolveInfo = _OperationContextAwareGraphQLResolveInfo
+
+PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
+    ("strawberry.schema.schema.Schema", "_schema"),
+    ("strawberry.schema.schema_converter.GraphQLCoreConverter", "DEFINITION_BACKREF"),
+    ("strawberry.schema.schema_converter.GraphQLCoreConverter", "scalar_registry"),
+    ("strawberry.types.arguments", "convert_arguments"),
+    ("strawberry.schema.config.StrawberryConfig", "default_resolver"),
+    ("strawberry.types.fields.resolver.StrawberryResolver", "wrapped_func"),
+    ("strawberry.types.fields.resolver.StrawberryResolver", "self_parameter"),
+    ("strawberry.types.fields.resolver.StrawberryResolver", "parent_parameter"),
+    ("strawberry.types.fields.resolver.StrawberryResolver", "root_parameter"),
+    ("strawberry.types.fields.resolver.StrawberryResolver", "info_parameter"),
+    ("strawberry.schema.schema", "_OperationContextAwareGraphQLResolveInfo"),
+    ("strawberry.schema.schema_converter.CustomGraphQLEnumType", "wrapped_cls"),
+)
+
+
+def graphql_schema(strawberry_schema: Any) -> GraphQLSchema:
+    """The graphql-core schema a strawberry schema wraps."""
+    schema: GraphQLSchema = strawberry_schema._schema
+    return schema
+
+
+def strawberry_definition(graphql_element: Any) -> Any:
+    """strawberry's definition behind a graphql-core type or field (None: not strawberry's)."""
+    return (graphql_element.extensions or {}).get(DEFINITION_BACKREF)
+
+
+def default_resolver(strawberry_schema: Any) -> Any:
+    """How strawberry reads a field without a resolver (``getattr`` unless configured)."""
+    return strawberry_schema.config.default_resolver
+
+
+def convert_arguments(
+    strawberry_schema: Any, coerced: Mapping[str, Any], arguments: list[Any]
+) -> dict[str, Any]:
+    """graphql-core's coerced argument values as the resolver's keyword arguments."""
+    return _convert_arguments(
+        dict(coerced),
+        arguments,
+        scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+        config=strawberry_schema.config,
+    )

@@ -1,0 +1,89 @@
+"""Serializers for scalar and enum leaves, chosen once per leaf type when a plan is built.
+
+The answers equal graphql-core's ``coerce_output_value``: a plain value the type outputs as it is
+(a ``str`` in a String or ID field, a ``bool``, an ``int`` in range) is taken without a call, an
+enum member is looked up by identity, and anything else goes through the type's own coercion,
+whose errors are the field's errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLLeafType,
+    GraphQLString,
+    Undefined,
+)
+from graphql.pyutils import inspect
+
+Serialize = Callable[[Any], Any]
+
+_PLAIN_CLASSES: dict[GraphQLLeafType, type] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLBoolean: bool,
+}
+_INT_RANGE = range(-(2**31), 2**31)
+
+
+def serializer(leaf_type: GraphQLLeafType) -> Serialize:
+    """How values of ``leaf_type`` are output; raises as graphql-core's completion does.
+
+    >>> serializer(GraphQLString)("kettle")
+    'kettle'
+    >>> serializer(GraphQLInt)(True)
+    1
+    """
+    general = _checked(leaf_type)
+    plain = _PLAIN_CLASSES.get(leaf_type)
+    if plain is not None:
+
+        def identity(value: Any) -> Any:
+            return value if type(value) is plain else general(value)
+
+        return identity
+    if leaf_type is GraphQLInt:
+
+        def int32(value: Any) -> Any:
+            return value if type(value) is int and value in _INT_RANGE else general(value)
+
+        return int32
+    if isinstance(leaf_type, GraphQLEnumType):
+        return _enum_serializer(leaf_type, general)
+    return general
+
+
+def _checked(leaf_type: GraphQLLeafType) -> Serialize:
+    coerce = leaf_type.coerce_output_value
+
+    def coerce_checked(value: Any) -> Any:
+        coerced = coerce(value)
+        if coerced is Undefined or coerced is None:
+            raise TypeError(
+                f"Expected `{inspect(leaf_type)}.coerce_output_value("
+                f"{inspect(value)})` to return non-nullable value, returned: {inspect(coerced)}"
+            )
+        return coerced
+
+    return coerce_checked
+
+
+def _enum_serializer(enum_type: GraphQLEnumType, general: Serialize) -> Serialize:
+    # By id: Enum members hash through a Python-level __hash__, and they live as long as their
+    # class, so no other object can hold one of these ids. strawberry's enum types wrap a Python
+    # Enum class (``wrapped_cls``: see ``gateway.execution.internals``).
+    names: dict[int, str] = {}
+    for member in getattr(enum_type, "wrapped_cls", ()):
+        names[id(member)] = general(member)
+
+    def by_member(value: Any) -> Any:
+        name = names.get(id(value))
+        return general(value) if name is None else name
+
+    return by_member

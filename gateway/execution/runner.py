@@ -1,0 +1,381 @@
+"""Run an ``OperationPlan``: read each field as planned and build the answer as plain dicts.
+
+Synchronous values are completed at once, depth first, in document order. A resolver that
+returns an awaitable leaves a slot; the slots of one pass are awaited together (loaders batch
+across the whole pass) and completed in turn, which may leave more. Null propagation follows
+GraphQL: a null (or an error) in a non-null position nulls the nearest nullable parent, and
+work still pending under a nulled parent is dropped with its errors, as graphql-core cancels it.
+Errors carry graphql-core's messages, paths and locations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
+from graphql.error import located_error
+from graphql.execution.values import VariableValues
+from graphql.pyutils import Path, inspect as describe_value, is_iterable
+from strawberry.types import Info
+
+from gateway.execution.internals import ResolveInfo
+from gateway.execution.plan import (
+    AbstractPlan,
+    CompletionPlan,
+    FieldPlan,
+    LeafPlan,
+    ListPlan,
+    ObjectPlan,
+    OperationPlan,
+    Read,
+)
+
+_is_awaitable = inspect.isawaitable
+
+
+class _Null(Exception):  # noqa: N818 (control flow, not a failure)
+    """A null reached a non-null position: the nearest nullable parent becomes null."""
+
+
+class _Frame:
+    """Where an object (or list) sits in the answer, for paths and null propagation."""
+
+    __slots__ = ("container", "dead", "key", "nullable", "parent")
+
+    def __init__(
+        self, parent: _Frame | None, container: Any, key: str | int, nullable: bool
+    ) -> None:
+        self.parent = parent
+        self.container = container
+        self.key = key
+        self.nullable = nullable
+        self.dead = False
+
+    def path(self, *tail: str | int) -> list[str | int]:
+        keys: list[str | int] = list(reversed(tail))
+        frame: _Frame | None = self
+        while frame is not None:
+            keys.append(frame.key)
+            frame = frame.parent
+        keys.reverse()
+        return keys
+
+
+_Pending = tuple[Awaitable[Any], FieldPlan, dict[str, Any], "_Frame | None"]
+
+
+class Run:
+    """One execution of a plan: its variables, context, answer and errors."""
+
+    __slots__ = (
+        "context",
+        "data_nulled",
+        "document_fragments",
+        "errors",
+        "infos",
+        "operation",
+        "pending",
+        "root_value",
+        "schema",
+        "variables",
+    )
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+        context: Any,
+        root_value: Any,
+    ) -> None:
+        self.schema = schema
+        self.document_fragments = document
+        self.operation = operation
+        self.variables = variables
+        self.context = context
+        self.root_value = root_value
+        self.errors: list[GraphQLError] = []
+        self.pending: list[_Pending] = []
+        self.infos: dict[int, Info[Any, Any]] = {}
+        self.data_nulled = False
+
+    async def execute(self, plan: OperationPlan) -> dict[str, Any] | None:
+        """The operation's data (None when a null reached the root); errors in ``errors``."""
+        root = plan.root
+        if plan.serial:
+            data: dict[str, Any] = {}
+            for field_plan in root.fields:
+                try:
+                    self._field(field_plan, root, self.root_value, data, None)
+                except _Null:
+                    return None
+                await self._settle()
+                if self.data_nulled:
+                    return None
+            return data
+        try:
+            data = self._object(root, self.root_value, None)
+        except _Null:
+            return None
+        await self._settle()
+        return None if self.data_nulled else data
+
+    def _object(self, plan: ObjectPlan, source: Any, frame: _Frame | None) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for field_plan in plan.fields:
+            self._field(field_plan, plan, source, result, frame)
+        return result
+
+    def _field(
+        self,
+        field_plan: FieldPlan,
+        parent: ObjectPlan,
+        source: Any,
+        result: dict[str, Any],
+        frame: _Frame | None,
+    ) -> None:
+        key = field_plan.key
+        read = field_plan.read
+        if read is Read.TYPENAME:
+            result[key] = parent.type_name
+            return
+        try:
+            if read is Read.ATTRIBUTE:
+                value = getattr(source, field_plan.attribute)
+            else:
+                value = self._call(field_plan, source, frame)
+                if _is_awaitable(value):
+                    result[key] = None
+                    self.pending.append((value, field_plan, result, frame))
+                    return
+            result[key] = self._complete_field(field_plan, value, result, frame)
+        except _Null:
+            if not field_plan.nullable:
+                raise
+            result[key] = None
+        except Exception as error:
+            self._error(error, field_plan, frame, key)
+            if not field_plan.nullable:
+                raise _Null from None
+            result[key] = None
+
+    def _call(self, field_plan: FieldPlan, source: Any, frame: _Frame | None) -> Any:
+        kwargs = dict(field_plan.static_arguments)
+        if field_plan.arguments_from_variables is not None:
+            kwargs.update(field_plan.arguments_from_variables(self.variables))
+        if field_plan.info_keyword is not None:
+            kwargs[field_plan.info_keyword] = self._info(field_plan, frame)
+        if field_plan.source_keyword is not None:
+            kwargs[field_plan.source_keyword] = source
+        assert field_plan.resolver is not None
+        if field_plan.takes_source:
+            return field_plan.resolver(source, **kwargs)
+        return field_plan.resolver(**kwargs)
+
+    def _info(self, field_plan: FieldPlan, frame: _Frame | None) -> Info[Any, Any]:
+        """strawberry's ``Info``, made once per field of the plan and run.
+
+        A field under a list shares one with every item: its ``path`` is the first item's.
+        """
+        info = self.infos.get(id(field_plan))
+        if info is None:
+            path = None
+            for key in frame.path() if frame is not None else ():
+                path = Path(path, key, None)
+            raw = ResolveInfo(
+                field_plan.name,
+                list(field_plan.nodes),
+                field_plan.return_type,  # type: ignore[arg-type]
+                field_plan.parent_type,
+                Path(path, field_plan.key, field_plan.parent_type.name),
+                self.schema,
+                {
+                    d.name.value: d
+                    for d in self.document_fragments.definitions
+                    if d.kind == "fragment_definition"
+                },
+                self.root_value,
+                self.operation,
+                self.variables.coerced,
+                self.context,
+                _is_awaitable,
+                None,
+                None,
+                {},
+            )
+            info = self.infos[id(field_plan)] = Info(
+                _raw_info=raw,  # type: ignore[arg-type]
+                _field=field_plan.strawberry_field,
+            )
+        return info
+
+    def _complete_field(
+        self, field_plan: FieldPlan, value: Any, container: Any, frame: _Frame | None
+    ) -> Any:
+        if value is None:
+            if field_plan.nullable:
+                return None
+            raise TypeError(
+                "Cannot return null for non-nullable field"
+                f" {field_plan.parent_type.name}.{field_plan.name}."
+            )
+        completion = field_plan.completion
+        if type(completion) is LeafPlan:
+            if isinstance(value, Exception):
+                raise value
+            return completion.serialize(value)
+        assert completion is not None
+        return self._complete(
+            completion, value, field_plan, _Frame(frame, container, field_plan.key, field_plan.nullable)
+        )
+
+    def _complete(
+        self, completion: CompletionPlan, value: Any, field_plan: FieldPlan, frame: _Frame
+    ) -> Any:
+        """A non-null ``value`` completed as ``completion``; ``frame`` is where it sits."""
+        if isinstance(value, Exception):
+            raise value
+        if type(completion) is ObjectPlan:
+            return self._object(self._checked(completion, value, field_plan), value, frame)
+        if type(completion) is LeafPlan:
+            return completion.serialize(value)
+        if type(completion) is ListPlan:
+            return self._list(completion, value, field_plan, frame)
+        assert isinstance(completion, AbstractPlan)
+        return self._object(self._resolved(completion, value, field_plan), value, frame)
+
+    def _list(
+        self, completion: ListPlan, value: Any, field_plan: FieldPlan, frame: _Frame
+    ) -> list[Any]:
+        if not is_iterable(value):
+            raise GraphQLError(
+                "Expected Iterable, but did not find one for field"
+                f" '{field_plan.parent_type.name}.{field_plan.name}'."
+            )
+        items: list[Any] = []
+        item_plan = completion.item
+        nullable = completion.item_nullable
+        leaf = item_plan if type(item_plan) is LeafPlan else None
+        for index, item in enumerate(value):
+            try:
+                if item is None:
+                    if not nullable:
+                        raise TypeError(
+                            "Cannot return null for non-nullable field"
+                            f" {field_plan.parent_type.name}.{field_plan.name}."
+                        )
+                    items.append(None)
+                elif leaf is not None and not isinstance(item, Exception):
+                    items.append(leaf.serialize(item))
+                elif _is_awaitable(item):
+                    raise TypeError("awaitable list items are not planned")
+                else:
+                    items.append(
+                        self._complete(item_plan, item, field_plan, _Frame(frame, items, index, nullable))
+                    )
+            except _Null:
+                if not nullable:
+                    raise
+                items.append(None)
+            except Exception as error:
+                self.errors.append(
+                    located_error(error, list(field_plan.nodes), frame.path(index))
+                )
+                if not nullable:
+                    raise _Null from None
+                items.append(None)
+        return items
+
+    @staticmethod
+    def _checked(completion: ObjectPlan, value: Any, field_plan: FieldPlan) -> ObjectPlan:
+        origin = completion.origin
+        if origin is not None and isinstance(value, origin):
+            return completion
+        is_type_of = completion.is_type_of
+        if is_type_of is not None and not is_type_of(value, None):
+            raise GraphQLError(
+                f"Expected value of type '{completion.type_name}' but got: "
+                f"{describe_value(value)}.",
+                list(field_plan.nodes),
+            )
+        return completion
+
+    @staticmethod
+    def _resolved(completion: AbstractPlan, value: Any, field_plan: FieldPlan) -> ObjectPlan:
+        for cls in type(value).__mro__:
+            name = completion.type_names.get(cls)
+            if name is not None:
+                return completion.by_type[name]
+        raise GraphQLError(
+            f"Abstract type '{completion.type_name}' must resolve to an Object type at runtime"
+            f" for field '{field_plan.parent_type.name}.{field_plan.name}'."
+            f" Either the '{completion.type_name}' type should provide a 'resolve_type'"
+            " function or each possible type should provide an 'is_type_of' function.",
+            list(field_plan.nodes),
+        )
+
+    def _error(
+        self, error: Exception, field_plan: FieldPlan, frame: _Frame | None, key: str
+    ) -> None:
+        path = frame.path(key) if frame is not None else [key]
+        self.errors.append(located_error(error, list(field_plan.nodes), path))
+
+    async def _settle(self) -> None:
+        """Await every pending slot, pass by pass, completing each as it comes."""
+        while self.pending:
+            batch, self.pending = self.pending, []
+            if len(batch) == 1:
+                values: list[Any] = []
+                try:
+                    values.append(await batch[0][0])
+                except Exception as error:
+                    values.append(error)
+            else:
+                values = await asyncio.gather(*(p[0] for p in batch), return_exceptions=True)
+            for (_, field_plan, container, frame), value in zip(batch, values, strict=True):
+                if _dead(frame):
+                    continue
+                self._settle_one(field_plan, value, container, frame)
+
+    def _settle_one(
+        self, field_plan: FieldPlan, value: Any, container: dict[str, Any], frame: _Frame | None
+    ) -> None:
+        key = field_plan.key
+        try:
+            if isinstance(value, BaseException):
+                if not isinstance(value, Exception):
+                    raise value
+                raise value
+            container[key] = self._complete_field(field_plan, value, container, frame)
+            return
+        except _Null:
+            pass
+        except Exception as error:
+            self._error(error, field_plan, frame, key)
+        if field_plan.nullable:
+            container[key] = None
+            return
+        self._null_upwards(frame)
+
+    def _null_upwards(self, frame: _Frame | None) -> None:
+        """A non-null field of the object at ``frame`` failed: null its nearest nullable place."""
+        while frame is not None:
+            if frame.nullable:
+                frame.container[frame.key] = None
+                frame.dead = True
+                return
+            frame.dead = True
+            frame = frame.parent
+        self.data_nulled = True
+
+
+def _dead(frame: _Frame | None) -> bool:
+    while frame is not None:
+        if frame.dead:
+            return True
+        frame = frame.parent
+    return False

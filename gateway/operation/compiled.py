@@ -1,0 +1,188 @@
+"""Operations run from compiled plans: parse, limits, validation and plans cached per document.
+
+Per request only what depends on the request runs: the variables are coerced, the plan for their
+``@include`` / ``@skip`` values is looked up, and the plan is run (``gateway.execution``).
+``execute`` returns None for what plans do not cover (introspection, ``@defer`` / ``@stream``,
+subscriptions): the caller then runs the operation on graphql-core.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    get_operation_ast,
+)
+from graphql.execution.values import get_variable_values
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from gateway.execution import OperationPlan, Unsupported, compile_operation, describe
+from gateway.execution.compiler import condition_values, conditions
+from gateway.execution.internals import graphql_schema
+from gateway.execution.runner import Run
+from gateway.observability.metrics import OPERATION_PATHS
+from gateway.operation.documents import CACHE_SIZE, Validation, parse_document
+from gateway.operation.error_codes import Stage, classify, coded
+from gateway.operation.guards import after_operation, before_execution, round_trips
+from gateway.operation.identity_cache import IdentityMemo
+from gateway.settings import Settings
+
+logger = logging.getLogger("gateway")
+
+# Most plans one operation keeps, one per combination of its variable @include / @skip values.
+MAX_PLANS_PER_OPERATION = 16
+
+
+@dataclass(eq=False)
+class Planned:
+    """One operation of a document and its plans, built on first use."""
+
+    operation: OperationDefinitionNode
+    operation_type: OperationType
+    conditions: tuple[DirectiveNode, ...]
+    unsupported: str | None = None
+    plans: dict[tuple[bool, ...], OperationPlan] = field(default_factory=dict)
+
+
+class CompiledOperations:
+    """The compiled path of one schema (see the module's docstring)."""
+
+    def __init__(self, strawberry_schema: Any, settings: Settings) -> None:
+        self.strawberry_schema = strawberry_schema
+        self.schema = graphql_schema(strawberry_schema)
+        self.settings = settings
+        self.max_tokens = settings.max_query_tokens
+        self.hide_suggestions = settings.is_production
+        self.report_round_trips = not settings.is_production
+        self.validation = Validation(self.schema, settings)
+        self._operations: IdentityMemo[DocumentNode, Planned | None] = IdentityMemo(
+            self._planned, maxsize=CACHE_SIZE
+        )
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None,
+        context: Any,
+        root_value: Any,
+        operation_name: str | None,
+        allowed_operation_types: Iterable[OperationType],
+    ) -> ExecutionResult | None:
+        """The operation's result, or None when it must run on graphql-core.
+
+        Raises strawberry's ``MissingQueryError``, ``CannotGetOperationTypeError`` and
+        ``InvalidOperationTypeError`` as its own ``execute`` does (the HTTP view answers them).
+        """
+        started = time.perf_counter()
+        if not query:
+            raise MissingQueryError
+        try:
+            document = parse_document(query, self.max_tokens)
+        except GraphQLError as error:
+            return self._finish(context, operation_name, None, [error], started)
+        planned = self._operations(document, operation_name)
+        if planned is None:
+            raise CannotGetOperationTypeError(operation_name)
+        if planned.operation_type not in allowed_operation_types:
+            raise InvalidOperationTypeError(planned.operation_type)
+        errors = self.validation.errors(document)
+        if errors:
+            return self._finish(context, operation_name, None, errors, started)
+        if planned.unsupported is not None:
+            OPERATION_PATHS.labels("fallback").inc()
+            return None
+        refusal = before_execution(context, planned.operation_type, document)
+        if refusal is not None:
+            return self._finish(context, operation_name, None, [refusal], started)
+        variables = get_variable_values(
+            self.schema,
+            planned.operation.variable_definitions or (),
+            variable_values or {},
+            max_errors=50,
+            hide_suggestions=self.hide_suggestions,
+        )
+        if isinstance(variables, list):
+            coerce_errors = [coded(error, Stage.COERCE) for error in variables]
+            return self._finish(context, operation_name, None, coerce_errors, started)
+        try:
+            plan = self._plan(document, planned, variables.coerced)
+        except Unsupported as reason:
+            planned.unsupported = str(reason)
+            OPERATION_PATHS.labels("fallback").inc()
+            return None
+        OPERATION_PATHS.labels("compiled").inc()
+        run = Run(self.schema, document, planned.operation, variables, context, root_value)
+        data = await run.execute(plan)
+        return self._finish(
+            context, operation_name, data, [classify(e) for e in run.errors], started
+        )
+
+    def plan_text(self, query: str, operation_name: str | None = None) -> str:
+        """The plan of one operation as text, or why it has none (``gateway plan``)."""
+        document = parse_document(query, self.max_tokens)
+        errors = self.validation.errors(document)
+        if errors:
+            return "invalid: " + "; ".join(error.message for error in errors)
+        planned = self._operations(document, operation_name)
+        if planned is None:
+            return "no such operation"
+        if planned.unsupported is not None:
+            return f"runs on graphql-core: {planned.unsupported}"
+        try:
+            plan = compile_operation(
+                self.strawberry_schema,
+                document,
+                planned.operation,
+                planned.conditions,
+                tuple(True for _ in planned.conditions),
+            )
+        except Unsupported as reason:
+            return f"runs on graphql-core: {reason}"
+        return describe(plan)
+
+    def _planned(self, document: DocumentNode, operation_name: str | None) -> Planned | None:
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return None
+        operation_type = OperationType(operation.operation.value)
+        planned = Planned(operation, operation_type, conditions(document, operation))
+        if operation_type is OperationType.SUBSCRIPTION:
+            planned.unsupported = "subscription"
+        return planned
+
+    def _plan(
+        self, document: DocumentNode, planned: Planned, variables: dict[str, Any]
+    ) -> OperationPlan:
+        key = condition_values(planned.conditions, variables)
+        plan = planned.plans.get(key)
+        if plan is None:
+            plan = compile_operation(
+                self.strawberry_schema, document, planned.operation, planned.conditions, key
+            )
+            if len(planned.plans) >= MAX_PLANS_PER_OPERATION:
+                planned.plans.pop(next(iter(planned.plans)))
+            planned.plans[key] = plan
+        return plan
+
+    def _finish(
+        self,
+        context: Any,
+        operation_name: str | None,
+        data: dict[str, Any] | None,
+        errors: list[GraphQLError],
+        started: float,
+    ) -> ExecutionResult:
+        after_operation(context, operation_name, errors, started)
+        extensions = round_trips(context) if self.report_round_trips else None
+        return ExecutionResult(data=data, errors=errors or None, extensions=extensions or None)

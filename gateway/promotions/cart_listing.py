@@ -1,0 +1,96 @@
+"""The cart listing of one customer: their promotions, and their limits and programs when asked.
+
+``Query.cartPromotions`` and ``Customer.cartPromotions`` both list through here. Everything goes
+through the request's loaders, so listing many customers (federation) is one query, and limits
+and programs are read for the whole list at once (one query each), only when asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gateway.auth.principal import Scope
+from gateway.promotions import inputs
+from gateway.promotions.listing import CartPromotionRecord
+from gateway.promotions.model import PromotionStatus
+from gateway.promotions.programs import LoyaltyProgramRecord
+from gateway.promotions.restrictions import RestrictionState
+
+if TYPE_CHECKING:
+    from gateway.context import Context
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPromotion:
+    """One listed promotion, with what was read beside it."""
+
+    record: CartPromotionRecord
+    restrictions_read: bool
+    restrictions: list[RestrictionState]
+    program_read: bool
+    program: LoyaltyProgramRecord | None
+
+
+async def list_cart(
+    ctx: Context,
+    customer_id: str,
+    include_supplementary: bool,
+    status: Collection[PromotionStatus] | None,
+    *,
+    with_restrictions: bool,
+    with_programs: bool,
+) -> list[ListedPromotion]:
+    """The cart promotions ``customer_id`` sees, optionally only those with one of ``status``.
+
+    An unknown customer sees none. The limits (``with_restrictions``) and supplementary
+    programs (``with_programs``) of every listed promotion are read in one query each.
+    """
+    inputs.customer_id("customerId", customer_id)
+    ctx.principal.require(Scope.READ, "cartPromotions")
+    ctx.cache.read_customer(customer_id)
+    loaders = ctx.loaders.promotions
+    records = await loaders.cart_promotions.load((customer_id, include_supplementary))
+    # Restrictions read the promotions' shared counters; statuses change with time.
+    ctx.cache.read_promotions(record.promotion_id for record in records)
+    for record in records:
+        ctx.cache.valid_until(record.changes_at)
+    wanted = None if status is None else frozenset(status)
+    principal = ctx.principal
+    listed = [
+        record
+        for record in records
+        if (wanted is None or record.promotion_status in wanted)
+        and principal.may_see_brand(record.brand_id)
+    ]
+    # Both batches are queued before either is awaited, so they run side by side.
+    pending_states = (
+        loaders.restrictions.load(tuple((r.customer_id, r.promotion_id, None) for r in listed))
+        if with_restrictions and listed
+        else None
+    )
+    program_ids = (
+        sorted({r.criteria_program_id for r in listed if r.criteria_program_id})
+        if with_programs
+        else []
+    )
+    pending_programs = loaders.programs.load_many(program_ids) if program_ids else None
+    states: list[list[RestrictionState]] = (
+        list(await pending_states) if pending_states is not None else [[] for _ in listed]
+    )
+    programs: dict[str, LoyaltyProgramRecord | None] = (
+        dict(zip(program_ids, await pending_programs, strict=True))
+        if pending_programs is not None
+        else {}
+    )
+    return [
+        ListedPromotion(
+            record,
+            with_restrictions,
+            found,
+            with_programs,
+            None if record.criteria_program_id is None else programs[record.criteria_program_id],
+        )
+        for record, found in zip(listed, states, strict=True)
+    ]
