@@ -43,7 +43,7 @@ class _Null(Exception):  # noqa: N818 (control flow, not a failure)
 class _Frame:
     """Where an object (or list) sits in the answer, for paths and null propagation."""
 
-    __slots__ = ("container", "dead", "key", "nullable", "parent")
+    __slots__ = ("container", "key", "nullable", "parent", "value")
 
     def __init__(
         self, parent: _Frame | None, container: Any, key: str | int, nullable: bool
@@ -52,7 +52,7 @@ class _Frame:
         self.container = container
         self.key = key
         self.nullable = nullable
-        self.dead = False
+        self.value: Any = None  # the dict or list built here
 
     def path(self, *tail: str | int) -> list[str | int]:
         keys: list[str | int] = list(reversed(tail))
@@ -71,6 +71,7 @@ class Run:
     """One execution of a plan: its variables, context, answer and errors."""
 
     __slots__ = (
+        "answer",
         "context",
         "data_nulled",
         "document_fragments",
@@ -102,30 +103,44 @@ class Run:
         self.pending: list[_Pending] = []
         self.infos: dict[int, Info[Any, Any]] = {}
         self.data_nulled = False
+        self.answer: dict[str, Any] = {}  # the data as built, kept when a null reaches the root
 
     async def execute(self, plan: OperationPlan) -> dict[str, Any] | None:
         """The operation's data (None when a null reached the root); errors in ``errors``."""
         root = plan.root
-        if plan.serial:
-            data: dict[str, Any] = {}
-            for field_plan in root.fields:
-                try:
-                    self._field(field_plan, root, self.root_value, data, None)
-                except _Null:
-                    return None
-                await self._settle()
-                if self.data_nulled:
-                    return None
-            return data
+        data = self.answer
         try:
-            data = self._object(root, self.root_value, None)
+            for field_plan in root.fields:
+                self._field(field_plan, root, self.root_value, data, None)
+                if plan.serial:
+                    await self._settle()
+                    if self.data_nulled:
+                        return None
+            await self._settle()
         except _Null:
+            self._abandon()
             return None
-        await self._settle()
         return None if self.data_nulled else data
+
+    def _abandon(self) -> None:
+        """Close what will never be awaited (a null reached the root first)."""
+        for awaitable, *_ in self.pending:
+            close = getattr(awaitable, "close", None)
+            if close is not None:
+                close()
+        self.pending = []
+
+    def errors_in_document_order(self) -> list[GraphQLError]:
+        """The errors sorted by where their paths lead in the answer (document order)."""
+        if len(self.errors) < 2:
+            return self.errors
+        answer = self.answer
+        return sorted(self.errors, key=lambda error: document_position(answer, error.path))
 
     def _object(self, plan: ObjectPlan, source: Any, frame: _Frame | None) -> dict[str, Any]:
         result: dict[str, Any] = {}
+        if frame is not None:
+            frame.value = result
         for field_plan in plan.fields:
             self._field(field_plan, plan, source, result, frame)
         return result
@@ -257,6 +272,7 @@ class Run:
                 f" '{field_plan.parent_type.name}.{field_plan.name}'."
             )
         items: list[Any] = []
+        frame.value = items
         item_plan = completion.item
         nullable = completion.item_nullable
         leaf = item_plan if type(item_plan) is LeafPlan else None
@@ -325,7 +341,11 @@ class Run:
         self.errors.append(located_error(error, list(field_plan.nodes), path))
 
     async def _settle(self) -> None:
-        """Await every pending slot, pass by pass, completing each as it comes."""
+        """Await every pending slot, pass by pass, completing each as it comes.
+
+        Within a pass, failures that null a parent are applied last, so that every resolver
+        that ran reports its errors, whatever order the awaits finished in.
+        """
         while self.pending:
             batch, self.pending = self.pending, []
             if len(batch) == 1:
@@ -336,46 +356,82 @@ class Run:
                     values.append(error)
             else:
                 values = await asyncio.gather(*(p[0] for p in batch), return_exceptions=True)
+            failed: list[tuple[FieldPlan, Exception | None, _Frame | None]] = []
             for (_, field_plan, container, frame), value in zip(batch, values, strict=True):
                 if _dead(frame):
                     continue
-                self._settle_one(field_plan, value, container, frame)
+                failure = self._settle_one(field_plan, value, container, frame)
+                if failure is not None:
+                    failed.append((field_plan, failure[0], frame))
+            # A parent nulled by several failures reports the first (graphql-core's rule).
+            for field_plan, error, frame in failed:
+                if self.data_nulled:
+                    self._abandon()
+                    return
+                if _dead(frame):
+                    continue
+                if error is not None:
+                    self._error(error, field_plan, frame, field_plan.key)
+                self._null_upwards(frame)
 
     def _settle_one(
         self, field_plan: FieldPlan, value: Any, container: dict[str, Any], frame: _Frame | None
-    ) -> None:
+    ) -> tuple[Exception | None] | None:
+        """Complete one awaited value into its slot.
+
+        Returns ``(error,)`` when the parent must become null: the error to report then (None
+        when it was reported deeper down).
+        """
         key = field_plan.key
         try:
             if isinstance(value, BaseException):
-                if not isinstance(value, Exception):
-                    raise value
                 raise value
             container[key] = self._complete_field(field_plan, value, container, frame)
-            return
+            return None
         except _Null:
-            pass
+            failure: tuple[Exception | None] = (None,)
         except Exception as error:
+            if not field_plan.nullable:
+                return (error,)
             self._error(error, field_plan, frame, key)
+            failure = (None,)
         if field_plan.nullable:
             container[key] = None
-            return
-        self._null_upwards(frame)
+            return None
+        return failure
 
     def _null_upwards(self, frame: _Frame | None) -> None:
         """A non-null field of the object at ``frame`` failed: null its nearest nullable place."""
         while frame is not None:
             if frame.nullable:
                 frame.container[frame.key] = None
-                frame.dead = True
                 return
-            frame.dead = True
             frame = frame.parent
         self.data_nulled = True
 
 
 def _dead(frame: _Frame | None) -> bool:
+    """Whether the place of ``frame`` (or of a parent) was nulled since it was built."""
     while frame is not None:
-        if frame.dead:
+        if frame.container[frame.key] is not frame.value:
             return True
         frame = frame.parent
     return False
+
+
+def document_position(data: Any, path: Any) -> tuple[int, ...]:
+    """Where ``path`` leads in ``data``: per level, the key's rank among the object's keys
+    (which the runner inserts in document order) or the list index; -1 past a null."""
+    position: list[int] = []
+    value = data
+    for key in path or ():
+        if isinstance(value, dict) and isinstance(key, str):
+            position.append(next((i for i, k in enumerate(value) if k == key), -1))
+            value = value.get(key)
+        elif isinstance(value, list) and isinstance(key, int):
+            position.append(key)
+            value = value[key] if key < len(value) else None
+        else:
+            position.append(-1)
+            value = None
+    return tuple(position)

@@ -124,9 +124,8 @@ class CompiledOperations:
         OPERATION_PATHS.labels("compiled").inc()
         run = Run(self.schema, document, planned.operation, variables, context, root_value)
         data = await run.execute(plan)
-        return self._finish(
-            context, operation_name, data, [classify(e) for e in run.errors], started
-        )
+        errors = [classify(e) for e in run.errors_in_document_order()]
+        return self._finish(context, operation_name, data, errors, started)
 
     def plan_text(self, query: str, operation_name: str | None = None) -> str:
         """The plan of one operation as text, or why it has none (``gateway plan``)."""

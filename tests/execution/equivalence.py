@@ -1,4 +1,4 @@
-"""Run the production schema twice, with the gateway's engine and with strawberry's own executor.
+"""Run the production schema twice: from compiled plans, and on graphql-core (the reference).
 
 Each side has its own database (copies of the same demo database) and the same frozen clock, and
 operations run in the same order on both, so mutations leave both in the same state. The whole
@@ -23,9 +23,8 @@ from graphql import (
 from graphql.error import GraphQLSyntaxError
 
 from gateway.context import build_context
-from gateway.execution.context import GatewayExecutionContext
-from gateway.operation.assembly import build_schema
-from gateway.schema.federation import GatewaySchema
+from gateway.execution.runner import document_position
+from gateway.operation.assembly import OperationSchema, build_schema
 from gateway.settings import Settings
 from tests.docs_pages import blocks, pages
 
@@ -33,7 +32,15 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
 def answer(result: Any) -> dict[str, Any]:
-    """Everything a client receives of ``result``, in a comparable form."""
+    """Everything a client receives of ``result``, in a comparable form.
+
+    Errors are put in document order (graphql-core reports them in the order its awaits
+    finish; compiled plans in document order), ties by path and message.
+    """
+    errors = sorted(
+        result.errors or (),
+        key=lambda e: (document_position(result.data, e.path), str(e.path), e.message),
+    )
     return {
         "data": result.data,
         "errors": [
@@ -43,7 +50,7 @@ def answer(result: Any) -> dict[str, Any]:
                 "locations": [(loc.line, loc.column) for loc in e.locations or ()],
                 "extensions": e.extensions,
             }
-            for e in result.errors or ()
+            for e in errors
         ],
     }
 
@@ -57,13 +64,13 @@ class Twins:
     plain_pool: asyncpg.Pool
 
     def __post_init__(self) -> None:
-        self.engine: GatewaySchema = build_schema(self.settings)
-        self.plain: GatewaySchema = build_schema(self.settings, execution_context_class=None)
-        assert self.engine.execution_context_class is GatewayExecutionContext
-        assert not issubclass(self.plain.execution_context_class, GatewayExecutionContext)
+        self.engine: OperationSchema = build_schema(self.settings, compiled=True)
+        self.plain: OperationSchema = build_schema(self.settings, compiled=False)
+        assert self.engine.compiled is not None
+        assert self.plain.compiled is None
 
     async def run(
-        self, schema: GatewaySchema, query: str, variables: dict[str, Any] | None = None
+        self, schema: OperationSchema, query: str, variables: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """One operation, as one request, on ``schema``'s side."""
         pool = self.engine_pool if schema is self.engine else self.plain_pool

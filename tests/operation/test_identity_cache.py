@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import parse
 
-from gateway.execution.identity_cache import IdentityMemo
+from gateway.operation.identity_cache import IdentityMemo
 
 
 def test_remembers_per_document_object_and_key() -> None:
