@@ -66,9 +66,9 @@ from gateway.ide import Ide, graphiql
 from gateway.observability.logs import configure_logging
 from gateway.observability.metrics import RATE_LIMITED as RATE_LIMITED_REQUESTS
 from gateway.observability.request_id import RequestIdMiddleware
+from gateway.operation.assembly import build_schema
 from gateway.operation.error_codes import classify
 from gateway.operation.incremental import coded_results, whole_answer
-from gateway.operation.assembly import build_schema
 from gateway.settings import Settings, SettingsError, env_name, load_settings
 
 logger = logging.getLogger("gateway")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
 import asyncpg
 from starlette.requests import Request
 
@@ -67,5 +68,3 @@ def build_context(
         request=request,
         principal=principal,
     )
-
-

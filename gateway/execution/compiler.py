@@ -27,7 +27,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
     ListValueNode,
@@ -59,11 +58,13 @@ from gateway.execution.plan import (
 _INTROSPECTION_FIELDS = frozenset(("__schema", "__type"))
 
 
-class Unsupported(Exception):  # noqa: N818 (a reason, not a failure)
+class Unsupported(Exception):
     """The operation uses something plans do not cover; it runs on graphql-core."""
 
 
-def conditions(document: DocumentNode, operation: OperationDefinitionNode) -> tuple[DirectiveNode, ...]:
+def conditions(
+    document: DocumentNode, operation: OperationDefinitionNode
+) -> tuple[DirectiveNode, ...]:
     """The ``@include`` / ``@skip`` directives of ``operation`` whose condition is a variable.
 
     A plan is built per combination of their values (see ``condition_values``).
@@ -199,7 +200,11 @@ class _Compiler:
                     return False
                 continue
             argument = next((a for a in directive.arguments if a.name.value == "if"), None)
-            value = isinstance(argument.value, BooleanValueNode) and argument.value.value
+            value = (
+                argument is not None
+                and isinstance(argument.value, BooleanValueNode)
+                and argument.value.value
+            )
             if value != (name == "include"):
                 return False
         return True
@@ -286,7 +291,7 @@ class _Compiler:
             item, item_nullable = self._completion(inner.of_type, nodes)
             return ListPlan(item, item_nullable), nullable
         if is_leaf_type(inner):
-            return LeafPlan(inner.name, serializer(inner)), nullable  # type: ignore[arg-type]
+            return LeafPlan(inner.name, serializer(inner)), nullable
         selection_sets = tuple(n.selection_set for n in nodes if n.selection_set is not None)
         if isinstance(inner, GraphQLObjectType):
             return self.object_plan(inner, selection_sets), nullable
@@ -307,9 +312,7 @@ class _Compiler:
 
 
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
-    return {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 def _variable_condition(directive: DirectiveNode) -> VariableNode | None:

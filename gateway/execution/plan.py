@@ -23,8 +23,9 @@ class Read(Enum):
     RESOLVER = "resolver"  # the resolver called with its converted arguments
 
 
-# Per-request argument conversion: the coerced variables in, the resolver's keyword args out.
-ArgumentsFromVariables = Callable[[Mapping[str, Any]], dict[str, Any]]
+# Per-request argument conversion: graphql-core's VariableValues in, the resolver's keyword
+# arguments out.
+ArgumentsFromVariables = Callable[[Any], dict[str, Any]]
 
 
 @dataclass(slots=True, eq=False)

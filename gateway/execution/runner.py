@@ -15,10 +15,17 @@ import inspect
 from collections.abc import Awaitable
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+)
 from graphql.error import located_error
 from graphql.execution.values import VariableValues
-from graphql.pyutils import Path, inspect as describe_value, is_iterable
+from graphql.pyutils import Path, is_iterable
+from graphql.pyutils import inspect as describe_value
 from strawberry.types import Info
 
 from gateway.execution.internals import ResolveInfo
@@ -36,7 +43,7 @@ from gateway.execution.plan import (
 _is_awaitable = inspect.isawaitable
 
 
-class _Null(Exception):  # noqa: N818 (control flow, not a failure)
+class _Null(Exception):
     """A null reached a non-null position: the nearest nullable parent becomes null."""
 
 
@@ -211,7 +218,7 @@ class Run:
                 {
                     d.name.value: d
                     for d in self.document_fragments.definitions
-                    if d.kind == "fragment_definition"
+                    if isinstance(d, FragmentDefinitionNode)
                 },
                 self.root_value,
                 self.operation,
@@ -245,7 +252,10 @@ class Run:
             return completion.serialize(value)
         assert completion is not None
         return self._complete(
-            completion, value, field_plan, _Frame(frame, container, field_plan.key, field_plan.nullable)
+            completion,
+            value,
+            field_plan,
+            _Frame(frame, container, field_plan.key, field_plan.nullable),
         )
 
     def _complete(
@@ -291,16 +301,16 @@ class Run:
                     raise TypeError("awaitable list items are not planned")
                 else:
                     items.append(
-                        self._complete(item_plan, item, field_plan, _Frame(frame, items, index, nullable))
+                        self._complete(
+                            item_plan, item, field_plan, _Frame(frame, items, index, nullable)
+                        )
                     )
             except _Null:
                 if not nullable:
                     raise
                 items.append(None)
             except Exception as error:
-                self.errors.append(
-                    located_error(error, list(field_plan.nodes), frame.path(index))
-                )
+                self.errors.append(located_error(error, list(field_plan.nodes), frame.path(index)))
                 if not nullable:
                     raise _Null from None
                 items.append(None)
@@ -360,18 +370,18 @@ class Run:
             for (_, field_plan, container, frame), value in zip(batch, values, strict=True):
                 if _dead(frame):
                     continue
-                failure = self._settle_one(field_plan, value, container, frame)
-                if failure is not None:
-                    failed.append((field_plan, failure[0], frame))
+                outcome = self._settle_one(field_plan, value, container, frame)
+                if outcome is not None:
+                    failed.append((field_plan, outcome[0], frame))
             # A parent nulled by several failures reports the first (graphql-core's rule).
-            for field_plan, error, frame in failed:
+            for field_plan, failure, frame in failed:
                 if self.data_nulled:
                     self._abandon()
                     return
                 if _dead(frame):
                     continue
-                if error is not None:
-                    self._error(error, field_plan, frame, field_plan.key)
+                if failure is not None:
+                    self._error(failure, field_plan, frame, field_plan.key)
                 self._null_upwards(frame)
 
     def _settle_one(

@@ -33,7 +33,7 @@ class OperationSchema(GatewaySchema):
         super().__init__(*args, **kwargs)
         self.compiled = CompiledOperations(self, settings) if compiled else None
 
-    async def execute(  # type: ignore[override]
+    async def execute(
         self,
         query: str | None,
         variable_values: dict[str, Any] | None = None,

@@ -93,7 +93,5 @@ class Validation:
         over = validate(self.schema, document, self.limit_rules, hide_suggestions=True)
         if over:
             return [coded(error, Stage.LIMITS) for error in over]
-        errors = validate(
-            self.schema, document, self.rules, hide_suggestions=self.hide_suggestions
-        )
+        errors = validate(self.schema, document, self.rules, hide_suggestions=self.hide_suggestions)
         return [coded(error, Stage.VALIDATE) for error in errors]

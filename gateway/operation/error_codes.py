@@ -44,7 +44,8 @@ def coded(error: GraphQLError, stage: Stage) -> GraphQLError:
 def classify(error: GraphQLError) -> GraphQLError:
     """An execution error with its code; unexpected ones are logged and masked.
 
-    >>> classify(GraphQLError("x", original_error=GatewayError(ErrorCode.NOT_FOUND, "x"))).extensions
+    >>> missing = GatewayError(ErrorCode.NOT_FOUND, "offerFulfillment: none")
+    >>> classify(GraphQLError("x", original_error=missing)).extensions
     {'code': 'NOT_FOUND'}
     """
     if error.extensions and "code" in error.extensions:

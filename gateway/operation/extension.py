@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from graphql import ExperimentalIncrementalExecutionResults, GraphQLSchema
+from graphql import ExperimentalIncrementalExecutionResults, GraphQLSchema, get_operation_ast
 from graphql.execution.values import get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
@@ -83,23 +83,15 @@ def gateway_extension(settings: Settings) -> Callable[[], SchemaExtension]:
         def _coerce_variables(self) -> None:
             """Variable errors coded by their stage (graphql-core coerces them again)."""
             context = self.execution_context
-            operation = context.graphql_document and next(
-                (
-                    d
-                    for d in context.graphql_document.definitions
-                    if getattr(d, "operation", None) is not None
-                    and (
-                        context.operation_name is None
-                        or getattr(d.name, "value", None) == context.operation_name
-                    )
-                ),
-                None,
+            document = context.graphql_document
+            operation = (
+                None if document is None else get_operation_ast(document, context.operation_name)
             )
             if operation is None:
                 return
             variables = get_variable_values(
                 context.schema._schema,
-                operation.variable_definitions or (),  # type: ignore[attr-defined]
+                operation.variable_definitions or (),
                 context.variables or {},
                 max_errors=50,
                 hide_suggestions=hide_suggestions,

@@ -28,6 +28,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 
 from gateway.settings import Settings
 
+
 def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     """Validation rules enforcing the alias and depth limits of ``settings``.
 

@@ -90,7 +90,7 @@ async def list_cart(
             with_restrictions,
             found,
             with_programs,
-            None if record.criteria_program_id is None else programs[record.criteria_program_id],
+            programs.get(record.criteria_program_id) if record.criteria_program_id else None,
         )
         for record, found in zip(listed, states, strict=True)
     ]

@@ -198,12 +198,13 @@ QUERIES = [
 ]
 
 
-
 def _compiled(schema: strawberry.Schema) -> CompiledOperations:
     return CompiledOperations(schema, Settings())
 
 
-async def _run(schema: strawberry.Schema, query: str, variables: dict[str, Any] | None = None) -> Any:
+async def _run(
+    schema: strawberry.Schema, query: str, variables: dict[str, Any] | None = None
+) -> Any:
     result = await _compiled(schema).execute(
         query, variables, None, None, None, {strawberry.types.graphql.OperationType.QUERY}
     )
@@ -285,9 +286,12 @@ async def test_what_plans_do_not_cover_falls_back(query: str, reason: str) -> No
     config = StrawberryConfig(enable_experimental_incremental_execution=True)
     compiled = _compiled(strawberry.Schema(query=Query, config=config))
 
-    assert await compiled.execute(query, None, None, None, None, {
-        strawberry.types.graphql.OperationType.QUERY
-    }) is None
+    assert (
+        await compiled.execute(
+            query, None, None, None, None, {strawberry.types.graphql.OperationType.QUERY}
+        )
+        is None
+    )
     assert reason in compiled.plan_text(query)
 
 

@@ -24,8 +24,8 @@ from hypothesis_graphql import mutations, queries
 
 from gateway.bench import scenarios
 from gateway.db import create_pool
-from gateway.operation import compiled
 from gateway.ide.default_query import DEFAULT_QUERY
+from gateway.operation import compiled
 from gateway.settings import Settings
 from tests.conftest import copy_template
 from tests.docs_pages import ROOT

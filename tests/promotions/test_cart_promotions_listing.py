@@ -11,8 +11,9 @@ import asyncpg
 import pytest
 
 from gateway.context import build_context
-from gateway.execution.context import GatewayExecutionContext
-from gateway.schema.promotions import CartPromotion, list_cart_promotions
+from gateway.operation.assembly import build_schema
+from gateway.promotions.cart_listing import list_cart
+from gateway.schema.promotions import CartPromotion
 from gateway.settings import Settings
 from tests.conftest import Gql
 from tests.real_customers import copy_demo_customers
@@ -305,16 +306,19 @@ async def test_a_hundred_real_customers_share_one_listing_query(
     async with pool.acquire() as conn:
         customers = await copy_demo_customers(conn, 100)
     ctx = build_context(pool, settings, clock=lambda: NOW)
-    alone = await list_cart_promotions(
-        build_context(pool, settings, clock=lambda: NOW), "demo-loyal", False, None
+    bare = {"with_restrictions": False, "with_programs": False}
+    alone = await list_cart(
+        build_context(pool, settings, clock=lambda: NOW), "demo-loyal", False, None, **bare
     )
 
-    listings = await asyncio.gather(*(list_cart_promotions(ctx, c, False, None) for c in customers))
+    listings = await asyncio.gather(*(list_cart(ctx, c, False, None, **bare) for c in customers))
 
     assert ctx.db.round_trips.count == 1
     assert len(alone) > 1
     for customer, listing in zip(customers, listings, strict=True):
-        assert [p.promotion_id for p in listing] == [p.promotion_id for p in alone], customer
+        assert [p.record.promotion_id for p in listing] == [p.record.promotion_id for p in alone], (
+            customer
+        )
 
 
 THROUGH_FRAGMENTS = """
@@ -364,9 +368,18 @@ async def test_promotions_listed_without_preloading_still_resolve_their_fields(
     pool: asyncpg.Pool, settings: Settings
 ) -> None:
     ctx = build_context(pool, settings, clock=lambda: NOW)
-    wanted = frozenset({"restrictions", "supplementaryCriteria"})
-    preloaded = await list_cart_promotions(ctx, "demo-loyal", True, None, wanted)
-    bare = await list_cart_promotions(ctx, "demo-loyal", True, None)
+    preloaded = [
+        CartPromotion.from_listed(p)
+        for p in await list_cart(
+            ctx, "demo-loyal", True, None, with_restrictions=True, with_programs=True
+        )
+    ]
+    bare = [
+        CartPromotion.from_listed(p)
+        for p in await list_cart(
+            ctx, "demo-loyal", True, None, with_restrictions=False, with_programs=False
+        )
+    ]
     info = SimpleNamespace(context=ctx)
     restrictions = CartPromotion.restrictions
     criteria = CartPromotion.supplementary_criteria
@@ -394,23 +407,20 @@ fragment limit on Restriction { id level kpi maxLimit remainingRedemption produc
 """
 
 
-async def test_a_listing_with_ids_is_completed_by_compiled_completers(
-    gql: Gql, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Ids are plain attributes: the listing keeps the short path, one generated function per
-    # promotion's whole subtree (no execute_fields per promotion, limit or program).
-    calls: list[str] = []
-    original = GatewayExecutionContext.execute_fields
-
-    def counting(self: Any, parent_type: Any, *args: Any) -> Any:
-        calls.append(parent_type.name)
-        return original(self, parent_type, *args)
-
-    monkeypatch.setattr(GatewayExecutionContext, "execute_fields", counting)
+async def test_a_listing_with_ids_reads_attributes_and_three_resolvers(gql: Gql) -> None:
+    # Ids are plain attributes: besides the listing, only the two fields read with the list
+    # (restrictions, supplementaryCriteria) call a resolver, which answers from what was read.
+    plan = build_schema().compiled
+    assert plan is not None
+    resolvers = [line for line in plan.plan_text(WITH_IDS).splitlines() if "resolver" in line]
 
     result = await gql(WITH_IDS, {"customerId": "demo-loyal"}, now=NOW)
 
+    assert [line.split(":")[0].strip() for line in resolvers] == [
+        "cartPromotions",
+        "restrictions",
+        "supplementaryCriteria",
+    ]
     assert result.errors is None and result.data is not None
     assert len(result.data["cartPromotions"]) == 9
-    assert calls == ["Query"]
     assert result.extensions == {"sqlRoundTrips": 3}
