@@ -135,6 +135,17 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Print how one operation runs: its compiled plan, or why it runs on graphql-core."""
+    from gateway.operation.assembly import build_schema
+
+    query = sys.stdin.read() if args.file == Path("-") else args.file.read_text()
+    compiled = build_schema(load_settings(), compiled=True).compiled
+    assert compiled is not None
+    print(compiled.plan_text(query, args.operation_name))
+    return 0
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     """Validate a catalog file (brands, offers, plays, loyalty programs, promotions) and upsert it
     in one transaction."""
@@ -236,6 +247,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "migrate": cmd_migrate,
     "export-schema": cmd_export_schema,
+    "plan": cmd_plan,
     "ide": cmd_ide,
     "load": cmd_load,
     "bench-evaluator": cmd_bench_evaluator,
@@ -250,6 +262,7 @@ HELP = {
     "load": "check a catalog file (YAML/JSON) and write it",
     "keys": "create, list or revoke API keys",
     "export-schema": "print the GraphQL schema (SDL)",
+    "plan": "print how an operation runs (its compiled plan)",
     "ide": "install GraphiQL's files for use without internet",
     "bench-evaluator": "time the offer evaluator alone",
     "bench": "measure the gateway under load, then report",
@@ -301,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser("list", help="list keys (never their secrets)")
     keys.add_parser("revoke", help="revoke a key by id").add_argument("key_id")
     command("export-schema")
+    plan = command("plan")
+    plan.add_argument("file", type=Path, help="the operation's document (- for stdin)")
+    plan.add_argument("--operation-name", help="which operation of the document")
     ide = command("ide").add_subparsers(dest="ide_command", required=True, metavar="ACTION")
     ide_install = ide.add_parser(
         "install", help="install the pinned GraphiQL packages (needs npm and the npm registry)"

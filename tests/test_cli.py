@@ -237,3 +237,23 @@ def test_at_a_terminal_logs_are_text_in_development_and_progress_is_a_bar(
         assert re.search(r"\d\d:\d\d:\d\d INFO +gateway: applied migration 001_core", applied[0])
     else:
         assert json.loads(applied[0][applied[0].index("{") :])["level"] == "INFO"
+
+
+def test_plan_prints_how_an_operation_runs(tmp_path: Path) -> None:
+    document = tmp_path / "cart.graphql"
+    document.write_text(
+        'query Cart { cartPromotions(customerId: "demo-loyal") { id restrictions { id } } }\n'
+        "query Schema { __schema { queryType { name } } }\n"
+    )
+
+    cart = gateway("plan", str(document), "--operation-name", "Cart")
+    schema = gateway("plan", str(document), "--operation-name", "Schema")
+
+    assert cart.returncode == 0, cart.stderr
+    assert cart.stdout.splitlines()[:3] == [
+        "query on Query",
+        "  cartPromotions: resolver (arguments customer_id, include_supplementary, status "
+        "converted once) -> [CartPromotion!]!",
+        "    id: attribute .id -> ID!",
+    ]
+    assert schema.stdout.strip() == "runs on graphql-core: introspection"
