@@ -125,3 +125,18 @@ def test_text_log_lines_are_readable_and_keep_the_request_id() -> None:
         request_id_var.reset(token)
 
     assert line[8:] == " WARNING gateway: slow  request_id=rid-2 ms=12"
+
+
+async def test_operations_are_counted_by_how_they_ran(client: httpx.AsyncClient) -> None:
+    def counted(path: str, text: str) -> float:
+        prefix = f'gateway_operation_paths_total{{path="{path}"}}'
+        found = [line for line in text.splitlines() if line.startswith(prefix)]
+        return float(found[0].split()[-1]) if found else 0.0
+
+    before = (await client.get("/metrics")).text
+    await client.post("/graphql", json={"query": "{ __typename }"})
+    await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
+    after = (await client.get("/metrics")).text
+
+    assert counted("compiled", after) == counted("compiled", before) + 1
+    assert counted("fallback", after) == counted("fallback", before) + 1

@@ -42,6 +42,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from gateway.execution import internals
+from gateway.execution.codegen import object_completer, pure_completer
 from gateway.execution.leaves import serializer
 from gateway.execution.plan import (
     AbstractPlan,
@@ -54,6 +55,7 @@ from gateway.execution.plan import (
     OperationPlan,
     Read,
 )
+from gateway.execution.runner import Run
 
 _INTROSPECTION_FIELDS = frozenset(("__schema", "__type"))
 
@@ -152,12 +154,15 @@ class _Compiler:
         plans = tuple(self._field_plan(object_type, key, nodes) for key, nodes in fields.items())
         definition = internals.strawberry_definition(object_type)
         origin = getattr(definition, "origin", None)
-        return ObjectPlan(
+        plan = ObjectPlan(
             object_type.name,
             plans,
             origin if isinstance(origin, type) else None,
             object_type.is_type_of,
         )
+        plan.pure = pure_completer(plan)
+        plan.complete = object_completer(plan, Run.field)
+        return plan
 
     def _collect(
         self,
@@ -260,6 +265,7 @@ class _Compiler:
             plan.source_keyword = resolver.root_parameter.name
         if resolver.info_parameter is not None:
             plan.info_keyword = resolver.info_parameter.name
+        plan.selection_is_static = not any(_reads_variables(n.selection_set) for n in plan.nodes)
         node = plan.nodes[0]
         if not field_def.args:
             return
@@ -320,6 +326,19 @@ def _variable_condition(directive: DirectiveNode) -> VariableNode | None:
         if argument.name.value == "if" and isinstance(argument.value, VariableNode):
             return argument.value
     return None
+
+
+def _reads_variables(node: Any) -> bool:
+    """Whether a selection (or fragment) set uses a variable anywhere (arguments, directives)."""
+    if node is None:
+        return False
+    if isinstance(node, VariableNode):
+        return True
+    if isinstance(node, list | tuple):
+        return any(_reads_variables(item) for item in node)
+    if hasattr(node, "keys"):
+        return any(_reads_variables(getattr(node, key, None)) for key in node.keys)
+    return False
 
 
 def _has_variable(value: ValueNode) -> bool:

@@ -43,6 +43,22 @@ from gateway.execution.plan import (
 _is_awaitable = inspect.isawaitable
 
 
+class PlannedInfo(Info[Any, Any]):
+    """strawberry's ``Info``, its ``selected_fields`` made once per plan when they can be."""
+
+    plan: FieldPlan | None = None
+
+    @property
+    def selected_fields(self) -> list[Any]:
+        """The selections under the field (strawberry's), shared by the plan's requests."""
+        plan = self.plan
+        if plan is None or not plan.selection_is_static:
+            return super().selected_fields
+        if plan.selected_fields is None:
+            plan.selected_fields = super().selected_fields
+        return plan.selected_fields
+
+
 class _Null(Exception):
     """A null reached a non-null position: the nearest nullable parent becomes null."""
 
@@ -118,7 +134,7 @@ class Run:
         data = self.answer
         try:
             for field_plan in root.fields:
-                self._field(field_plan, root, self.root_value, data, None)
+                self.field(field_plan, root, self.root_value, data, None)
                 if plan.serial:
                     await self._settle()
                     if self.data_nulled:
@@ -145,14 +161,17 @@ class Run:
         return sorted(self.errors, key=lambda error: document_position(answer, error.path))
 
     def _object(self, plan: ObjectPlan, source: Any, frame: _Frame | None) -> dict[str, Any]:
+        complete = plan.complete
+        if complete is not None:
+            return complete(self, source, frame)
         result: dict[str, Any] = {}
         if frame is not None:
             frame.value = result
         for field_plan in plan.fields:
-            self._field(field_plan, plan, source, result, frame)
+            self.field(field_plan, plan, source, result, frame)
         return result
 
-    def _field(
+    def field(
         self,
         field_plan: FieldPlan,
         parent: ObjectPlan,
@@ -160,6 +179,7 @@ class Run:
         result: dict[str, Any],
         frame: _Frame | None,
     ) -> None:
+        """Read and complete one field of ``source`` into ``result`` (the general path)."""
         key = field_plan.key
         read = field_plan.read
         if read is Read.TYPENAME:
@@ -229,10 +249,11 @@ class Run:
                 None,
                 {},
             )
-            info = self.infos[id(field_plan)] = Info(
+            info = self.infos[id(field_plan)] = PlannedInfo(
                 _raw_info=raw,  # type: ignore[arg-type]
                 _field=field_plan.strawberry_field,
             )
+            info.plan = field_plan
         return info
 
     def _complete_field(

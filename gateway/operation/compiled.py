@@ -94,6 +94,8 @@ class CompiledOperations:
         planned = self._operations(document, operation_name)
         if planned is None:
             raise CannotGetOperationTypeError(operation_name)
+        if operation_name is None and planned.operation.name is not None:
+            operation_name = planned.operation.name.value  # the metric label strawberry uses
         if planned.operation_type not in allowed_operation_types:
             raise InvalidOperationTypeError(planned.operation_type)
         errors = self.validation.errors(document)

@@ -1,0 +1,142 @@
+"""Python source written per object plan: the fields of a selection set completed inline.
+
+A cart answer is hundreds of fields, most of them attributes holding a ``str``, an enum member or
+a list of objects of one class. For each ``ObjectPlan`` one function is generated that reads
+such fields and serializes them in straight-line code, in document order. Anything it does not
+expect (a null in a non-null field, a value of another class, a serializer that raises, a
+resolver) goes to the runner's general path for that one field, which gives graphql-core's
+answer and errors: the generated code only ever takes the common case, never changes an answer.
+
+A selection set made only of such fields (recursively) also gets a "pure" function, called
+inline by its parents; it raises on anything unexpected and the parent's field is then redone
+by the general path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLID, GraphQLString
+
+from gateway.execution.plan import FieldPlan, LeafPlan, ListPlan, ObjectPlan, Read
+
+# (run, source, frame) -> the object's answer
+ObjectCompleter = Callable[[Any, Any, Any], dict[str, Any]]
+PureCompleter = Callable[[Any], dict[str, Any]]
+
+_STRING_TYPES = frozenset((GraphQLString.name, GraphQLID.name))
+
+
+class Redo(Exception):
+    """The generated code met something it leaves to the general path."""
+
+
+def _redo() -> Any:
+    raise Redo
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {"Redo": Redo, "_redo": _redo}
+
+    def bind(self, prefix: str, value: Any) -> str:
+        name = f"{prefix}{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def line(self, depth: int, text: str) -> None:
+        self.lines.append("    " * depth + text)
+
+
+def pure_completer(plan: ObjectPlan) -> PureCompleter | None:
+    """A function completing ``plan`` for a value of its class, or None when ``plan`` is not
+    made only of attributes (and ``__typename``) down to its leaves."""
+    if plan.origin is None or not all(_pure_field(f) for f in plan.fields):
+        return None
+    writer = _Writer()
+    writer.line(0, "def pure(s):")
+    writer.line(1, "r = {}")
+    for field in plan.fields:
+        _write_pure_field(writer, field, plan, depth=1)
+    writer.line(1, "return r")
+    return _compiled(writer, "pure")  # type: ignore[no-any-return]
+
+
+def object_completer(plan: ObjectPlan, general: Callable[..., Any]) -> ObjectCompleter:
+    """A function completing ``plan``: inline where it can, ``general(run, field, plan, source,
+    answer, frame)`` for a field it leaves to the runner."""
+    writer = _Writer()
+    general_name = writer.bind("general_", general)
+    plan_name = writer.bind("plan_", plan)
+    writer.line(0, "def complete(run, s, frame):")
+    writer.line(1, "r = {}")
+    writer.line(1, "if frame is not None: frame.value = r")
+    for field in plan.fields:
+        if field.read is Read.TYPENAME:
+            writer.line(1, f"r[{field.key!r}] = {plan.type_name!r}")
+            continue
+        field_name = writer.bind("field_", field)
+        if not _pure_field(field):
+            writer.line(1, f"{general_name}(run, {field_name}, {plan_name}, s, r, frame)")
+            continue
+        writer.line(1, "try:")
+        _write_pure_field(writer, field, plan, depth=2)
+        writer.line(1, "except Exception:")
+        writer.line(2, f"{general_name}(run, {field_name}, {plan_name}, s, r, frame)")
+    writer.line(1, "return r")
+    return _compiled(writer, "complete")  # type: ignore[no-any-return]
+
+
+def _pure_field(field: FieldPlan) -> bool:
+    if field.read is Read.TYPENAME:
+        return True
+    if field.read is not Read.ATTRIBUTE:
+        return False
+    completion = field.completion
+    if isinstance(completion, ListPlan):
+        completion = completion.item
+    if isinstance(completion, LeafPlan):
+        return True
+    return isinstance(completion, ObjectPlan) and completion.pure is not None
+
+
+def _write_pure_field(writer: _Writer, field: FieldPlan, parent: ObjectPlan, depth: int) -> None:
+    key = repr(field.key)
+    if field.read is Read.TYPENAME:
+        writer.line(depth, f"r[{key}] = {parent.type_name!r}")
+        return
+    writer.line(depth, f"v = s.{field.attribute}")
+    writer.line(depth, "if v is None:")
+    writer.line(depth + 1, f"r[{key}] = None" if field.nullable else "raise Redo")
+    writer.line(depth, "else:")
+    completion = field.completion
+    if isinstance(completion, ListPlan):
+        writer.line(depth + 1, "if type(v) is not list: raise Redo")
+        writer.line(depth + 1, f"r[{key}] = [{_value(writer, completion.item, 'x')} for x in v]")
+    else:
+        assert completion is not None
+        writer.line(depth + 1, f"r[{key}] = {_value(writer, completion, 'v')}")
+
+
+def _value(writer: _Writer, completion: Any, name: str) -> str:
+    """An expression completing the non-null ``name`` (raising Redo on a surprise)."""
+    if isinstance(completion, LeafPlan):
+        serialize = writer.bind("serialize_", completion.serialize)
+        if completion.type_name in _STRING_TYPES:
+            return f"({name} if type({name}) is str else {serialize}({name}))"
+        return f"{serialize}({name})"
+    assert isinstance(completion, ObjectPlan) and completion.pure is not None
+    origin = writer.bind("origin_", completion.origin)
+    pure = writer.bind("pure_", completion.pure)
+    return f"({pure}({name}) if type({name}) is {origin} else _redo())"
+
+
+def _compiled(writer: _Writer, name: str) -> Callable[..., Any]:
+    source = "\n".join(writer.lines)
+    namespace = dict(writer.names)
+    exec(compile(source, f"<plan {name}>", "exec"), namespace)
+    function = namespace[name]
+    function.source = source
+    return function  # type: ignore[no-any-return]
