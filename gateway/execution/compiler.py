@@ -43,6 +43,7 @@ from graphql.execution.values import VariableValues, get_argument_values
 
 from gateway.execution import internals
 from gateway.execution.codegen import object_completer, pure_completer
+from gateway.execution.inputs import Convert, converter
 from gateway.execution.leaves import serializer
 from gateway.execution.plan import (
     AbstractPlan,
@@ -269,10 +270,71 @@ class _Compiler:
         node = plan.nodes[0]
         if not field_def.args:
             return
-        if any(_has_variable(argument.value) for argument in node.arguments or ()):
-            plan.arguments_from_variables = self._arguments_from_variables(field_def, node, field)
-        else:
+        given = node.arguments or ()
+        if not any(_has_variable(argument.value) for argument in given):
             plan.static_arguments = self._convert(get_argument_values(field_def, node), field)
+        elif all(isinstance(a.value, VariableNode) or not _has_variable(a.value) for a in given):
+            plan.static_arguments, plan.arguments_from_variables = self._variable_arguments(
+                field_def, node, field
+            )
+        else:  # a variable inside a literal list or object: graphql-core coerces the whole
+            plan.arguments_from_variables = self._arguments_from_variables(field_def, node, field)
+
+    def _variable_arguments(
+        self, field_def: GraphQLField, node: FieldNode, field: Any
+    ) -> tuple[dict[str, Any], ArgumentsFromVariables]:
+        """Literal arguments converted now; each argument given as a variable converted per
+        request by its type's converter (``inputs``)."""
+        by_name = {a.python_name: a for a in field.arguments}
+        graphql_names = {self._graphql_name(a): a.python_name for a in field.arguments}
+        literals = [a for a in node.arguments if not isinstance(a.value, VariableNode)]
+        given_as_variables = {
+            a.name.value for a in node.arguments if isinstance(a.value, VariableNode)
+        }
+        without_variables = GraphQLField(
+            field_def.type,
+            {n: arg for n, arg in field_def.args.items() if n not in given_as_variables},
+        )
+        static = self._convert(
+            get_argument_values(
+                without_variables, FieldNode(name=node.name, arguments=tuple(literals))
+            ),
+            field,
+        )
+        general = self._arguments_from_variables(field_def, node, field)
+        variables: list[tuple[str, str, Convert, bool]] = []
+        for argument in node.arguments:
+            if not isinstance(argument.value, VariableNode):
+                continue
+            python_name = graphql_names[argument.name.value]
+            static.pop(python_name, None)
+            non_null = isinstance(field_def.args[argument.name.value].type, GraphQLNonNull)
+            variables.append(
+                (
+                    python_name,
+                    argument.value.name.value,
+                    converter(by_name[python_name].type, self.strawberry_schema),
+                    non_null,
+                )
+            )
+
+        def arguments(values: Any) -> dict[str, Any]:
+            coerced = values.coerced
+            kwargs: dict[str, Any] = {}
+            for python_name, variable, convert, non_null in variables:
+                if variable not in coerced:
+                    return general(values)  # absent: graphql-core applies defaults, or refuses
+                value = coerced[variable]
+                if value is None and non_null:
+                    return general(values)  # graphql-core's error
+                kwargs[python_name] = convert(value)
+            return kwargs
+
+        return static, arguments
+
+    def _graphql_name(self, argument: Any) -> str:
+        name: str = self.strawberry_schema.config.name_converter.from_argument(argument)
+        return name
 
     def _arguments_from_variables(
         self, field_def: GraphQLField, node: FieldNode, field: Any
