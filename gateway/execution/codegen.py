@@ -61,7 +61,7 @@ def pure_completer(plan: ObjectPlan) -> PureCompleter | None:
     for field in plan.fields:
         _write_pure_field(writer, field, plan, depth=1)
     writer.line(1, "return r")
-    return _compiled(writer, "pure")  # type: ignore[no-any-return]
+    return _compiled(writer, "pure")
 
 
 def object_completer(plan: ObjectPlan, general: Callable[..., Any]) -> ObjectCompleter:
@@ -86,7 +86,7 @@ def object_completer(plan: ObjectPlan, general: Callable[..., Any]) -> ObjectCom
         writer.line(1, "except Exception:")
         writer.line(2, f"{general_name}(run, {field_name}, {plan_name}, s, r, frame)")
     writer.line(1, "return r")
-    return _compiled(writer, "complete")  # type: ignore[no-any-return]
+    return _compiled(writer, "complete")
 
 
 def _pure_field(field: FieldPlan) -> bool:

@@ -287,10 +287,9 @@ class _Compiler:
         request by its type's converter (``inputs``)."""
         by_name = {a.python_name: a for a in field.arguments}
         graphql_names = {self._graphql_name(a): a.python_name for a in field.arguments}
-        literals = [a for a in node.arguments if not isinstance(a.value, VariableNode)]
-        given_as_variables = {
-            a.name.value for a in node.arguments if isinstance(a.value, VariableNode)
-        }
+        given = node.arguments or ()
+        literals = [a for a in given if not isinstance(a.value, VariableNode)]
+        given_as_variables = {a.name.value for a in given if isinstance(a.value, VariableNode)}
         without_variables = GraphQLField(
             field_def.type,
             {n: arg for n, arg in field_def.args.items() if n not in given_as_variables},
@@ -303,7 +302,7 @@ class _Compiler:
         )
         general = self._arguments_from_variables(field_def, node, field)
         variables: list[tuple[str, str, Convert, bool]] = []
-        for argument in node.arguments:
+        for argument in given:
             if not isinstance(argument.value, VariableNode):
                 continue
             python_name = graphql_names[argument.name.value]
