@@ -26,6 +26,7 @@ from bench import scenarios
 from gateway.db import create_pool
 from gateway.ide.default_query import DEFAULT_QUERY
 from gateway.operation import compiled
+from gateway.schema.promotions import CartPromotion, Restriction
 from gateway.settings import Settings
 from tests.conftest import copy_template
 from tests.docs_pages import ROOT
@@ -266,3 +267,74 @@ def test_the_generated_corpus_reads_the_schema_file() -> None:
     sdl = Path(ROOT / "schema.graphql").read_text()
 
     assert "type Query" in sdl and SDL_SCHEMA.mutation_type is not None
+
+
+# --- Faults injected into resolvers ------------------------------------------------------------
+
+FAULTY_CART = """query ($customerId: ID!, $supplementary: Boolean!) {
+  cartPromotions(customerId: $customerId, includeSupplementary: $supplementary) {
+    promotionId promotionName earnedType
+    restrictions { customer { kpi maxLimit remainingRedemption } promotion { kpi } }
+    supplementaryCriteria { loyaltyProgramId programType }
+  }
+  again: _entities(representations: [{__typename: "Customer", id: "demo-loyal"}]) {
+    ... on Customer { cartPromotions { promotionId validTill } }
+  }
+}"""
+
+
+@pytest.mark.parametrize(
+    "fault",
+    ["none", "null name", "bad kpi", "restrictions raise", "restrictions null name"],
+)
+async def test_faults_in_resolvers_propagate_alike(
+    twins: Twins, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    # The same faults on both sides, every other promotion: nulls in non-null fields (the null
+    # climbs to the nearest nullable parent), values a leaf cannot serialize, exceptions in a
+    # nested resolver, each at its path.
+    original = CartPromotion.from_record
+    original_listed = CartPromotion.from_listed
+    original_state = Restriction.from_state_under
+    seen: dict[str, int] = {}
+
+    def faulty(record: Any) -> CartPromotion:
+        promotion = original(record)
+        nth = seen.setdefault(record.promotion_id, len(seen))
+        if nth % 2 == 1:
+            if fault == "null name":
+                promotion.promotion_name = None  # type: ignore[assignment]
+        return promotion
+
+    def faulty_listed(listed: Any) -> CartPromotion:
+        promotion = original_listed(listed)
+        if fault == "restrictions raise" and seen[listed.record.promotion_id] % 2:
+            promotion.restrictions_read = True
+            promotion.read_restrictions = RuntimeError("limits unreadable")  # type: ignore[assignment]
+        return promotion
+
+    built: list[Restriction] = []
+
+    def faulty_state(state: Any, prefix: str, scope: str) -> Restriction:
+        restriction = original_state(state, prefix, scope)
+        built.append(restriction)
+        if fault == "bad kpi" and len(built) % 2:
+            restriction.kpi = "sideways"  # type: ignore[assignment]
+        if fault == "restrictions null name" and len(built) % 3 == 0:
+            restriction.max_limit = None  # type: ignore[assignment]
+        return restriction
+
+    monkeypatch.setattr(CartPromotion, "from_record", faulty)
+    monkeypatch.setattr(CartPromotion, "from_listed", faulty_listed)
+    monkeypatch.setattr(Restriction, "from_state_under", faulty_state)
+
+    for supplementary in (False, True):
+        seen.clear()
+        built.clear()
+        variables = {"customerId": "demo-loyal", "supplementary": supplementary}
+        expected = await twins.run(twins.plain, FAULTY_CART, variables)
+        seen.clear()
+        built.clear()
+        actual = await twins.run(twins.engine, FAULTY_CART, variables)
+        assert actual == expected, (fault, supplementary)
+        assert bool(actual["errors"]) is (fault != "none"), actual
