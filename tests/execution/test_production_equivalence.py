@@ -301,9 +301,8 @@ async def test_faults_in_resolvers_propagate_alike(
     def faulty(record: Any) -> CartPromotion:
         promotion = original(record)
         nth = seen.setdefault(record.promotion_id, len(seen))
-        if nth % 2 == 1:
-            if fault == "null name":
-                promotion.promotion_name = None  # type: ignore[assignment]
+        if nth % 2 == 1 and fault == "null name":
+            promotion.promotion_name = None  # type: ignore[assignment]
         return promotion
 
     def faulty_listed(listed: Any) -> CartPromotion:
