@@ -9,12 +9,15 @@ rest once it has found this folder (a source checkout); ``gateway --help`` does 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bench.run import BenchOptions
+
+logger = logging.getLogger("bench")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,4 +138,5 @@ def _soak(args: argparse.Namespace, options: BenchOptions) -> int:
 
 
 def _log(line: str) -> None:
-    print(f"bench: {line}", file=sys.stderr, flush=True)
+    # A log record, as the dataset's progress: a piped run's standard error stays one format.
+    logger.info(line)

@@ -4,6 +4,10 @@ The rule (``GATEWAY_LOG_FORMAT=auto``, the default): JSON in production, and whe
 error is not a terminal (a pipe, a file, a container's log collector, CI); readable text in
 development at a terminal. ``json`` or ``text`` forces one format. Both carry the request id when
 there is one, and the extra fields of the record.
+
+uvicorn logs its start-up and shutdown through a logger named ``uvicorn.error``; those records
+are shown as ``uvicorn``'s (its errors keep their level), and without ``color_message``, the
+same message again with terminal colour codes.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from gateway.observability.request_id import current_request_id
 
 LogFormat = Literal["auto", "json", "text"]
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Record attributes that are not extra fields; uvicorn's ``color_message`` repeats the message.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 def _extras(record: logging.LogRecord) -> dict[str, object]:
@@ -56,12 +61,21 @@ class TextFormatter(logging.Formatter):
         clock = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
         line = f"{clock} {record.levelname:<7} {record.name}: {record.getMessage()}"
         extras = _extras(record)
-        extras.pop("color_message", None)  # uvicorn's message again, with terminal colour codes
         if extras:
             line += "  " + " ".join(f"{key}={value}" for key, value in extras.items())
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
+
+
+class UvicornName(logging.Filter):
+    """Shows uvicorn's ``uvicorn.error`` records (start-up, shutdown, errors) as ``uvicorn``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rename the record's logger; every record passes."""
+        if record.name == "uvicorn.error":
+            record.name = "uvicorn"
+        return True
 
 
 def resolve_format(fmt: LogFormat, *, production: bool, stream: TextIO) -> Literal["json", "text"]:
@@ -84,6 +98,7 @@ def configure_logging(level: str, fmt: LogFormat, *, production: bool = False) -
     handler = logging.StreamHandler(sys.stderr)
     resolved = resolve_format(fmt, production=production, stream=sys.stderr)
     handler.setFormatter(JsonFormatter() if resolved == "json" else TextFormatter())
+    handler.addFilter(UvicornName())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

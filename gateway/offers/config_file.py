@@ -12,6 +12,7 @@ The ``loyalty_programs`` and ``promotions`` sections are parsed, checked and wri
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
@@ -87,7 +88,9 @@ def read_file(path: Traversable) -> object:
         raise CatalogError(f"{path}: {exc.strerror}") from None
     try:
         if suffix in (".yaml", ".yml"):
-            return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            named = io.StringIO(text)
+            named.name = str(path)  # YAML's messages name the file, not "<unicode string>"
+            return yaml.load(named, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         if suffix == ".json":
             return json.loads(text)
     except (yaml.YAMLError, ValueError) as exc:
