@@ -237,3 +237,40 @@ def test_at_a_terminal_logs_are_text_in_development_and_progress_is_a_bar(
         assert re.search(r"\d\d:\d\d:\d\d INFO +gateway: applied migration 001_core", applied[0])
     else:
         assert json.loads(applied[0][applied[0].index("{") :])["level"] == "INFO"
+
+
+def test_a_key_for_an_unknown_brand_is_refused_and_none_is_made(database_dsn: str) -> None:
+    env = {"DATABASE_URL": database_dsn}
+    misspelt = ["--name", "web", "--scope", "read", "--brand", "acmee"]
+
+    done = gateway("keys", "create", *misspelt, env=env)
+    listed = gateway("keys", "list", env=env)
+
+    assert done.returncode == 1
+    assert done.stdout == "", "no token"
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("gateway keys: no brand 'acmee' in the database (brands there: ")
+    assert "acme," in line and "correct --brand" in line
+    assert " web " not in f" {listed.stdout} "
+
+
+def test_revoking_a_key_says_so(database_dsn: str) -> None:
+    env = {"DATABASE_URL": database_dsn}
+    made = gateway("keys", "create", "--name", "web", "--scope", "read", "--brand", "acme", env=env)
+    key_id = made.stdout.split("_")[1]
+
+    done = gateway("keys", "revoke", key_id, env=env)
+    again = gateway("keys", "revoke", key_id, env=env)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"revoked key {key_id}: refused within 10 s everywhere\n"
+    assert again.returncode == 1 and f"no active key {key_id}" in again.stderr
+
+
+def test_a_port_that_is_not_a_number_is_named() -> None:
+    done = gateway("serve", "--port", "abc")
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        "gateway serve: error: argument --port: abc is not a TCP port (0 to 65535)"
+    )
