@@ -18,6 +18,10 @@ from uvicorn.supervisors import Multiprocess
 
 from gateway.command_error import CommandError
 
+# How long a worker may take to start serving (importing the app, the pool, the schema) before
+# the banner is given up on; the workers keep starting, uvicorn's supervision takes over.
+WORKER_START_S = 60.0
+
 
 def bind(host: str, port: int) -> socket.socket:
     """A socket bound to ``host:port`` (not listening yet); ``CommandError`` when it cannot be.
@@ -74,8 +78,7 @@ class _Workers(Multiprocess):
     def init_processes(self) -> None:
         """Start the workers; wait (bounded) until each one serves."""
         super().init_processes()
-        timeout = self.config.timeout_worker_healthcheck
-        if all(p.wait_until_ready(timeout, self.should_exit) for p in self.processes):
+        if all(p.wait_until_ready(WORKER_START_S, self.should_exit) for p in self.processes):
             self.on_started()
 
 
