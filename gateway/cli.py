@@ -1,7 +1,9 @@
 """The ``gateway`` command: serve the API, and the tasks around it (migrations, catalog, keys).
 
->>> gateway serve --port 8000        # embedded PostgreSQL unless DATABASE_URL is set
->>> gateway --help                   # every command, one line each
+From a shell::
+
+    gateway serve --port 8000        # embedded PostgreSQL unless DATABASE_URL is set
+    gateway --help                   # every command, one line each
 """
 
 from __future__ import annotations

@@ -6,10 +6,18 @@ then one at the end, so a log shows the work moving without a line per item. Tho
 records (logger ``gateway.progress``, INFO), so a piped log stays one format: JSON lines, or text
 with ``GATEWAY_LOG_FORMAT=text``. A ``stream`` given explicitly gets them as plain lines.
 
->>> with progress("dataset: customers", total=100_000, unit="customers") as bar:
-...     bar.advance(10_000, rows=61_480)
-dataset: customers: 10,000/100,000 customers (10%), 61,480 rows, 9,874 customers/s, 1 s so far,
-about 9 s left
+A status line reads ``dataset: customers: 10,000/100,000 customers (10%), 61,480 rows, 9,874
+customers/s, 1 s so far, about 9 s left``. With a stream of its own:
+
+>>> import io
+>>> shown = io.StringIO()
+>>> with progress("load", total=3, unit="steps", stream=shown, interval_s=3600) as bar:
+...     bar.note("read catalog.yaml")
+...     bar.advance()
+>>> print(shown.getvalue(), end="")
+load: 3 steps to do
+load [1/3]: read catalog.yaml
+load: 1 steps in 0 s
 """
 
 from __future__ import annotations

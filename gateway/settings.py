@@ -356,8 +356,11 @@ def env_name(field: str) -> str:
 def load_settings(**overrides: object) -> Settings:
     """Read the settings from the environment (and ``overrides``), naming any bad variable.
 
-    >>> load_settings(env="production").is_production
-    True
+    >>> load_settings(env="development").is_production
+    False
+    >>> load_settings(pool_max_size=0)
+    Traceback (most recent call last):
+    gateway.settings.SettingsError: Setting 'GATEWAY_POOL_MAX_SIZE' is invalid: ...
     """
     try:
         return Settings(**overrides)  # type: ignore[arg-type]

@@ -58,7 +58,9 @@ async def create_key(
     Every brand must exist (a misspelt brand would give a key that sees nothing):
     ``UnknownBrandError`` otherwise.
 
-    >>> token = await create_key(conn, "web", [Scope.READ], ["acme"])
+    Example, in a coroutine::
+
+        token = await create_key(conn, "web", [Scope.READ], ["acme"])
     """
     known = [r["brand_id"] for r in await conn.fetch("SELECT brand_id FROM brands ORDER BY 1")]
     missing = [b for b in dict.fromkeys(brand_ids) if b not in set(known)]

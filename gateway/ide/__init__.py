@@ -5,9 +5,17 @@ they are there the page loads from unpkg.com, and the first page asked for after
 complete loads them locally. One log line says what happens: the fetch's (started, or npm
 missing), or, with the fetch off, a warning naming ``gateway ide install``.
 
->>> ide = graphiql(load_settings())
->>> ide.page()  # the HTML: local assets when installed, else the CDN
->>> ide.routes  # the static mount for the assets (404 until they are installed)
+- this module: ``Ide``, the page's HTML and the route serving the assets;
+- ``page``: strawberry's page with our default query and local assets;
+- ``default_query``: the operation GraphiQL opens with;
+- ``assets``: the pinned npm project and ``gateway ide install``;
+- ``fetch``: ``serve``'s background fetch.
+
+Example::
+
+    ide = graphiql(load_settings())
+    ide.page()  # the HTML: local assets when installed, else the CDN
+    ide.routes  # the static mount for the assets (404 until they are installed)
 """
 
 from __future__ import annotations

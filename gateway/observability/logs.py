@@ -81,7 +81,10 @@ class UvicornName(logging.Filter):
 def resolve_format(fmt: LogFormat, *, production: bool, stream: TextIO) -> Literal["json", "text"]:
     """The format ``fmt`` means here: ``auto`` is text only in development at a terminal.
 
-    >>> resolve_format("auto", production=False, stream=sys.stderr)  # at a terminal
+    >>> import io
+    >>> resolve_format("auto", production=False, stream=io.StringIO())  # not a terminal
+    'json'
+    >>> resolve_format("text", production=True, stream=io.StringIO())
     'text'
     """
     if fmt != "auto":
@@ -93,7 +96,9 @@ def resolve_format(fmt: LogFormat, *, production: bool, stream: TextIO) -> Liter
 def configure_logging(level: str, fmt: LogFormat, *, production: bool = False) -> None:
     """Send every log line to stderr, in the format ``resolve_format`` picks.
 
-    >>> configure_logging("INFO", "auto", production=True)   # JSON lines
+    Example::
+
+        configure_logging("INFO", "auto", production=True)   # JSON lines
     """
     handler = logging.StreamHandler(sys.stderr)
     resolved = resolve_format(fmt, production=production, stream=sys.stderr)
