@@ -14,7 +14,7 @@ import httpx
 import psutil
 
 from tests.conftest import outside_pytest_tmp
-from tests.serving import free_port, running_gateway
+from tests.serving import free_port, running_gateway, running_process
 
 
 def _postgres_processes_using(data_dir: Path) -> list[int]:
@@ -103,3 +103,24 @@ def test_the_start_up_ends_with_the_url_and_uvicorns_lines_are_plain(
     assert {"Application startup complete."} <= {e["message"] for e in by_uvicorn}
     assert {e["logger"] for e in by_uvicorn} == {"uvicorn"}
     assert not [e for e in logged if "color_message" in e or "\x1b" in e["message"]]
+
+
+def test_with_several_workers_the_url_comes_once_every_worker_serves(
+    database_dsn: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    banner = f"offers gateway (development) on {base}/graphql"
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2"]
+    env = {**os.environ, "DATABASE_URL": database_dsn, "GATEWAY_IDE_FETCH": "false"}
+
+    with running_process(command, lambda: banner in log.read_text(), env=env, log=log):
+        ready = httpx.get(f"{base}/readyz", timeout=5)
+        lines = log.read_text().splitlines()
+
+    assert ready.status_code == 200
+    assert lines.count(banner) == 1
+    started = [n for n, line in enumerate(lines) if "Application startup complete." in line]
+    assert len(started) == 2, "both workers started before the URL was shown"
+    assert max(started) < lines.index(banner)
