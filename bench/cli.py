@@ -1,9 +1,11 @@
 """The ``gateway bench`` arguments and entry point: ``gateway.cli`` hands over the command line's
 rest once it has found this folder (a source checkout); ``gateway --help`` does not import it.
 
->>> gateway bench --scale 0.01 --duration 5     # quick run
->>> gateway bench                                # 100,000 customers, 10 s per scenario
->>> gateway bench --soak --scale 0.05            # 5 minutes at 80 % of the mix's maximum
+From a shell::
+
+    gateway bench --scale 0.01 --duration 5     # quick run
+    gateway bench                                # 100,000 customers, 10 s per scenario
+    gateway bench --soak --scale 0.05            # 5 minutes at 80 % of the mix's maximum
 """
 
 from __future__ import annotations
