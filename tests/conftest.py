@@ -45,9 +45,8 @@ def pytest_ignore_collect(collection_path: Path) -> bool | None:
     ``gateway/``): they hold no tests, and several share a name (``node.py``) that pytest would
     import twice, once outside the ``tests`` package."""
     name = collection_path.name
-    if collection_path.suffix == ".py" and not name.startswith("test_"):
-        return name not in ("conftest.py", "__init__.py")
-    return None
+    helper = not name.startswith("test_") and name not in ("conftest.py", "__init__.py")
+    return True if collection_path.suffix == ".py" and helper else None
 
 
 async def _admin(server_dsn: str, *statements: str) -> None:
