@@ -35,7 +35,9 @@ def is_batch(body: bytes) -> bool:
 def answer_stands(fresh: ReplicaFreshness, db: RequestDb, tags: CacheTags) -> bool:
     """Count a finished read request; False when its replica answer must be redone on the primary.
 
-    >>> if not answer_stands(freshness, ctx.db, tags): ...  # run again on the primary
+    Example::
+
+        if not answer_stands(freshness, ctx.db, tags): ...  # run again on the primary
     """
     if db.replica_reads == 0:
         if db.round_trips.count:
