@@ -6,6 +6,8 @@
 - ``runner``: ``Run`` executes a plan for one request, building the answer as dicts with
   GraphQL's null propagation, error paths and locations.
 - ``plan``: what a plan holds, and ``describe`` to print one.
+- ``codegen``: Python source generated per object plan, completing its fields inline.
+- ``inputs``: converters of argument values, worked out once per argument type.
 - ``leaves``: serializers for scalar and enum leaves.
 - ``internals``: every private name of strawberry or graphql-core used here, in one list that
   ``tests/execution/test_internals.py`` checks.

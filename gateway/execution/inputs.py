@@ -36,6 +36,7 @@ def _identity(value: Any) -> Any:
 def converter(type_: StrawberryType | type, strawberry_schema: Any) -> Convert:
     """How a graphql-core value of ``type_`` becomes the resolver's Python value (None stays).
 
+    >>> from gateway.operation.assembly import build_schema
     >>> converter(str, build_schema())("kettle")
     'kettle'
     """

@@ -45,7 +45,9 @@ class OperationSchema(GatewaySchema):
     ) -> ExecutionResult:
         """Run one operation: from its plan, or on graphql-core when plans do not cover it.
 
-        >>> result = await build_schema().execute("{ __typename }", context_value=ctx)
+        Example (in a coroutine, ``ctx`` from ``gateway.context.build_context``)::
+
+            result = await build_schema().execute("{ __typename }", context_value=ctx)
         """
         allowed = (
             _ALL_OPERATION_TYPES

@@ -21,8 +21,12 @@ class IdentityMemo(Generic[DocumentT, ResultT]):
     pairs. ``given`` is passed along but is not part of the key: it must be determined by the
     document (an operation's fragment definitions, say).
 
+    >>> from graphql import parse
+    >>> from gateway.operation.router_scope import root_field_names
     >>> root_fields = IdentityMemo(root_field_names, maxsize=1024)
-    >>> root_fields(document)
+    >>> document = parse("{ cartPromotions(customerId: 'c1') { id } }".replace("'", '"'))
+    >>> root_fields(document) is root_fields(document)
+    True
     """
 
     def __init__(self, function: Callable[..., ResultT], *, maxsize: int) -> None:

@@ -50,7 +50,9 @@ async def coded_results(
     """The later parts, with coded errors; past ``deadline`` (event-loop time) every open part
     fails with TIMEOUT.
 
-    >>> result._replace(subsequent_results=coded_results(result, ctx, ...))
+    Example::
+
+        result._replace(subsequent_results=coded_results(result, ctx, deadline=..., ...))
     """
     results = result.subsequent_results
     open_ids = {pending.id for pending in result.initial_result.pending}

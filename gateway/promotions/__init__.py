@@ -6,6 +6,7 @@ The data flow: ``gateway.schema.promotions`` → ``gateway.loaders.promotions`` 
 - ``model``: the shared enums; ``inputs``: argument checks naming the argument;
 - ``listing``, ``restrictions``, ``programs``, ``held``: what customers see, their limits, the
   programs a promotion comes through, a promotion as held after a write;
+- ``cart_listing``: one customer's listing, with limits and programs read for the whole list;
 - ``status``, ``decision``: derived statuses, whether a redemption may go ahead;
 - ``redeem``, ``issuance``: redeeming, issuing and earning;
 - ``catalog_spec``, ``catalog_file``: the promotion sections of catalog files.

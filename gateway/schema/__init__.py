@@ -1,5 +1,12 @@
 """The API's GraphQL types: root types assembled from each domain's types and thin resolvers.
 
+- ``offers``: personalized offers, their inputs, events and fulfillments.
+- ``promotions``: cart promotions, their limits, and the issue / earn / redeem mutations.
+- ``customer``: the federated ``Customer`` entity.
+- ``refetch``: ``Query.node`` and ``Query.nodes``; ``node``: the ``Node`` interface.
+- ``federation``: the schema class checking ``_entities`` input.
+- ``info``: what resolvers receive as ``info`` and read of the query from it.
+
 Nothing here knows how operations execute: ``gateway.operation.assembly`` builds the executable
 schema from these types.
 """
