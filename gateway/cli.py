@@ -164,11 +164,23 @@ def cmd_bench_evaluator(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Benchmark: dataset, the gateway under wrk, peers; a table, then one JSON line."""
-    from gateway.bench.cli import run_from_args
+    """Benchmark: dataset, the gateway under wrk, peers; a table, then one JSON line.
+
+    The benchmark is not in the wheel: it lives in ``bench/`` beside ``gateway/`` in a source
+    checkout, and reads its own options (``args.bench_args``).
+    """
+    checkout = Path(__file__).resolve().parent.parent
+    if not (checkout / "bench" / "cli.py").is_file():
+        raise CommandError(
+            "the benchmark is not installed with the package",
+            fix="run `uv run gateway bench` from a source checkout of the repository",
+        )
+    if str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
+    from bench.cli import run_from_args
 
     _exit_on_sigterm()
-    return run_from_args(args)
+    return run_from_args(args.bench_args)
 
 
 def cmd_ide(args: argparse.Namespace) -> int:
@@ -296,9 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     ide_install.add_argument("--dir", type=Path, help="default: GATEWAY_IDE_ASSETS_DIR")
     bench = command("bench-evaluator")
     bench.add_argument("--requests", type=int, default=2_000, help="requests per catalog size")
-    from gateway.bench.cli import add_arguments
-
-    add_arguments(command("bench"))
+    # Its options are the bench's own (``gateway bench --help``): read once it is found.
+    sub.add_parser("bench", help=HELP["bench"], add_help=False)
     return parser
 
 
@@ -314,7 +325,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     A problem the user can fix (a setting, a missing tool, a database that does not answer)
     is one line on standard error and a non-zero exit status, never a traceback.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.bench_args = rest
     configure_logging(
         os.environ.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
         _log_format(),

@@ -1,5 +1,6 @@
-"""npm projects pinned inside the package (``package.json`` + ``package-lock.json``), installed
-on demand with ``npm ci`` into a writable folder (the package itself may be read-only).
+"""npm projects pinned in the repository (``package.json`` + ``package-lock.json``: GraphiQL's
+inside the package, the benchmark's peers in ``bench/``), installed on demand with ``npm ci``
+into a writable folder (the package itself may be read-only).
 
 An install runs in a staging folder and is swapped in at the end, under a file lock: a reader
 never sees half a ``node_modules``, and two processes never install into the same folder at once.

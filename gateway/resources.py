@@ -1,10 +1,11 @@
 """Files the commands read at run time, found inside the installed package.
 
-Everything ships in the wheel and is read through ``importlib.resources``: GraphiQL's and the
-bench's pinned npm projects, the default query, and the SQL. The migrations and demo data live at
-the top of the repository (``sql/``, their only source); the wheel build copies them into the
-package as ``gateway/sql`` (``force-include`` in pyproject.toml). A source checkout, where the
-package is imported from the repository, reads ``sql/`` beside it.
+Everything ships in the wheel and is read through ``importlib.resources``: GraphiQL's pinned npm
+project, the default query, and the SQL (the benchmark, ``bench/``, is not in the wheel). The
+migrations and demo data live at the top of the repository (``sql/``, their only source); the
+wheel build copies them into the package as ``gateway/sql`` (``force-include`` in
+pyproject.toml). A source checkout, where the package is imported from the repository, reads
+``sql/`` beside it.
 """
 
 from __future__ import annotations

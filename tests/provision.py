@@ -81,7 +81,7 @@ def require_postgresql_server(package: str = "postgresql-15") -> Path:
     Installs Debian's ``package`` when they are missing (as ``require_tool`` does), or fails
     with the command to run.
     """
-    from gateway.bench.streaming_replica import ReplicaToolsMissing, server_bin_dir
+    from tests.streaming_replica import ReplicaToolsMissing, server_bin_dir
 
     try:
         return server_bin_dir()

@@ -26,6 +26,15 @@ from gateway.cli import COMMANDS, HELP
 from tests.provision import require_tool
 from tests.serving import ROOT
 
+# ``gateway --help`` in-process, then every module it imported, one a line.
+HELP_THEN_MODULES = """
+import contextlib, sys
+from gateway.cli import main
+with contextlib.suppress(SystemExit):
+    main(["--help"])
+print(*(f"module {name}" for name in sorted(sys.modules)), sep="\\n")
+"""
+
 
 def gateway(
     *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 120
@@ -52,6 +61,30 @@ def test_help_lists_every_command_in_one_line_of_plain_words() -> None:
         assert f"{name} {line}" in text, name
     assert "``" not in done.stdout and ":class:" not in done.stdout
     assert not re.search(r"issue|#\d", done.stdout, re.IGNORECASE)
+
+
+def test_help_does_not_import_the_benchmark() -> None:
+    helped = HELP_THEN_MODULES
+    done = subprocess.run(
+        [sys.executable, "-c", helped], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+
+    lines = done.stdout.splitlines()
+    modules = [line.removeprefix("module ") for line in lines if line.startswith("module ")]
+    assert "gateway.cli" in modules
+    assert "bench measure the gateway under load" in " ".join(done.stdout.split())
+    assert not [name for name in modules if name.split(".")[0] == "bench"]
+
+
+def test_the_bench_reads_its_own_options_from_the_checkout() -> None:
+    done = gateway("bench", "--help")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: gateway bench ")
+    assert "--scale SCALE" in done.stdout and "--soak" in done.stdout
+    assert gateway("bench", "--scale", "many").returncode == 2
+    wrong = gateway("migrate", "--scale", "1")
+    assert wrong.returncode == 2 and "unrecognized arguments: --scale 1" in wrong.stderr
 
 
 def test_a_missing_tool_is_one_line_naming_it_and_the_fix(tmp_path: Path) -> None:

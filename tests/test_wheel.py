@@ -79,14 +79,12 @@ def test_the_wheel_carries_the_files_the_commands_read(installed_wheel: tuple[Pa
         "gateway/ide/package.json",
         "gateway/ide/package-lock.json",
         "gateway/ide/default_query.graphql",
-        "gateway/bench/postgraphile/package.json",
-        "gateway/bench/postgraphile/package-lock.json",
-        "gateway/bench/postgraphile/cart.graphql",
-        "gateway/bench/yoga/package.json",
-        "gateway/bench/yoga/package-lock.json",
-        "gateway/bench/yoga/server.mjs",
     ):
         assert shipped in names
+    # The benchmark and its Node peers run from a source checkout only.
+    benchmark = [n for n in names if n.startswith(("bench/", "gateway/bench/"))]
+    assert benchmark == []
+    assert not [n for n in names if "yoga" in n or "postgraphile" in n]
 
 
 def test_the_installed_wheel_serves_the_demo_from_an_empty_folder(
@@ -117,6 +115,30 @@ def test_the_installed_wheel_serves_the_demo_from_an_empty_folder(
     promotions = [p["promotionId"] for p in answer["data"]["cartPromotions"]]
     assert "acme-gold-tv" in promotions, "the demo data was loaded"
     assert made == [".gateway"], "everything the gateway writes goes to its data dir"
+
+
+def test_the_installed_bench_command_says_in_one_line_where_it_runs(
+    installed_wheel: tuple[Path, Path],
+) -> None:
+    _wheel, venv = installed_wheel
+    with outside_pytest_tmp() as empty:
+        done = subprocess.run(
+            [str(venv / "bin" / "gateway"), "bench", "--scale", "0.01"],
+            cwd=empty,
+            env=_clean_env(DATABASE_URL="", GATEWAY_DATA_DIR=".gateway"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        started_a_server = (empty / ".gateway").exists()
+
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "gateway bench: the benchmark is not installed with the package: run "
+        "`uv run gateway bench` from a source checkout of the repository"
+    ]
+    assert not started_a_server
 
 
 def test_a_missing_migrations_folder_is_one_clear_line(installed_wheel: tuple[Path, Path]) -> None:

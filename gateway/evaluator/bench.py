@@ -3,6 +3,10 @@
 Plays and subjects are drawn from a seeded random generator, shaped like real catalogs: most plays
 target a few plans, many a language or countries, some a device type, tenure, a custom score or
 earlier dismissals. Figures are wall-clock times of ``evaluate`` (facts included), per request.
+
+It stays in the package, unlike the full benchmark (``bench/``, a source checkout's only): it
+times the pure evaluator alone, so it needs no dataset, database, wrk or Node project, and a user
+can check an installed evaluator's speed on their own machine.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ import asyncpg
 import orjson
 import pytest
 
+from bench.dataset import load, row_counts
+from bench.shape import Shape
 from gateway import migrations
-from gateway.bench.dataset import load, row_counts
-from gateway.bench.shape import Shape
 from gateway.evaluator import compile_audience
 
 SHAPE = Shape(customers=30, plays=12, ledger_rows=75)

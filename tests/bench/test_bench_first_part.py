@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from gateway.bench.first_part import DEFERRED_CART, LISTING, MULTIPART_ACCEPT
+from bench.first_part import DEFERRED_CART, LISTING, MULTIPART_ACCEPT
 from tests.http.multipart import parts
 
 VARIABLES = {"customerId": "demo-loyal"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gateway.bench.overload import measure_overload, overload_figures, read_latencies
+from bench.overload import measure_overload, overload_figures, read_latencies
 from tests.provision import require_tool
 from tests.serving import running_gateway
 

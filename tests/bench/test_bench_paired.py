@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.bench.paired import PAIRED_ROUNDS, measure_paired
-from gateway.bench.servers import Server, free_port
+from bench.paired import PAIRED_ROUNDS, measure_paired
+from bench.servers import Server, free_port
 from tests.provision import require_tool
 
 # Answers each POST after ``delay`` seconds and remembers every body it was sent.

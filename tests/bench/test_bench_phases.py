@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.bench.run import Phases
+from bench.run import Phases
 
 
 def test_phases_are_numbered_and_count_down_the_load_runs() -> None:

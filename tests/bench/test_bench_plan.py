@@ -3,9 +3,9 @@ the run paced at 80 % of it alike."""
 
 from __future__ import annotations
 
-from gateway.bench.report import Figures
-from gateway.bench.run import cold_cart_scenario, plan_scenarios
-from gateway.bench.shape import Shape
+from bench.report import Figures
+from bench.run import cold_cart_scenario, plan_scenarios
+from bench.shape import Shape
 
 
 def test_the_paced_runs_ask_for_customers_no_other_run_asked_for() -> None:

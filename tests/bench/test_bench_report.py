@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import orjson
 
-from gateway.bench.report import REQUIRED_KEYS, add_ratios_and_targets, json_line, table
-from gateway.bench.scenarios import entity_key
+from bench.report import REQUIRED_KEYS, add_ratios_and_targets, json_line, table
+from bench.scenarios import entity_key
 
 
 def test_json_line_has_every_required_key_even_when_figures_are_missing() -> None:

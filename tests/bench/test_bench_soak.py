@@ -11,11 +11,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from gateway.bench.cache_counts import cache_hit_pct, metric_total
-from gateway.bench.pacing import connection_interval_ms, paced_lua, parse_counts
-from gateway.bench.report import json_line
-from gateway.bench.shape import Shape
-from gateway.bench.soak import (
+from bench.cache_counts import cache_hit_pct, metric_total
+from bench.pacing import connection_interval_ms, paced_lua, parse_counts
+from bench.report import json_line
+from bench.shape import Shape
+from bench.soak import (
     JSON_KEYS,
     Sample,
     mix_bodies,
@@ -24,7 +24,7 @@ from gateway.bench.soak import (
     table,
     verdict,
 )
-from gateway.bench.wrk import WrkError, finish_wrk, lua_script, start_wrk, write_script
+from bench.wrk import WrkError, finish_wrk, lua_script, start_wrk, write_script
 from tests.provision import require_tool
 
 WRK_OUTPUT = """Running 5m test @ http://127.0.0.1:8123/graphql

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.bench.wrk import WrkError, duration_ms, lua_script, parse_output
+from bench.wrk import WrkError, duration_ms, lua_script, parse_output
 
 OUTPUT = """Running 10s test @ http://127.0.0.1:8123/graphql
   1 threads and 50 connections

@@ -12,12 +12,12 @@ import asyncpg
 import orjson
 import pytest
 
+from bench import scenarios
+from bench.dataset import load
+from bench.servers import Server, post
+from bench.shape import Shape, customer_id
+from bench.yoga_peer import YOGA, compare_with_gateway, first_difference, start_yoga
 from gateway import migrations
-from gateway.bench import scenarios
-from gateway.bench.dataset import load
-from gateway.bench.servers import Server, post
-from gateway.bench.shape import Shape, customer_id
-from gateway.bench.yoga_peer import YOGA, compare_with_gateway, first_difference, start_yoga
 from tests.provision import require_npm_project
 
 SHAPE = Shape(customers=30, plays=12, ledger_rows=400)

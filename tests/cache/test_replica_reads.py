@@ -1,7 +1,7 @@
 """Replica reads on a real streaming replica that applies WAL 2 s late.
 
 PostgreSQL's own ``initdb`` / ``pg_basebackup -R -X stream`` build a primary and a replica with
-``recovery_min_apply_delay = '2s'`` (``gateway.bench.streaming_replica``). The app runs in
+``recovery_min_apply_delay = '2s'`` (``tests.streaming_replica``). The app runs in
 production mode with the response cache, ``DATABASE_READ_URL`` on the replica. The tests show:
 a client never reads an answer older than a write it saw acknowledged (through the API, or by
 SQL once its notification arrived); no answer, cached or not, stays stale once the replica has
@@ -25,7 +25,6 @@ from prometheus_client import REGISTRY
 
 from gateway import migrations
 from gateway.app import create_app
-from gateway.bench.streaming_replica import ReplicatedPair, streaming_replica
 from gateway.cache.replica_freshness import ReplicaFreshness
 from gateway.cache.replica_reads import PRIMARY_SNAPSHOT, answer_stands
 from gateway.cache.snapshot import Snapshot
@@ -37,6 +36,7 @@ from gateway.schema import build_schema
 from gateway.settings import Settings, load_settings
 from tests.dsn import dsn_with_database
 from tests.provision import require_postgresql_server
+from tests.streaming_replica import ReplicatedPair, streaming_replica
 
 APPLY_DELAY_S = 2.0
 CATCH_UP_S = 10.0

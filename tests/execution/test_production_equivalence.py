@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, queries
 
-from gateway.bench import scenarios
+from bench import scenarios
 from gateway.db import create_pool
 from gateway.execution import context as engine
 from gateway.ide.default_query import DEFAULT_QUERY

@@ -1,8 +1,8 @@
 """The Yoga peer: the cart server a team would write instead (GraphQL Yoga, hand-written
-resolvers, DataLoader, ``pg``; ``gateway/bench/yoga/server.mjs``), and the check that it answers
+resolvers, DataLoader, ``pg``; ``bench/yoga/server.mjs``), and the check that it answers
 what the gateway answers.
 
-Its npm project is pinned inside the package and installed with ``npm ci`` into the data dir on
+Its npm project is pinned in the bench folder and installed with ``npm ci`` into the data dir on
 first use, like PostGraphile's; ``server.mjs`` is copied beside that ``node_modules`` (Node
 resolves an ES module's imports from the script's own folder). It runs the gateway's three SQL
 statements, handed over in a JSON file, so the bench compares the servers around the queries.
@@ -24,16 +24,15 @@ from typing import Any
 
 import orjson
 
-from gateway.bench import scenarios
-from gateway.bench.servers import SERVER_CORE, Server, free_port, post
+from bench import scenarios
+from bench.servers import SERVER_CORE, Server, free_port, post
 from gateway.npm_project import install as npm_install
 from gateway.npm_project import is_current as npm_is_current
 from gateway.promotions.listing import LISTING_SQL
 from gateway.promotions.programs import PROGRAMS_SQL
 from gateway.promotions.restrictions import RESTRICTIONS_SQL
-from gateway.resources import package_file
 
-YOGA = package_file("bench", "yoga")
+YOGA = Path(__file__).with_name("yoga")
 SERVER_SCRIPT = "server.mjs"
 QUERIES = {"listing": LISTING_SQL, "restrictions": RESTRICTIONS_SQL, "programs": PROGRAMS_SQL}
 

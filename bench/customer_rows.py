@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import orjson
 
-from gateway.bench.shape import Shape, customer_id
+from bench.shape import Shape, customer_id
 
 BRANDS = (("bench-a", "Bench Streaming"), ("bench-b", "Bench News"))
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)

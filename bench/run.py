@@ -6,7 +6,7 @@ personalizedOffers and cartPromotions (each at its maximum, then paced at 80 % a
 for the latency), the hot sets and ``_entities``, personalizedOffers under 10x overload (latency of
 admitted and refused requests apart), then its RSS; the naive baseline; PostGraphile v4; the Yoga
 peer (its answers compared with ours first); the gateway with two workers (not pinned); the cart
-on a new gateway and both peers side by side, in alternating rounds (``gateway.bench.paired``,
+on a new gateway and both peers side by side, in alternating rounds (``bench.paired``,
 which the cart targets read); the replica's share. Every server is stopped by PID when its part
 ends, also on errors and Ctrl-C.
 """
@@ -30,32 +30,31 @@ from typing import Any
 import asyncpg
 import orjson
 
+from bench import scenarios
+from bench.cache_counts import cache_counts, cache_hit_pct
+from bench.customer_rows import BRANDS
+from bench.dataset import DatasetInfo, ensure_dataset
+from bench.first_part import FirstPartError, measure_first_part
+from bench.overload import OVERLOAD_FACTOR, measure_overload, overload_figures
+from bench.pacing import paced_lua, parse_counts
+from bench.paired import measure_paired
+from bench.report import Figures, add_ratios_and_targets
+from bench.round_trips import count_round_trips, has_field, probes_for, schema_sdl
+from bench.servers import Server, ServerError, free_port, post
+from bench.shape import Shape, customer_id
+from bench.wrk import WrkResult, finish_wrk, parse_output, run_wrk, start_wrk, write_script
+from bench.yoga_peer import compare_with_gateway, install_yoga, start_yoga
 from gateway.auth.keys import create_key
 from gateway.auth.principal import Scope
-from gateway.bench import scenarios
-from gateway.bench.cache_counts import cache_counts, cache_hit_pct
-from gateway.bench.customer_rows import BRANDS
-from gateway.bench.dataset import DatasetInfo, ensure_dataset
-from gateway.bench.first_part import FirstPartError, measure_first_part
-from gateway.bench.overload import OVERLOAD_FACTOR, measure_overload, overload_figures
-from gateway.bench.pacing import paced_lua, parse_counts
-from gateway.bench.paired import measure_paired
-from gateway.bench.report import Figures, add_ratios_and_targets
-from gateway.bench.round_trips import count_round_trips, has_field, probes_for, schema_sdl
-from gateway.bench.servers import Server, ServerError, free_port, post
-from gateway.bench.shape import Shape, customer_id
-from gateway.bench.wrk import WrkResult, finish_wrk, parse_output, run_wrk, start_wrk, write_script
-from gateway.bench.yoga_peer import compare_with_gateway, install_yoga, start_yoga
 from gateway.embedded import EmbeddedPostgres
 from gateway.evaluator.bench import run_benchmark
 from gateway.http.admission import RETRY_AFTER_S
 from gateway.npm_project import install as npm_install
 from gateway.npm_project import is_current as npm_is_current
-from gateway.resources import package_file
 from gateway.settings import PRODUCTION_MAX_IN_FLIGHT, load_settings
 
-# The PostGraphile peer: pinned in the package, installed into the data dir on first use.
-POSTGRAPHILE = package_file("bench", "postgraphile")
+# The PostGraphile peer: pinned in the bench folder, installed into the data dir on first use.
+POSTGRAPHILE = Path(__file__).with_name("postgraphile")
 Log = Callable[[str], None]
 
 
@@ -386,7 +385,7 @@ def _paired(
     figures: Figures,
 ) -> None:
     """The cart on a new gateway, the Yoga peer and PostGraphile side by side, in alternating
-    rounds (``gateway.bench.paired``): the figures the cart targets are read from."""
+    rounds (``bench.paired``): the figures the cart targets are read from."""
     with ExitStack() as running:
         gateway = running.enter_context(start_gateway(workdir, env, workers=1, core="0"))
         gateway.wait_ready(hello_body(), headers, timeout_s=60)
@@ -442,7 +441,7 @@ def _paired(
 def _replica_share(
     options: BenchOptions, workdir: Path, env: Mapping[str, str], log: Log, figures: Figures
 ) -> None:
-    from gateway.bench.replica_share import measure_replica_share
+    from bench.replica_share import measure_replica_share
 
     def headers_for(dsn: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {asyncio.run(bench_key(dsn))}"}
@@ -496,7 +495,7 @@ def _overload(
 
 def _naive(workdir: Path, dsn: str) -> Server:
     port = free_port()
-    command = [sys.executable, "-m", "gateway.bench.naive", "--port", str(port)]
+    command = [sys.executable, "-m", "bench.naive", "--port", str(port)]
     env = {**os.environ, "DATABASE_URL": dsn}
     return Server.start("naive baseline", command, port=port, env=env, log=workdir / "naive.log")
 

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 
-from gateway.bench.servers import Server
+from bench.servers import Server
 
 CACHE_HITS = "gateway_response_cache_hits_total"
 CACHE_MISSES = "gateway_response_cache_misses_total"

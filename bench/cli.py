@@ -1,4 +1,5 @@
-"""The ``gateway bench`` arguments and entry point (kept light: imported by ``gateway --help``).
+"""The ``gateway bench`` arguments and entry point: ``gateway.cli`` hands over the command line's
+rest once it has found this folder (a source checkout); ``gateway --help`` does not import it.
 
 >>> gateway bench --scale 0.01 --duration 5     # quick run
 >>> gateway bench                                # 100,000 customers, 10 s per scenario
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gateway.bench.run import BenchOptions
+    from bench.run import BenchOptions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,11 +66,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_from_args(args: argparse.Namespace) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``gateway bench``'s options."""
+    parser = argparse.ArgumentParser(
+        prog="gateway bench", description="Measure the gateway under load, then report."
+    )
+    add_arguments(parser)
+    return parser
+
+
+def run_from_args(argv: Sequence[str]) -> int:
     """Run the benchmark; progress on stderr, the table then the JSON line on stdout."""
-    from gateway.bench.report import json_line, table
-    from gateway.bench.run import BenchOptions, run_bench
-    from gateway.bench.wrk import require_wrk
+    args = build_parser().parse_args(argv)
+    from bench.report import json_line, table
+    from bench.run import BenchOptions, run_bench
+    from bench.wrk import require_wrk
 
     if not 0 < args.scale <= 10:
         print("gateway bench: --scale must be in (0, 10]", file=sys.stderr)
@@ -99,7 +111,7 @@ def run_from_args(args: argparse.Namespace) -> int:
     if args.soak:
         return _soak(args, options)
     if args.first_part_only:
-        from gateway.bench.run import run_first_part_only
+        from bench.run import run_first_part_only
 
         figures = run_first_part_only(options, _log)
         print(table(figures))
@@ -112,8 +124,8 @@ def run_from_args(args: argparse.Namespace) -> int:
 
 
 def _soak(args: argparse.Namespace, options: BenchOptions) -> int:
-    from gateway.bench import soak
-    from gateway.bench.report import json_line
+    from bench import soak
+    from bench.report import json_line
 
     soak_options = soak.SoakOptions(options, args.soak_seconds, args.soak_fraction)
     figures = soak.run_soak(soak_options, _log)

@@ -25,8 +25,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gateway.bench.servers import Server
-from gateway.bench.wrk import run_wrk, write_script
+from bench.servers import Server
+from bench.wrk import run_wrk, write_script
 
 PAIRED_ROUNDS = 3
 WARMUP_FACTOR = 3

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import orjson
 
-from gateway.bench.customer_rows import TIERS, program_id, tier_id
-from gateway.bench.shape import Shape, customer_id
+from bench.customer_rows import TIERS, program_id, tier_id
+from bench.shape import Shape, customer_id
 
 BRAND = "bench-a"
 STARTS = datetime(2025, 1, 1, tzinfo=UTC)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 
-from gateway.bench.shape import Shape
+from bench.shape import Shape
 from gateway.context import build_context
 from gateway.db import create_pool
 from gateway.schema import build_schema, export_sdl

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from gateway.bench import scenarios
-from gateway.bench.shape import Shape, customer_id
+from bench import scenarios
+from bench.shape import Shape, customer_id
 
 _LISTING_FIELDS = """
     promotionId promotionName customerId validTill earnedType earnedStatus promotionStatus

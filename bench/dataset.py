@@ -20,10 +20,10 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import orjson
 
+from bench import customer_rows, promotion_rows
+from bench.offer_catalog import catalog
+from bench.shape import Shape
 from gateway import migrations
-from gateway.bench import customer_rows, promotion_rows
-from gateway.bench.offer_catalog import catalog
-from gateway.bench.shape import Shape
 from gateway.connect import connect
 from gateway.offers.catalog_spec import parse_catalog
 from gateway.offers.config_file import apply_catalog

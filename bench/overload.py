@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gateway.bench.wrk import run_wrk, write_script
+from bench.wrk import run_wrk, write_script
 from gateway.http.admission import RETRY_AFTER_S
 
 OVERLOAD_FACTOR = 10

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import orjson
 
-from gateway.bench.shape import Shape, customer_id
-from gateway.resources import package_file
+from bench.shape import Shape, customer_id
 
 HELLO = "{ __typename }"
 
@@ -81,7 +81,7 @@ query Entities($representations: [_Any!]!) {{
 }}
 """
 
-POSTGRAPHILE_CART = package_file("bench", "postgraphile", "cart.graphql").read_text()
+POSTGRAPHILE_CART = (Path(__file__).parent / "postgraphile" / "cart.graphql").read_text()
 
 USER_AGENTS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "

@@ -24,13 +24,13 @@ from typing import Any
 
 import asyncpg
 
-from gateway.bench import scenarios
-from gateway.bench.dataset import dsn_with_database, ensure_dataset
-from gateway.bench.pacing import error_counting_lua, parse_counts
-from gateway.bench.servers import Server
-from gateway.bench.shape import Shape, customer_id
-from gateway.bench.streaming_replica import ReplicaToolsMissing, server_bin_dir, streaming_replica
-from gateway.bench.wrk import finish_wrk, parse_output, start_wrk, write_script
+from bench import scenarios
+from bench.dataset import dsn_with_database, ensure_dataset
+from bench.pacing import error_counting_lua, parse_counts
+from bench.servers import Server
+from bench.shape import Shape, customer_id
+from bench.wrk import finish_wrk, parse_output, start_wrk, write_script
+from tests.streaming_replica import ReplicaToolsMissing, server_bin_dir, streaming_replica
 
 REPLICA_SCALE = 0.01
 WRITE_INTERVAL_S = 0.05

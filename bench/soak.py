@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gateway.bench import scenarios
-from gateway.bench.cache_counts import cache_counts, cache_hit_pct
-from gateway.bench.pacing import connection_interval_ms, paced_lua, parse_counts
-from gateway.bench.report import Figures
-from gateway.bench.run import (
+from bench import scenarios
+from bench.cache_counts import cache_counts, cache_hit_pct
+from bench.pacing import connection_interval_ms, paced_lua, parse_counts
+from bench.report import Figures
+from bench.run import (
     BenchOptions,
     Log,
     Scenario,
@@ -42,9 +42,9 @@ from gateway.bench.run import (
     prepare_dataset,
     start_gateway,
 )
-from gateway.bench.servers import SERVER_CORE, Server, ServerError
-from gateway.bench.shape import Shape
-from gateway.bench.wrk import finish_wrk, parse_output, run_wrk, start_wrk, write_script
+from bench.servers import SERVER_CORE, Server, ServerError
+from bench.shape import Shape
+from bench.wrk import finish_wrk, parse_output, run_wrk, start_wrk, write_script
 
 SAMPLE_EVERY_S = 10.0
 WARM_AFTER_S = 60.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.bench.wrk import WrkError
+from bench.wrk import WrkError
 
 _COUNTS = re.compile(r"^soak-counts non_2xx=(\d+) graphql_errors=(\d+)$", re.M)
 _FIRST_ERROR = re.compile(r"^soak-first-error (.*)$", re.M)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import random
 
-from gateway.bench.customer_rows import BRANDS, COUNTRIES, INTERESTS, PLANS, ROLES, SEGMENTS
-from gateway.bench.shape import Shape
+from bench.customer_rows import BRANDS, COUNTRIES, INTERESTS, PLANS, ROLES, SEGMENTS
+from bench.shape import Shape
 
 LANGUAGES = ("en", "de", "fr", "es")
 OFFERS_PER_BRAND = 50

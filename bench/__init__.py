@@ -1,0 +1,37 @@
+"""``gateway bench``: a realistic dataset, the gateway under wrk, its peers, one report.
+
+Not part of the ``gateway`` package, and not in the wheel: it runs from a source checkout
+(``uv run gateway bench``), where ``gateway.cli`` finds this folder beside ``gateway/``.
+
+The command and the run:
+
+- ``cli``: the options, checked, then the run (``--soak`` and ``--first-part-only`` apart);
+- ``run``: every phase in order, each server stopped by PID when its phase ends;
+- ``report``: the table for people, the targets, the final JSON line.
+
+The dataset:
+
+- ``shape``: its size from one ``--scale`` factor;
+- ``dataset``: builds it with COPY (or reuses it when its marker says it has the same shape);
+- ``customer_rows``, ``promotion_rows``: the customer and cart-promotion rows, seeded;
+- ``offer_catalog``: the offers catalog, written through the offers loader.
+
+The load and what is measured:
+
+- ``scenarios``: the operations and the request bodies wrk cycles over;
+- ``wrk``: the Lua script and wrk's output parsed; ``pacing``: wrk held to a fixed rate;
+- ``servers``: the processes under test, started on free ports and stopped by PID;
+- ``round_trips``: SQL round trips per request; ``cache_counts``: the response cache's hit rate;
+- ``overload``: latency of admitted and refused requests apart under overload;
+- ``first_part``: the deferred cart's first part over the listing alone;
+- ``replica_share``: the cold reads a streaming replica 2 s behind answers (the replica from
+  ``tests.streaming_replica``);
+- ``soak``: the gateway held at a fraction of its maximum for minutes.
+
+The peers:
+
+- ``naive``: the same cart resolved the N+1 way;
+- ``postgraphile/``: PostGraphile v4 (a pinned npm project), run by ``run``;
+- ``yoga/`` and ``yoga_peer``: the GraphQL Yoga server a team would write instead;
+- ``paired``: the cart against both peers in alternating rounds (the ratios the targets read).
+"""
