@@ -182,8 +182,9 @@ class Settings(BaseSettings):
         default=1000,
         ge=0,
         description="A 503 OVERLOADED is sent this long (± half, at random) after its request "
-        "arrived (held on a timer, at no cost to the worker): a client that re-sends at once after each 503 comes "
-        "back once per delay instead of thousands of times a second. `0`: refused at once.",
+        "arrived, held on a timer at no cost to the worker: a client that re-sends at once after "
+        "each 503 comes back about once per delay instead of thousands of times a second. `0`: "
+        "refused at once.",
     )
     rate_limit: float | None = Field(
         default=None,
