@@ -1,6 +1,6 @@
 """docs/scaling.md's HAProxy configuration, run for real: past ``maxconn`` requests wait in
-HAProxy's queue, and one that waits too long is refused there, shaped like the gateway's own 503,
-while the gateway itself never refuses.
+HAProxy's queue, and one that waits too long, or finds the queue full, is refused there after a
+pause, shaped like the gateway's own 503, while the gateway itself never refuses.
 
 The admitted requests are held by a real lock on the customers table, as in test_overload.py.
 """
@@ -26,8 +26,9 @@ from tests.serving import ROOT, free_port, running_gateway
 SCALING_DOC = ROOT / "docs" / "scaling.md"
 
 
-def documented_config(port: int, gateway: str, maxconn: int) -> str:
-    """The documented configuration, bound to loopback before one gateway, with ``maxconn``."""
+def documented_config(port: int, gateway: str, maxconn: int, queue: int = 32) -> str:
+    """The documented configuration, bound to loopback before one gateway, with ``maxconn`` and
+    refusals past ``queue`` waiting."""
     text = SCALING_DOC.read_text()
     config = re.search(r"```haproxy\n(defaults\n.*?)```", text, re.S)
     assert config is not None, "docs/scaling.md has no HAProxy configuration"
@@ -37,17 +38,18 @@ def documented_config(port: int, gateway: str, maxconn: int) -> str:
     result = result.replace(servers[0], f"    server a {gateway} check\n")
     for line in servers[1:]:
         result = result.replace(line, "")
-    assert " maxconn 32\n" in result
+    assert " maxconn 32\n" in result and "{ avg_queue() ge 32 }" in result
+    result = result.replace("{ avg_queue() ge 32 }", f"{{ avg_queue() ge {queue} }}")
     return result.replace(" maxconn 32\n", f" maxconn {maxconn}\n")
 
 
 @contextmanager
-def running_haproxy(folder: Path, gateway: str, *, maxconn: int) -> Iterator[str]:
+def running_haproxy(folder: Path, gateway: str, *, maxconn: int, queue: int) -> Iterator[str]:
     """HAProxy with the documented configuration before ``gateway``; its URL; stopped by PID."""
     binary = require_tool("haproxy", "haproxy")
     port = free_port()
     config = folder / "haproxy.cfg"
-    config.write_text(documented_config(port, gateway, maxconn=maxconn))
+    config.write_text(documented_config(port, gateway, maxconn=maxconn, queue=queue))
     check = subprocess.run([binary, "-c", "-q", "-f", str(config)], capture_output=True)
     assert check.returncode == 0, check.stderr
     with (folder / "haproxy.log").open("w") as log:
@@ -70,7 +72,7 @@ async def test_past_maxconn_haproxy_queues_then_refuses_and_the_gateway_never_do
     }
     with (
         running_gateway(env, log=tmp_path / "serve.log") as (base, _process),
-        running_haproxy(tmp_path, base.removeprefix("http://"), maxconn=2) as balancer,
+        running_haproxy(tmp_path, base.removeprefix("http://"), maxconn=2, queue=1) as balancer,
     ):
         locker = await asyncpg.connect(database_dsn)
         try:
@@ -86,7 +88,9 @@ async def test_past_maxconn_haproxy_queues_then_refuses_and_the_gateway_never_do
                 admitted = [asyncio.create_task(lb.post("/graphql", json=OFFERS)) for _ in "ab"]
                 await _waiting_on_locks(locker, 2, timeout_s=30)
 
-                # when more arrive, they wait in HAProxy's queue, then HAProxy refuses them
+                # when more arrive, one waits in HAProxy's queue and is refused after
+                # `timeout queue`, the next ones find the queue full and are refused after
+                # `timeout tarpit` (both 1 s)
                 async def queued(n: int) -> tuple[httpx.Response, float]:
                     started = time.monotonic()
                     headers = {"x-request-id": f"queued-{n}"}
@@ -104,7 +108,7 @@ async def test_past_maxconn_haproxy_queues_then_refuses_and_the_gateway_never_do
 
     for n, (response, waited_s) in enumerate(refused):
         assert response.status_code == 503
-        assert 0.15 < waited_s < 10  # the documented `timeout queue 200ms`
+        assert 0.8 < waited_s < 10  # paced: the documented 1 s
         assert response.headers["content-type"] == "application/json"
         assert response.headers["retry-after"] == "1"
         assert response.headers["x-request-id"] == f"queued-{n}"
