@@ -179,7 +179,7 @@ class Settings(BaseSettings):
         description="Longest a request waits in that queue for a slot before it is refused.",
     )
     refusal_delay_ms: int = Field(
-        default=1000,
+        default=2000,
         ge=0,
         description="A 503 OVERLOADED is sent this long (± half, at random) after its request "
         "arrived, held on a timer at no cost to the worker: a client that re-sends at once after "
