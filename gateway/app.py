@@ -555,7 +555,7 @@ def create_app(
 
 
 def admission_middleware(settings: Settings) -> list[Middleware]:
-    """The bound on requests in flight, when there is one."""
+    """The bound on requests in flight (its short queue, its paced refusals), when there is one."""
     if settings.in_flight_bound == 0:
         return []
     return [

@@ -2,8 +2,7 @@
 
 Past the bound a request may wait a short while in a bounded queue for a slot that frees (FIFO,
 ``queue`` places, ``queue_wait_s`` at most); otherwise it is refused with ``503``,
-``Retry-After`` and code ``OVERLOADED``, so the admitted requests keep their latency and a load
-balancer (HAProxy's ``retry-on 503``) can send it elsewhere.
+``Retry-After`` and code ``OVERLOADED``, so the admitted requests keep their latency.
 
 A refusal is paced: it is sent ``refusal_delay_s`` (± half of it, at random) after the request
 arrived. Held on a timer, a refused request costs the worker nothing meanwhile, so a client that
@@ -11,7 +10,9 @@ re-sends at once after each 503 (a buggy release, a retry loop, a flood) comes b
 per delay instead of thousands of times a second, and the worker's core goes to admitted
 requests rather than to refusing. The jitter spreads the refused clients' returns: a flood's
 connections, all refused at once, would otherwise come back together, every delay, and each
-such wave stalls the admitted requests behind it.
+such wave stalls the admitted requests behind it. A balancer in front should hold its own queue
+(HAProxy's ``maxconn``, docs/scaling.md), so that the gateway refuses nothing.
+
 The refusal itself is prebuilt (``gateway.http.refusals``). Health and metrics paths are never
 refused, so an instance under load is not mistaken for a dead one.
 """
@@ -46,7 +47,7 @@ class AdmissionMiddleware:
     One worker runs one event loop, so plain counters are exact. A slot that frees goes to the
     longest-waiting request still in the queue, before any new arrival.
 
-    >>> app = AdmissionMiddleware(app, limit=64, queue=16, queue_wait_s=0.05, refusal_delay_s=1)
+    >>> app = AdmissionMiddleware(app, limit=64, queue=16, queue_wait_s=0.05, refusal_delay_s=2)
     """
 
     def __init__(
