@@ -23,6 +23,8 @@ The load and what is measured:
 - ``servers``: the processes under test, started on free ports and stopped by PID;
 - ``round_trips``: SQL round trips per request; ``cache_counts``: the response cache's hit rate;
 - ``overload``: latency of admitted and refused requests apart under overload;
+- ``storm``: a retry storm on its own (``python -m bench.storm``): goodput against the same
+  rounds' capacity, optionally behind docs/scaling.md's HAProxy;
 - ``first_part``: the deferred cart's first part over the listing alone;
 - ``replica_share``: the cold reads a streaming replica 2 s behind answers (the replica from
   ``tests.streaming_replica``);
