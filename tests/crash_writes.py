@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,10 +72,17 @@ class Writes:
     unacknowledged: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)  # answers no retry should ever see
     retries: int = 0
+    retried_on: Counter[str] = field(default_factory=Counter)  # why: status, code or error
     acknowledged_at: list[float] = field(default_factory=list)  # monotonic
     flowing: asyncio.Event = field(default_factory=asyncio.Event)
 
+    def retry(self, why: str) -> None:
+        """Count a write sent again, and why."""
+        self.retries += 1
+        self.retried_on[why] += 1
+
     def acknowledged(self) -> None:
+        """Count a write acknowledged, and when."""
         self.acknowledged_at.append(time.monotonic())
         if len(self.acknowledged_at) >= CLIENTS:
             self.flowing.set()
@@ -110,18 +118,18 @@ async def _send(
     while time.monotonic() < deadline:
         try:
             response = await http.post("/graphql", json=body)
-        except httpx.TransportError:
-            writes.retries += 1
+        except httpx.TransportError as exc:
+            writes.retry(type(exc).__name__)
             await asyncio.sleep(0.1)
             continue
         if response.status_code in (502, 503, 504):
-            writes.retries += 1
+            writes.retry(str(response.status_code))
             await asyncio.sleep(0.1)
             continue
         answer = response.json()
         codes = {e.get("extensions", {}).get("code") for e in answer.get("errors") or ()}
         if codes and codes <= RETRYABLE_CODES:
-            writes.retries += 1
+            writes.retry(",".join(sorted(codes)))
             await asyncio.sleep(0.1)
             continue
         data = (answer.get("data") or {}).get(field_name)
@@ -136,6 +144,9 @@ async def _send(
 
 
 async def _client(http: httpx.AsyncClient, number: int, writes: Writes, deadline: float) -> None:
+    # Staggered starts: the clients' requests spread over time rather than arriving in waves,
+    # so that some are in flight whenever the crash comes.
+    await asyncio.sleep(number * PACE_S / CLIENTS)
     customer = f"crash-{number}"
     for round_ in range(ROUNDS):
         key = f"crash-{number}-{round_}"

@@ -30,6 +30,7 @@ from tests.http.test_instances_behind_haproxy import (
 from tests.serving import free_port, running_gateway
 
 BUDGET_S = 40
+FROZEN_S = 0.3
 
 
 def retried_by_haproxy(balancer: Balancer) -> int:
@@ -88,6 +89,10 @@ async def test_an_instance_killed_behind_haproxy_loses_and_doubles_no_acknowledg
             clients = crash_writes.start_clients(http, writes, BUDGET_S)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(writes.flowing.wait(), 10)
+            # Frozen first, so that requests are surely in flight on it when it dies (some taken
+            # mid-transaction); then killed.
+            processes["a"].send_signal(signal.SIGSTOP)
+            await asyncio.sleep(FROZEN_S)
             processes["a"].send_signal(signal.SIGKILL)
             killed = await asyncio.to_thread(processes["a"].wait, 10)
             # Started again on its port while b takes everything; HAProxy takes it back.
