@@ -1,11 +1,10 @@
 """PostgreSQL stopped at once (immediate shutdown: no checkpoint, crash recovery at the start)
 while fifty clients write, then started again: nothing acknowledged is lost or doubled.
 
-A private cluster (as tests/test_database_faults.py), never the shared server. The clients'
-redemptions, events and fulfillments are checked against the ledger by ``tests/crash_writes.py``.
-This is also the outage test for events and fulfillments (docs/operations.md promises them what
-tests/test_database_faults.py checks for redemptions): requests during the outage get
-DATABASE_UNAVAILABLE or TIMEOUT, and the same requests succeed once it is back.
+A private cluster (as tests/test_database_faults.py, which stops it the fast way and bounds the
+errors' timing), never the shared server. Immediate shutdown is SIGQUIT to the postmaster, which
+is what ``pg_ctl stop -m immediate`` sends. The clients' redemptions, events and fulfillments are
+checked against the ledger by ``tests/crash_writes.py``.
 """
 
 from __future__ import annotations
