@@ -47,7 +47,13 @@ async def test_concurrent_accepts_of_distinct_decisions_respect_an_accept_limit_
     finally:
         await conn.close()
     assert limit == 1
-    env = {"DATABASE_URL": database_dsn, "GATEWAY_DATA_DIR": str(tmp_path / "state")}
+    # The accepts queue on the customer's lock, one transaction at a time: on a loaded machine
+    # the last may wait longer for a connection than the default 5 s, which is not under test.
+    env = {
+        "DATABASE_URL": database_dsn,
+        "GATEWAY_DATA_DIR": str(tmp_path / "state"),
+        "GATEWAY_POOL_ACQUIRE_TIMEOUT_S": "30",
+    }
     with running_gateway(env) as (base, _process):
         limits = httpx.Limits(max_connections=ACCEPTS)
         async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
