@@ -1,6 +1,6 @@
 """Shared fixtures: a real PostgreSQL, a fresh database per test, the schema and the app.
 
-The server is ``DATABASE_URL`` when set (any PostgreSQL >= 14), else an embedded PostgreSQL started
+The server is ``DATABASE_URL`` when set (CI: PostgreSQL 15), else an embedded PostgreSQL started
 for the session. A template database gets every migration and the demo data once; each test gets
 its own copy, dropped afterwards, so tests may commit freely and run in any order.
 """

@@ -13,7 +13,8 @@ the shared counters are held for two statements only.
 
 Idempotency: the attempt is stored under (customer, idempotency key) with a hash of the request.
 A retry returns the stored outcome (``replayed``) and consumes nothing; the same key with another
-request is a CONFLICT error. An attempt for an unknown customer or promotion is not stored.
+request is a CONFLICT error. An attempt for an unknown customer or promotion, or for a customer
+outside the promotion's brand, is not stored.
 """
 
 from __future__ import annotations
@@ -36,7 +37,18 @@ from gateway.promotions.listing import LISTING_SQL, CartPromotionRecord
 from gateway.promotions.model import RejectionCode, RestrictionLevel, label
 from gateway.promotions.restrictions import RESTRICTIONS_SQL, RestrictionState
 
-_LOCK_CUSTOMER_SQL = "SELECT true FROM customers WHERE customer_id = $1 FOR NO KEY UPDATE"
+# $1 customer, $2 promotion. The customer, locked, unless the promotion is of a brand they are not
+# a customer of: then, like an unknown customer, nothing is stored (a stored attempt would tell
+# another brand's key, through a retried idempotency key, that the customer exists).
+_LOCK_CUSTOMER_SQL = """
+SELECT true FROM customers c
+WHERE c.customer_id = $1
+  AND NOT EXISTS (SELECT 1 FROM promotions p
+                  WHERE p.promotion_id = $2
+                    AND NOT EXISTS (SELECT 1 FROM customer_brands b
+                                    WHERE b.customer_id = $1 AND b.brand_id = p.brand_id))
+FOR NO KEY UPDATE OF c
+"""
 
 # $1 customer, $2 idempotency key, $3 promotion, $4 transaction.
 _PRIOR_SQL = """
@@ -128,7 +140,7 @@ async def _attempt(
     conn: CountingConnection, request: RedemptionRequest, now: datetime
 ) -> RedemptionOutcome:
     """The redemption, inside its transaction."""
-    if not await conn.fetchval(_LOCK_CUSTOMER_SQL, request.customer_id):
+    if not await conn.fetchval(_LOCK_CUSTOMER_SQL, request.customer_id, request.promotion_id):
         return RedemptionOutcome(request, None, now, RejectionCode.NOT_ISSUED)
     prior = await conn.fetchrow(
         _PRIOR_SQL,

@@ -11,17 +11,25 @@ Each case runs three ways:
 - a key of another brand (globex) with every scope: refused (FORBIDDEN) or an empty answer, as
   the README documents for that field;
 - for each scope the field needs, an acme key with every other scope: FORBIDDEN, naming the scope.
+
+Every refused call leaves the database as it was: each table is fingerprinted before and after.
+Cross-brand cases follow the matrix: a customer of both brands (demo-multibrand) reached through
+the other brand's promotion, decision or subscription, and a customer of the other brand only
+reached through the key's own promotion.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
+import orjson
 import pytest
 from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType
 
@@ -36,6 +44,14 @@ SIGNING_KEY = "tenant-matrix-signing-key-0123456789"
 # The play behind demo-b2c's offer may be accepted once per customer; the matrix accepts it
 # several times (one fulfillment per case), so the limit goes.
 SETUP = "UPDATE plays SET max_accepts_per_customer = NULL WHERE play_id = 'acme-annual-upgrade'"
+# The cross-brand cases: demo-multibrand (acme and globex) holds an acme promotion; matrix-globex
+# is a customer of globex only.
+CROSS_BRAND_SETUP = """
+INSERT INTO customer_promotions (customer_id, promotion_id, brand_id, event_time)
+    VALUES ('demo-multibrand', 'acme-free-shipping', 'acme', now());
+INSERT INTO customers (customer_id, segment) VALUES ('matrix-globex', 'consumer');
+INSERT INTO customer_brands (customer_id, brand_id) VALUES ('matrix-globex', 'globex');
+"""
 
 _unique = itertools.count()
 
@@ -46,6 +62,7 @@ class Served:
 
     http: httpx.Client
     tokens: dict[str, str]
+    dsn: str
 
     def post(self, key: str, query: str, variables: dict[str, Any] | None = None) -> Any:
         """POST an operation with the named key; the JSON answer."""
@@ -57,14 +74,15 @@ class Served:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def offer_token(self) -> str:
-        """A fresh decision token for demo-b2c (acme): a new end user each time."""
-        answer = self.post(
-            "acme:read",
-            OFFERS,
-            {"i": {"customerId": "demo-b2c", "externalUserId": f"u-{next(_unique)}"}},
-        )
+    def offer_token(self, customer: str = "demo-b2c", **input: str) -> str:
+        """A fresh decision token of an acme offer for ``customer``: a new end user each time."""
+        variables = {"customerId": customer, "externalUserId": f"u-{next(_unique)}", **input}
+        answer = self.post("acme:read", OFFERS, {"i": variables})
         return str(answer["data"]["personalizedOffers"]["offers"][0]["id"])
+
+    def database(self) -> dict[str, str]:
+        """A fingerprint of every table: name -> row count and md5 of its rows."""
+        return asyncio.run(_fingerprint(self.dsn))
 
     def fulfillment_id(self) -> str:
         """A new IN_PROGRESS URL_REDIRECT fulfillment of an acme offer."""
@@ -91,7 +109,7 @@ def _key_name(scopes: tuple[str, ...]) -> str:
 def served(server_dsn: str, template_database: str, tmp_path_factory: Any) -> Iterator[Served]:
     """A production ``gateway serve`` on a fresh demo database, with every key the matrix uses."""
     state: Path = tmp_path_factory.mktemp("tenant-matrix")
-    with demo_database(server_dsn, template_database, SETUP) as dsn:
+    with demo_database(server_dsn, template_database, SETUP, CROSS_BRAND_SETUP) as dsn:
         tokens = create_keys_with_cli(dsn, _key_specs())
         env = {
             "DATABASE_URL": dsn,
@@ -104,7 +122,26 @@ def served(server_dsn: str, template_database: str, tmp_path_factory: Any) -> It
             running_gateway(env, log=state / "serve.log") as (base, _process),
             httpx.Client(base_url=base, timeout=30) as http,
         ):
-            yield Served(http, tokens)
+            yield Served(http, tokens, dsn)
+
+
+_DIGEST = "count(*) || ':' || coalesce(md5(string_agg(x::text, ',' ORDER BY x::text)), '')"
+
+
+async def _fingerprint(dsn: str) -> dict[str, str]:
+    """Every table of the database: its name -> its row count and an md5 of its rows."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        tables = await conn.fetch(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        )
+        found = {}
+        for (name,) in tables:  # names from the catalog, not from a caller
+            found[name] = await conn.fetchval(f'SELECT {_DIGEST} FROM "{name}" x')  # noqa: S608
+        return found
+    finally:
+        await conn.close()
 
 
 # --- The operations -----------------------------------------------------------------------------
@@ -377,14 +414,28 @@ def _errors(answer: Any) -> list[tuple[str, str]]:
     return [(e["extensions"]["code"], e["message"]) for e in answer.get("errors") or ()]
 
 
+# Writes something whenever allowed (issueCartPromotion may find the promotion already issued).
+WRITES_EVERY_TIME = {
+    "Mutation.recordOfferEvent",
+    "Mutation.createOfferFulfillment",
+    "Mutation.updateOfferFulfillment",
+    "Mutation.redeemCartPromotion",
+    "Mutation.earnCartPromotion",
+}
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_brands_key_with_the_needed_scopes_is_allowed(served: Served, name: str) -> None:
     case = CASES[name]
+    variables = case.variables(served)
+    before = served.database()
 
-    answer = served.post(_key_name(case.scopes), case.query, case.variables(served))
+    answer = served.post(_key_name(case.scopes), case.query, variables)
 
     assert _errors(answer) == []
     case.allowed(answer["data"])
+    if name in WRITES_EVERY_TIME:  # the fingerprint sees a write (so it would see a stray one)
+        assert served.database() != before
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -394,8 +445,11 @@ def test_another_brands_key_is_refused_or_sees_nothing(served: Served, name: str
     # The brand's own key first: a response cache that ignored the key would now leak its answer.
     if case.other_brand is not None:
         served.post(_key_name(case.scopes), case.query, variables)
+    before = served.database()
 
     answer = served.post("globex:all", case.query, variables)
+
+    assert served.database() == before, "a refused (or empty) answer writes nothing"
 
     if case.other_brand is None:
         errors = _errors(answer)
@@ -414,8 +468,12 @@ def test_another_brands_key_is_refused_or_sees_nothing(served: Served, name: str
 )
 def test_a_key_without_a_needed_scope_is_refused(served: Served, name: str, scope: str) -> None:
     case = CASES[name]
+    variables = case.variables(served)
+    before = served.database()
 
-    answer = served.post(f"acme:all-but-{scope}", case.query, case.variables(served))
+    answer = served.post(f"acme:all-but-{scope}", case.query, variables)
+
+    assert served.database() == before, "a refused call writes nothing"
 
     errors = _errors(answer)
     assert errors, answer
@@ -432,3 +490,129 @@ def test_a_key_for_one_brand_needs_no_subscription_id_for_a_multibrand_customer(
 
     assert _errors(answer) == []
     assert answer["data"]["personalizedOffers"]["brand"] == {"id": "globex"}
+
+
+# --- Across brands ------------------------------------------------------------------------------
+
+
+def _refused_and_unchanged(served: Served, key: str, query: str, variables: Any) -> None:
+    before = served.database()
+
+    answer = served.post(key, query, variables)
+
+    assert served.database() == before, "a refused call writes nothing"
+    errors = _errors(answer)
+    assert errors, answer
+    for code, message in errors:
+        assert code == "FORBIDDEN", message
+        assert "belongs to a brand this key does not cover" in message
+    assert _leaves(answer["data"]) == []
+
+
+def _redeem_for(customer: str, promotion: str = "acme-free-shipping") -> dict[str, Any]:
+    n = next(_unique)
+    return {"input": {"customerId": customer, "promotionId": promotion,
+                      "transactionId": f"t-cross-{n}", "amount": "0.00",
+                      "idempotencyKey": f"cross-{n}"}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (REDEEM, _redeem_for("demo-multibrand")),
+        (ISSUE, {"c": ["demo-multibrand"]}),
+    ],
+    ids=["redeem", "issue"],
+)
+def test_another_brands_promotion_is_refused_for_a_customer_of_both_brands(
+    served: Served, query: str, variables: dict[str, Any]
+) -> None:
+    # globex covers demo-multibrand, but acme-free-shipping is acme's.
+    _refused_and_unchanged(served, "globex:all", query, variables)
+
+
+@pytest.mark.parametrize("query", [EVENT, CREATE_FULFILLMENT], ids=["event", "fulfillment"])
+def test_another_brands_decision_is_refused_for_a_customer_of_both_brands(
+    served: Served, query: str
+) -> None:
+    token = served.offer_token("demo-multibrand", subscriptionId="sub-mb-acme")
+
+    _refused_and_unchanged(served, "globex:all", query, {"id": token})
+
+
+@pytest.mark.parametrize(
+    ("key", "foreign"), [("acme:all-but-router", "sub-mb-globex"), ("globex:all", "sub-mb-acme")]
+)
+def test_a_multibrand_customers_subscription_of_another_brand_is_unknown_to_the_key(
+    served: Served, key: str, foreign: str
+) -> None:
+    def ask(subscription: str) -> Any:
+        variables = {"i": {"customerId": "demo-multibrand", "subscriptionId": subscription}}
+        return served.post(key, OFFERS, variables)
+
+    before = served.database()
+
+    answer = ask(foreign)
+
+    assert served.database() == before
+    assert answer["data"] is None
+    [error] = answer["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "input.subscriptionId"}
+    # Word for word what a subscription that exists nowhere gets: nothing tells it exists.
+    unknown = ask("sub-nowhere")["errors"][0]
+    assert error["message"] == unknown["message"].replace("sub-nowhere", foreign)
+
+
+# Every scope a write needs (read, write, admin), for acme.
+ALL_ACME = "acme:all-but-router"
+REDEEM_WHY = """mutation ($input: RedeemCartPromotionInput!) { redeemCartPromotion(input: $input) {
+  __typename ... on RedemptionRejected { code message } } }"""
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (REDEEM_WHY, lambda c: _redeem_for(c)),
+        (ISSUE, lambda c: {"c": [c]}),
+        (
+            EARN,
+            lambda c: {
+                "input": {
+                    "customerId": c,
+                    "promotionId": "acme-five-orders",
+                    "earnedType": "REWARD",
+                    "milestoneId": "ms-cross",
+                }
+            },
+        ),
+    ],
+    ids=["redeem", "issue", "earn"],
+)
+def test_the_keys_own_promotion_for_another_brands_customer_is_as_for_an_unknown_one(
+    served: Served, query: str, variables: Callable[[str], dict[str, Any]]
+) -> None:
+    # matrix-globex is globex's only. acme's key learns nothing from it that it would not learn
+    # from a customer who does not exist, and nothing the customer holds or uses changes.
+    before = served.database()
+
+    foreign = served.post(ALL_ACME, query, variables("matrix-globex"))
+
+    assert served.database() == before, "nothing stored about another brand's customer"
+    unknown = served.post(ALL_ACME, query, variables("matrix-nobody"))
+    shown = orjson.dumps(foreign).decode().replace("matrix-globex", "<customer>")
+    assert shown == orjson.dumps(unknown).decode().replace("matrix-nobody", "<customer>")
+    assert 'Redemption"' not in shown and 'issuedCustomerIds":["' not in shown, shown
+
+
+def test_a_retried_key_tells_another_brands_customer_from_an_unknown_one_in_no_way(
+    served: Served,
+) -> None:
+    # The same idempotency key sent again with another request is a CONFLICT for an attempt
+    # that was stored: storing one for another brand's customer would tell it exists.
+    def redeem_twice(customer: str) -> list[str]:
+        first = _redeem_for(customer)
+        again = {"input": {**first["input"], "amount": "1.00"}}
+        answers = [served.post(ALL_ACME, REDEEM_WHY, v) for v in (first, again)]
+        return [orjson.dumps(a).decode().replace(customer, "<customer>") for a in answers]
+
+    assert redeem_twice("matrix-globex") == redeem_twice("matrix-nobody")

@@ -308,6 +308,24 @@ async def test_a_promotion_is_not_served_past_its_end(cached: Cached) -> None:
     assert (status["acme-welcome10"], later["acme-welcome10"]) == ("ACTIVE", "EXPIRED")
 
 
+async def test_a_promotion_is_not_served_as_before_its_start_past_its_start(
+    cached: Cached,
+) -> None:
+    starts_at = datetime(2025, 1, 1, tzinfo=UTC)  # the demo promotions' start
+    cached.clock.now = starts_at - timedelta(minutes=1)
+    before = await served_twice(cached, CART, id="demo-loyal")
+    cached.clock.now = starts_at - timedelta(seconds=1)
+    counts = Counts()
+    assert await cached.ask(CART, id="demo-loyal") == before
+    assert counts.hits == 1, "the answer holds until the start"
+    cached.clock.now = starts_at
+
+    after = await assert_fresh(cached, CART, id="demo-loyal")
+    status = {p["promotionId"]: p["promotionStatus"] for p in before["cartPromotions"]}
+    later = {p["promotionId"]: p["promotionStatus"] for p in after["cartPromotions"]}
+    assert (status["acme-welcome10"], later["acme-welcome10"]) == ("INACTIVE", "ACTIVE")
+
+
 async def test_a_listener_outage_turns_the_cache_off_then_clears_it(cached: Cached) -> None:
     await served_twice(cached, CART, id="demo-loyal")
     terminated = await cached.pool.fetchval(
