@@ -32,7 +32,12 @@ from gateway.execution.compiler import condition_values, conditions
 from gateway.execution.internals import graphql_schema
 from gateway.execution.runner import Run
 from gateway.observability.metrics import OPERATION_PATHS
-from gateway.operation.documents import CACHE_SIZE, Validation, parse_document
+from gateway.operation.documents import (
+    CACHE_SIZE,
+    Validation,
+    parse_document,
+    quiet_coercion_error,
+)
 from gateway.operation.error_codes import Stage, classify, coded
 from gateway.operation.guards import after_operation, before_execution, round_trips
 from gateway.operation.identity_cache import IdentityMemo
@@ -115,6 +120,8 @@ class CompiledOperations:
             hide_suggestions=self.hide_suggestions,
         )
         if isinstance(variables, list):
+            if self.hide_suggestions:
+                variables = [quiet_coercion_error(error) for error in variables]
             coerce_errors = [coded(error, Stage.COERCE) for error in variables]
             return self._finish(context, operation_name, None, coerce_errors, started)
         try:

@@ -17,8 +17,11 @@ from graphql import (
     DocumentNode,
     GraphQLError,
     GraphQLSchema,
+    ProvidedRequiredArgumentsRule,
     Source,
     TokenKind,
+    ValuesOfCorrectTypeRule,
+    VariableDefinitionNode,
     parse,
     specified_rules,
     validate,
@@ -64,6 +67,38 @@ def _token_count(query: str, most: int) -> int:
     return count
 
 
+# Rules whose messages name what the caller did not send: a missing argument or input field.
+_NAMING_RULES: dict[type[ASTValidationRule], str] = {
+    ProvidedRequiredArgumentsRule: "A required argument is missing.",
+    ValuesOfCorrectTypeRule: "A value does not match its argument or input field's type.",
+}
+
+
+def _quiet(rule: type[ASTValidationRule]) -> type[ASTValidationRule]:
+    """``rule`` reporting its errors without names (production: the schema stays unlisted)."""
+    message = _NAMING_RULES[rule]
+
+    class Quiet(rule):  # type: ignore[valid-type,misc]
+        def report_error(self, error: GraphQLError) -> None:
+            self.context.report_error(GraphQLError(message, error.nodes))
+
+    Quiet.__name__ = f"Quiet{rule.__name__}"
+    return Quiet
+
+
+def quiet_coercion_error(error: GraphQLError) -> GraphQLError:
+    """A variable's coercion error without the names it would show (production).
+
+    >>> from graphql import parse
+    >>> node = parse("query ($i: Int) { a }").definitions[0].variable_definitions[0]
+    >>> quiet_coercion_error(GraphQLError("... Did you mean 'b'?", node)).message
+    "Variable '$i' got an invalid value."
+    """
+    node = error.nodes[0] if error.nodes else None
+    name = node.variable.name.value if isinstance(node, VariableDefinitionNode) else "?"
+    return GraphQLError(f"Variable '${name}' got an invalid value.", error.nodes)
+
+
 class Validation:
     """The validation errors of a document for one schema and settings, cached, coded."""
 
@@ -72,7 +107,10 @@ class Validation:
         self.hide_suggestions = settings.is_production
         self.limit_rules: Sequence[type[ASTValidationRule]] = tuple(limit_rules(settings))
         rules: list[type[ASTValidationRule]] = [
-            *specified_rules,
+            *(
+                _quiet(rule) if self.hide_suggestions and rule in _NAMING_RULES else rule
+                for rule in specified_rules
+            ),
             MaybeNullValidationRule,
             OneOfInputValidationRule,
             NonEmptySelectionSets,

@@ -17,7 +17,7 @@ from graphql.execution.values import get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
-from gateway.operation.documents import Validation, parse_document
+from gateway.operation.documents import Validation, parse_document, quiet_coercion_error
 from gateway.operation.error_codes import Stage, classify, coded
 from gateway.operation.guards import after_operation, before_execution, round_trips
 from gateway.settings import Settings
@@ -97,6 +97,8 @@ def gateway_extension(settings: Settings) -> Callable[[], SchemaExtension]:
                 hide_suggestions=hide_suggestions,
             )
             if isinstance(variables, list):
+                if hide_suggestions:
+                    variables = [quiet_coercion_error(error) for error in variables]
                 errors = [coded(error, Stage.COERCE) for error in variables]
                 context.result = ExecutionResult(data=None, errors=errors)
 
