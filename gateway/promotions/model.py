@@ -1,4 +1,4 @@
-"""The vocabulary of cart promotions: enums shared by the database, the engine and the schema.
+"""The vocabulary of cart promotions: enums shared by the database, the domain and the schema.
 
 Enum values equal the PostgreSQL enum labels of ``sql/010_promotions.sql``, so a column value
 converts with ``EarnedType(row["earned_type"])`` — or, on hot paths, with a lookup in
@@ -12,11 +12,9 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import TypeVar, cast
 
-import strawberry
-
 
 def label(member: Enum) -> str:
-    """The PostgreSQL enum label of ``member`` (mypy sees strawberry.enum_value, not the str).
+    """The PostgreSQL enum label of ``member``.
 
     >>> label(RejectionCode.LOCKED)
     'locked'
@@ -36,88 +34,69 @@ def members_by_label(enum: type[EnumT]) -> Mapping[str, EnumT]:
     return {label(member): member for member in enum}
 
 
-@strawberry.enum(description="Whether a promotion is running (REFERENCE C.4).")
 class PromotionStatus(Enum):
-    ACTIVE = strawberry.enum_value(
-        "active",
-        description="Running. The customer may still have nothing left: see remainingRedemption.",
-    )
-    INACTIVE = strawberry.enum_value(
-        "inactive", description="Deactivated by an administrator, or not started yet."
-    )
-    EXPIRED = strawberry.enum_value("expired", description="Its end date has passed.")
+    """Whether a promotion is running (REFERENCE C.4)."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    EXPIRED = "expired"
 
 
-@strawberry.enum(description="How the customer came to hold the promotion.")
 class EarnedType(Enum):
-    NONE = strawberry.enum_value("none", description="Assigned directly, nothing to qualify.")
-    TIER = strawberry.enum_value("tier", description="Comes with the customer's loyalty tier.")
-    REWARD = strawberry.enum_value(
-        "reward", description="Earned by completing a milestone or achievement."
-    )
-    LOYALTY = strawberry.enum_value("loyalty", description="Tied to a loyalty program.")
+    """How the customer came to hold the promotion."""
+
+    NONE = "none"
+    TIER = "tier"
+    REWARD = "reward"
+    LOYALTY = "loyalty"
 
 
-@strawberry.enum(description="Whether the customer can use the promotion now.")
 class EarnedStatus(Enum):
-    LOCKED = strawberry.enum_value("locked", description="Issued but not yet available to use.")
-    UNLOCKED = strawberry.enum_value("unlocked", description="Available to use.")
-    EXPIRED = strawberry.enum_value(
-        "expired", description="Was available, but the customer's validTill has passed."
-    )
+    """Whether the customer can use the promotion now."""
+
+    LOCKED = "locked"
+    UNLOCKED = "unlocked"
+    EXPIRED = "expired"
 
 
-@strawberry.enum(description="How the promotion is applied.")
 class ApplicationMode(Enum):
-    DISCOUNT = strawberry.enum_value("discount", description="Lowers the price paid at checkout.")
-    REWARD = strawberry.enum_value(
-        "reward", description="A benefit that does not change the transaction's price."
-    )
+    """How the promotion is applied."""
+
+    DISCOUNT = "discount"
+    REWARD = "reward"
 
 
-@strawberry.enum(description="What a redemption limit is counted over (REFERENCE C.3).")
 class RestrictionLevel(Enum):
-    CART = strawberry.enum_value("cart", description="One cart (or transaction).")
-    CUSTOMER = strawberry.enum_value("customer", description="This customer's use.")
-    PROMOTION = strawberry.enum_value("promotion", description="All customers together.")
-    PRODUCT = strawberry.enum_value("product", description="This customer's use on one SKU.")
-    CATEGORY = strawberry.enum_value(
-        "category", description="This customer's use in one product category."
-    )
+    """What a redemption limit is counted over (REFERENCE C.3)."""
+
+    CART = "cart"
+    CUSTOMER = "customer"
+    PROMOTION = "promotion"
+    PRODUCT = "product"
+    CATEGORY = "category"
 
 
-@strawberry.enum(description="What a redemption limit counts.")
 class RestrictionKpi(Enum):
-    REDEMPTION = strawberry.enum_value("redemption", description="Number of redemptions.")
-    DISCOUNT = strawberry.enum_value("discount", description="Sum of the discount amounts.")
-    TRANSACTION = strawberry.enum_value(
-        "transaction", description="Number of distinct transactions."
-    )
+    """What a redemption limit counts."""
+
+    REDEMPTION = "redemption"
+    DISCOUNT = "discount"
+    TRANSACTION = "transaction"
 
 
-@strawberry.enum(description="The kind of loyalty program.")
 class ProgramType(Enum):
-    DEFAULT = strawberry.enum_value("default", description="The brand's main loyalty program.")
-    SUPPLEMENTARY = strawberry.enum_value(
-        "supplementary", description="A supplementary program run with a partner."
-    )
-    EXTERNAL = strawberry.enum_value("external", description="A partner's own program.")
+    """The kind of loyalty program."""
+
+    DEFAULT = "default"
+    SUPPLEMENTARY = "supplementary"
+    EXTERNAL = "external"
 
 
-@strawberry.enum(description="Why a redemption was refused.")
 class RejectionCode(Enum):
-    LIMIT_REACHED = strawberry.enum_value(
-        "limit_reached", description="A limit has too little left: see `restriction`."
-    )
-    NOT_ISSUED = strawberry.enum_value(
-        "not_issued", description="The customer does not hold this promotion."
-    )
-    NOT_ACTIVE = strawberry.enum_value(
-        "not_active", description="The promotion is deactivated or has not started."
-    )
-    EXPIRED = strawberry.enum_value(
-        "expired", description="The promotion, or the customer's validTill, has ended."
-    )
-    LOCKED = strawberry.enum_value(
-        "locked", description="The customer holds it, but it is not unlocked yet."
-    )
+    """Why a redemption was refused."""
+
+    LIMIT_REACHED = "limit_reached"
+    NOT_ISSUED = "not_issued"
+    NOT_ACTIVE = "not_active"
+    EXPIRED = "expired"
+    LOCKED = "locked"

@@ -6,6 +6,7 @@
 - ``refetch``: ``Query.node`` and ``Query.nodes``; ``node``: the ``Node`` interface.
 - ``federation``: the schema class checking ``_entities`` input.
 - ``info``: what resolvers receive as ``info`` and read of the query from it.
+- ``enums``: the domains' enums wrapped as GraphQL enums, with their descriptions.
 
 Nothing here knows how operations execute: ``gateway.operation.assembly`` builds the executable
 schema from these types.

@@ -24,7 +24,11 @@ from gateway.promotions.decision import RedemptionRequest
 from gateway.promotions.held import HeldPromotion, fetch_held
 from gateway.promotions.issuance import MAX_CUSTOMERS_PER_ISSUE, EarnRequest, earn, issue
 from gateway.promotions.listing import CartPromotionRecord
-from gateway.promotions.model import (
+from gateway.promotions.model import label
+from gateway.promotions.programs import LoyaltyProgramRecord
+from gateway.promotions.redeem import RedemptionOutcome, redeem
+from gateway.promotions.restrictions import RestrictionState, shown_amounts
+from gateway.schema.enums import (
     ApplicationMode,
     EarnedStatus,
     EarnedType,
@@ -33,11 +37,7 @@ from gateway.promotions.model import (
     RejectionCode,
     RestrictionKpi,
     RestrictionLevel,
-    label,
 )
-from gateway.promotions.programs import LoyaltyProgramRecord
-from gateway.promotions.redeem import RedemptionOutcome, redeem
-from gateway.promotions.restrictions import RestrictionState, shown_amounts
 from gateway.schema.info import Info, selected_names
 from gateway.schema.node import Node
 
