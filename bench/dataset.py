@@ -24,9 +24,9 @@ from bench import customer_rows, promotion_rows
 from bench.offer_catalog import catalog
 from bench.shape import Shape
 from gateway import migrations
+from gateway.catalog.load import apply_catalog
 from gateway.connect import connect
 from gateway.offers.catalog_spec import parse_catalog
-from gateway.offers.config_file import apply_catalog
 from gateway.progress import progress
 
 logger = logging.getLogger("gateway")

@@ -33,13 +33,12 @@ from gateway import migrations
 from gateway.auth.authenticate import authenticate
 from gateway.auth.keys import KeyVerifier
 from gateway.auth.principal import Principal
-from gateway.cache import replica_reads
 from gateway.cache.listener import ChangeListener
-from gateway.cache.replica_freshness import ReplicaFreshness
 from gateway.cache.response_cache import ResponseCache, cache_key
 from gateway.cache.tags import CacheTags
 from gateway.context import Clock, Context, build_context, utc_now
-from gateway.db import UNAVAILABLE_ERRORS, RequestDb, create_pool
+from gateway.db import UNAVAILABLE_ERRORS, RequestDb, create_pool, replica_reads
+from gateway.db.freshness import ReplicaFreshness
 from gateway.errors import ErrorCode, GatewayError
 from gateway.evaluator.device import use_parser as use_user_agent_parser
 from gateway.http.admission import AdmissionMiddleware
@@ -265,7 +264,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         return response
 
     async def _run_routed(self, request: Request) -> Response:
-        """``run``, its reads on the replica when that is safe (``gateway.cache.replica_reads``).
+        """``run``, its reads on the replica when that is safe (``gateway.db.replica_reads``).
 
         A read request whose replica snapshot does not show a write that concerns its answer is
         run again on the primary; a mutation's writes are remembered for this worker's next
@@ -288,7 +287,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if db is None or replica_reads.answer_stands(fresh, db, tags):
             return response
         state.use_replica = False
-        state.cache_tags = replica_reads.restarted(tags)
+        state.cache_tags = tags.restarted()
         return await self.run(request)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:

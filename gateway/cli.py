@@ -149,8 +149,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     """Validate a catalog file (brands, offers, plays, loyalty programs, promotions) and upsert it
     in one transaction."""
-    from gateway.offers.catalog_spec import CatalogError
-    from gateway.offers.config_file import load_path
+    from gateway.catalog.fields import CatalogError
+    from gateway.catalog.load import load_path
 
     settings = load_settings()
     with ExitStack() as stack:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gateway.catalog.load import load_path
 from gateway.evaluator import compile_audience
 from gateway.evaluator.operators import ALLOWED_TYPES
 from gateway.evaluator.properties import PROPERTIES
-from gateway.offers.config_file import load_path
 from tests.docs_pages import DOCS, Block, blocks
 
 CATALOG = DOCS / "catalog.md"
