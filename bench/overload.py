@@ -30,7 +30,8 @@ def latency_lua(*, backoff_ms: int = 0) -> str:
     ``backoff_ms`` > 0: after each 503 one connection waits that long before its next request,
     as a client honoring ``Retry-After`` does (wrk's ``delay()`` is not told which connection
     asks, so the waits are matched to 503s in number, not connection by connection). 0: every
-    connection sends its next request at once, a flood no real client makes. Run wrk with one
+    connection sends its next request at once, as a client with a retry loop and no backoff
+    does (a buggy release, or anyone holding a storefront's public key). Run wrk with one
     thread: each thread would open the same file.
     """
     return (
@@ -90,6 +91,7 @@ class LatencySplit:
     """Latency of admitted (200) and refused (503) responses of one run."""
 
     admitted: int
+    statuses: dict[int, int]  # responses by status
     shed: int
     other: int
     admitted_rps: float
@@ -124,11 +126,13 @@ def read_latencies(path: Path, *, duration_s: float, skip_s: float = 0.0) -> Lat
         if int(sent) - first >= skip_s * 1_000_000:
             by_status.setdefault(int(status), []).append(int(micros))
     duration_s -= skip_s
+    statuses = {status: len(values) for status, values in sorted(by_status.items())}
     admitted = sorted(by_status.pop(200, []))
     shed = sorted(by_status.pop(503, []))
     others = Counter({status: len(values) for status, values in by_status.items()})
     return LatencySplit(
         admitted=len(admitted),
+        statuses=statuses,
         shed=len(shed),
         other=sum(others.values()),
         admitted_rps=len(admitted) / duration_s,
@@ -148,15 +152,20 @@ def measure_overload(
     duration_s: float,
     backoff_ms: int = RETRY_AFTER_S * 1000,
     skip_s: float = 1.0,
+    connections: int | None = None,
 ) -> LatencySplit:
-    """One wrk run at ``OVERLOAD_FACTOR`` x ``bound`` connections, latency split by status."""
-    name = f"overload-{backoff_ms}"
+    """One wrk run at ``OVERLOAD_FACTOR`` x ``bound`` connections, latency split by status.
+
+    ``connections``: that many instead (the capacity run before a flood, at the bench's 50).
+    """
+    connections = connections or bound * OVERLOAD_FACTOR
+    name = f"overload-{backoff_ms}-{connections}"
     script = write_script(
         workdir / f"{name}.lua", bodies, headers, extra=latency_lua(backoff_ms=backoff_ms)
     )
     out = workdir / f"{name}.latencies"
     run_s = max(1, round(duration_s + skip_s))  # wrk runs whole seconds
-    run_wrk(url, script, duration_s=run_s, connections=bound * OVERLOAD_FACTOR, args=[str(out)])
+    run_wrk(url, script, duration_s=run_s, connections=connections, args=[str(out)])
     return read_latencies(out, duration_s=run_s, skip_s=skip_s)
 
 
@@ -173,4 +182,17 @@ def overload_figures(name: str, split: LatencySplit) -> dict[str, Any]:
         f"{name}_shed_pct": round(100 * split.shed_share, 1),
         f"{name}_shed_p99_ms": rounded(split.shed_p99_ms),
         f"{name}_other_responses": split.other,
+        f"{name}_statuses": {str(status): count for status, count in split.statuses.items()},
+    }
+
+
+def goodput_figures(capacity: LatencySplit, flood: LatencySplit) -> dict[str, Any]:
+    """The flood's answers a second over the capacity measured just before, in the same run."""
+    goodput = flood.admitted_rps / capacity.admitted_rps if capacity.admitted_rps else None
+    return {
+        "overload_capacity_rps": round(capacity.admitted_rps, 1),
+        "overload_capacity_p99_ms": None
+        if capacity.admitted_p99_ms is None
+        else round(capacity.admitted_p99_ms, 1),
+        "overload_flood_goodput": None if goodput is None else round(goodput, 3),
     }

@@ -131,6 +131,20 @@ TARGETS: dict[str, tuple[str, Callable[[Figures], bool | None]]] = {
         "deferred cart first part p50 <= 1.1 x listing p50",
         _at_most("defer_first_part_over_listing", 1.1),
     ),
+    "overload_goodput": (
+        "retry storm (640 connections, bound 64, refused clients re-send at once): answers >= "
+        "0.8 x the capacity of the same run, only 200, 503 and 429",
+        lambda f: (
+            f["overload_flood_goodput"] >= 0.8
+            and set(f.get("overload_flood_statuses", {})) <= {"200", "503", "429"}
+            if _known(f, "overload_flood_goodput")
+            else None
+        ),
+    ),
+    "overload_admitted_p99": (
+        "retry storm: admitted p99 <= 250 ms",
+        _at_most("overload_flood_admitted_p99_ms", 250),
+    ),
     "replica_read_share": (
         "replica_read_share >= 0.9 (cold carts, replica 2 s behind, other customers written)",
         lambda f: f["replica_read_share"] >= 0.9 if _known(f, "replica_read_share") else None,
@@ -269,7 +283,10 @@ def table(figures: Mapping[str, Any]) -> str:
         f"{_show(figures.get('overload_shed_pct'))} % refused (p99 "
         f"{_show(figures.get('overload_shed_p99_ms'))} ms) when refused clients wait Retry-After; "
         f"admitted p99 {_show(figures.get('overload_flood_admitted_p99_ms'))} ms when they "
-        "retry at once"
+        f"retry at once, {_show(figures.get('overload_flood_admitted_rps'))} answers/s = "
+        f"{_show(figures.get('overload_flood_goodput'))} x the capacity "
+        f"({_show(figures.get('overload_capacity_rps'))} rps with the bench's connections, "
+        "same gateway)"
     )
     lines.append("")
     for name, target in figures.get("targets", {}).items():

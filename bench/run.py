@@ -35,7 +35,7 @@ from bench.cache_counts import cache_counts, cache_hit_pct
 from bench.customer_rows import BRANDS
 from bench.dataset import DatasetInfo, ensure_dataset
 from bench.first_part import FirstPartError, measure_first_part
-from bench.overload import OVERLOAD_FACTOR, measure_overload, overload_figures
+from bench.overload import OVERLOAD_FACTOR, goodput_figures, measure_overload, overload_figures
 from bench.pacing import paced_lua, parse_counts
 from bench.paired import measure_paired
 from bench.report import Figures, add_ratios_and_targets
@@ -132,11 +132,11 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
     """Every figure of one run (see ``report`` for the keys)."""
     figures: Figures = {"notes": []}
     plan = plan_scenarios(Shape.at(options.scale), figures)
-    # Load runs: the plan's (and its paced ones), two under overload, the naive baseline,
-    # PostGraphile and Yoga (unless skipped), two workers.
+    # Load runs: the plan's (and its paced ones), three for overload (capacity, Retry-After,
+    # storm), the naive baseline, PostGraphile and Yoga (unless skipped), two workers.
     paced = sum(1 for scenario in plan if scenario.paced_bodies)
     peers = (0 if options.skip_postgraphile else 1) + (0 if options.skip_yoga else 1)
-    load_runs = len(plan) + 2 * paced + 2 + 2 + peers
+    load_runs = len(plan) + 2 * paced + 3 + 2 + peers
     phase = Phases(log, 4 + load_runs, load_runs, options.warmup_s + options.duration_s + 2)
     with ExitStack() as stack:
         phase("dataset")
@@ -158,7 +158,11 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
                 measure(server, scenario, headers)
             _first_part(server, shape, headers, options, log, figures)
             figures["rss_mb"] = round(server.rss_mb(), 1)
-        bounded_env = {**env, "GATEWAY_MAX_IN_FLIGHT": str(in_flight_bound(options.connections))}
+        bounded_env = {
+            **env,
+            "GATEWAY_MAX_IN_FLIGHT": str(in_flight_bound(options.connections)),
+            "GATEWAY_RESPONSE_CACHE": "0",  # every answer computed: the worker's real capacity
+        }
         with start_gateway(workdir, bounded_env, workers=1, core="0") as server:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             _overload(server, plan, headers, workdir, options, figures, log, phase)
@@ -470,14 +474,22 @@ def _overload(
     log: Log,
     phase: Callable[..., None],
 ) -> None:
-    """personalizedOffers at 10x the gateway's bound in connections: the refused clients
-    waiting Retry-After (as HAProxy or a client would), then retrying at once (a flood)."""
-    scenario = next((s for s in plan if s.name == "personalized"), plan[0])
+    """The cart at 10x the gateway's bound in connections, on a gateway whose response cache is
+    off (every answer is computed): first its capacity at the bench's connections, then the
+    refused clients waiting Retry-After (as HAProxy or a client would), then re-sending at once
+    (a retry storm). The storm's goodput is read against the capacity of this same run."""
+    scenario = next((s for s in plan if s.name == "cart"), plan[0])
     bound = in_flight_bound(options.connections)
     figures["overload_connections"] = bound * OVERLOAD_FACTOR
-    for name, backoff_ms in (("overload", RETRY_AFTER_S * 1000), ("overload_flood", 0)):
-        phase(f"{name}: {bound * OVERLOAD_FACTOR} connections on {server.name}", load_run=True)
-        split = measure_overload(
+    runs = (
+        ("overload_capacity", RETRY_AFTER_S * 1000, options.connections),
+        ("overload", RETRY_AFTER_S * 1000, bound * OVERLOAD_FACTOR),
+        ("overload_flood", 0, bound * OVERLOAD_FACTOR),
+    )
+    splits = {}
+    for name, backoff_ms, connections in runs:
+        phase(f"{name}: {connections} connections on {server.name}", load_run=True)
+        splits[name] = split = measure_overload(
             server.url(),
             scenario.bodies,
             headers,
@@ -485,12 +497,15 @@ def _overload(
             workdir=workdir,
             duration_s=options.duration_s,
             backoff_ms=backoff_ms,
+            connections=connections,
         )
-        figures.update(overload_figures(name, split))
+        if name != "overload_capacity":
+            figures.update(overload_figures(name, split))
         log(
             f"{name}: admitted {split.admitted_rps:,.0f} rps, p99 {split.admitted_p99_ms} ms; "
-            f"{split.shed_share:.0%} refused, p99 {split.shed_p99_ms} ms"
+            f"{split.shed_share:.0%} refused, p99 {split.shed_p99_ms} ms; {split.statuses}"
         )
+    figures.update(goodput_figures(splits["overload_capacity"], splits["overload_flood"]))
 
 
 def _naive(workdir: Path, dsn: str) -> Server:

@@ -60,7 +60,7 @@ from gateway.http.persisted_queries import (
     PersistedQueryError,
     load_allow_list,
 )
-from gateway.http.rate_limit import RATE_LIMITED, TokenBuckets, retry_after
+from gateway.http.rate_limit import RATE_LIMIT_REFUSAL, TokenBuckets, retry_after
 from gateway.ide import Ide, graphiql
 from gateway.observability.logs import configure_logging
 from gateway.observability.metrics import RATE_LIMITED as RATE_LIMITED_REQUESTS
@@ -207,11 +207,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         wait_s: float, scope: Scope, receive: Receive, send: Send
     ) -> None:
         RATE_LIMITED_REQUESTS.inc()
-        message = "this API key is over its rate limit; retry after the Retry-After delay"
-        response = error_response(
-            429, RATE_LIMITED, message, headers={"Retry-After": retry_after(wait_s)}
-        )
-        await response(scope, receive, send)
+        await RATE_LIMIT_REFUSAL.send(scope, send, [(b"retry-after", retry_after(wait_s).encode())])
 
     async def _run_cached(
         self, request: Request, principal: Principal, cache: ResponseCache
@@ -561,7 +557,15 @@ def admission_middleware(settings: Settings) -> list[Middleware]:
     """The bound on requests in flight, when there is one."""
     if settings.in_flight_bound == 0:
         return []
-    return [Middleware(AdmissionMiddleware, limit=settings.in_flight_bound)]
+    return [
+        Middleware(
+            AdmissionMiddleware,
+            limit=settings.in_flight_bound,
+            queue=settings.admission_queue,
+            queue_wait_s=settings.admission_queue_wait_ms / 1000,
+            refusal_delay_s=settings.refusal_delay_ms / 1000,
+        )
+    ]
 
 
 def _persisted_queries(settings: Settings) -> PersistedQueries:

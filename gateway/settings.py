@@ -169,9 +169,29 @@ class Settings(BaseSettings):
     max_in_flight: int | None = Field(
         default=None,
         ge=0,
-        description="Requests each worker serves at once; more are answered at once with 503 "
-        "OVERLOADED and Retry-After (`0`: no bound). /healthz, /readyz and /metrics are never "
+        description="Requests each worker serves at once; more may wait in the admission queue, "
+        "the rest are refused with 503 OVERLOADED and Retry-After (paced: "
+        "GATEWAY_REFUSAL_DELAY_MS) (`0`: no bound). /healthz, /readyz and /metrics are never "
         "refused. Unset: 64 in production, no bound in development.",
+    )
+    admission_queue: int = Field(
+        default=16,
+        ge=0,
+        description="Requests past GATEWAY_MAX_IN_FLIGHT that may wait for a slot (first come, "
+        "first served) before being refused; `0`: none wait.",
+    )
+    admission_queue_wait_ms: int = Field(
+        default=50,
+        ge=0,
+        description="Longest a request waits in that queue for a slot before it is refused.",
+    )
+    refusal_delay_ms: int = Field(
+        default=1000,
+        ge=0,
+        description="A 503 OVERLOADED is sent this long (± half, at random) after its request "
+        "arrived, held on a timer at no cost to the worker: a client that re-sends at once after "
+        "each 503 comes back about once per delay instead of thousands of times a second. `0`: "
+        "refused at once.",
     )
     rate_limit: float | None = Field(
         default=None,

@@ -1,10 +1,13 @@
-"""Refuse request bodies larger than GATEWAY_MAX_BODY_BYTES with a coded 413, before parsing."""
+"""Refuse request bodies larger than GATEWAY_MAX_BODY_BYTES with a coded 413, before parsing.
+
+The refusal is prebuilt, in both media types (``gateway.http.refusals``).
+"""
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.http.errors import error_response
+from gateway.http.refusals import Refusal
 
 PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
 
@@ -22,6 +25,8 @@ class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        message = f"request body: larger than the {max_bytes}-byte limit"
+        self.refusal = Refusal.build(413, PAYLOAD_TOO_LARGE, message)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -29,7 +34,7 @@ class BodyLimitMiddleware:
             return
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(scope, receive, send)
+            await self.refusal.send(scope, send)
             return
         seen = 0
         started = False
@@ -53,8 +58,4 @@ class BodyLimitMiddleware:
         except _TooLarge:
             if started:
                 raise
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"request body: larger than the {self.max_bytes}-byte limit"
-        await error_response(413, PAYLOAD_TOO_LARGE, message)(scope, receive, send)
+            await self.refusal.send(scope, send)

@@ -13,7 +13,12 @@ import math
 import time
 from collections.abc import Callable
 
+from gateway.http.refusals import Refusal
+
 RATE_LIMITED = "RATE_LIMITED"
+RATE_LIMIT_REFUSAL = Refusal.build(
+    429, RATE_LIMITED, "this API key is over its rate limit; retry after the Retry-After delay"
+)
 
 
 class TokenBuckets:

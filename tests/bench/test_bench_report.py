@@ -45,7 +45,9 @@ def test_each_target_is_missed_just_past_its_bound() -> None:
          "cart_paced_p50_ms": 20.0, "cart_paced_p99_ms": 25.1,
          "sql_round_trips_personalized": 2, "sql_round_trips_cart_full": 3,
          "sql_round_trips_entities_100": 5, "evaluator_10k_p50_ms": 1.0, "rss_mb": 150.1,
-         "defer_first_part_over_listing": 1.1, "replica_read_share": 0.89, "notes": []}
+         "defer_first_part_over_listing": 1.1, "replica_read_share": 0.89,
+         "overload_flood_goodput": 0.799, "overload_flood_statuses": {"200": 1, "503": 1},
+         "overload_flood_admitted_p99_ms": 250.1, "notes": []}
     )  # fmt: skip
     assert figures["targets_missed"] == sorted(
         [
@@ -60,6 +62,8 @@ def test_each_target_is_missed_just_past_its_bound() -> None:
             "round_trips_entities_100",
             "rss",
             "replica_read_share",
+            "overload_goodput",  # 0.799 x capacity
+            "overload_admitted_p99",  # 250.1 ms
         ]
     )
     assert figures["targets"]["cart_hot_vs_hello"]["met"] is True
