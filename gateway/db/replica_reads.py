@@ -58,6 +58,11 @@ def is_batch(body: bytes) -> bool:
     return body.lstrip()[:1] == b"["
 
 
+def reads_replica(fresh: ReplicaFreshness, body: bytes) -> bool:
+    """Whether a request with this body reads the replica (POST body; ``b""`` for GET)."""
+    return fresh.ready and not is_batch(body)
+
+
 def answer_stands(fresh: ReplicaFreshness, db: RequestDb, tags: ReadFacts) -> bool:
     """Count a finished read request; False when its replica answer must be redone on the primary.
 
