@@ -1,20 +1,25 @@
 """The ``gateway bench`` arguments and entry point: ``gateway.cli`` hands over the command line's
 rest once it has found this folder (a source checkout); ``gateway --help`` does not import it.
 
->>> gateway bench --scale 0.01 --duration 5     # quick run
->>> gateway bench                                # 100,000 customers, 10 s per scenario
->>> gateway bench --soak --scale 0.05            # 5 minutes at 80 % of the mix's maximum
+From a shell::
+
+    gateway bench --scale 0.01 --duration 5     # quick run
+    gateway bench                                # 100,000 customers, 10 s per scenario
+    gateway bench --soak --scale 0.05            # 5 minutes at 80 % of the mix's maximum
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bench.run import BenchOptions
+
+logger = logging.getLogger("bench")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,4 +140,5 @@ def _soak(args: argparse.Namespace, options: BenchOptions) -> int:
 
 
 def _log(line: str) -> None:
-    print(f"bench: {line}", file=sys.stderr, flush=True)
+    # A log record, as the dataset's progress: a piped run's standard error stays one format.
+    logger.info(line)

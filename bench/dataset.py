@@ -4,9 +4,11 @@ Big tables are written with COPY (``copy_records_to_table``); the offers catalog
 offers loader, which validates every audience rule. Usage counters are computed from the ledger
 with the ``restriction_usage_from_ledger`` view, so they agree with it by construction.
 
->>> built = await ensure_dataset(server_dsn, "gateway_bench", Shape.at(0.01))
->>> built.reused, built.seconds
-(False, 4.2)
+Example, in a coroutine::
+
+    built = await ensure_dataset(server_dsn, "gateway_bench", Shape.at(0.01))
+    built.reused, built.seconds
+    # -> (False, 4.2)
 """
 
 from __future__ import annotations

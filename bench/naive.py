@@ -7,7 +7,9 @@ every promotion's ``restrictions`` and ``supplementaryCriteria`` make their own 
 DataLoader, no batching. Same strawberry version, same parser and validation caches, same pool
 and codecs as the gateway, so the difference measured is the loaders'.
 
->>> python -m bench.naive --port 8200     # DATABASE_URL names the benchmark database
+From a shell::
+
+    python -m bench.naive --port 8200     # DATABASE_URL names the benchmark database
 """
 
 from __future__ import annotations

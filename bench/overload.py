@@ -5,9 +5,11 @@ wrk reports one latency distribution for every response; under overload most res
 carries an ``X-Request-ID`` (the gateway echoes it), its send time is kept, and every response
 appends ``<status> <microseconds>`` to a file that ``read_latencies`` summarizes by status.
 
->>> split = measure_overload(url, bodies, headers, bound=64, workdir=tmp, duration_s=10)
->>> split.admitted_p99_ms, split.shed_share
-(180.2, 0.87)
+Example::
+
+    split = measure_overload(url, bodies, headers, bound=64, workdir=tmp, duration_s=10)
+    split.admitted_p99_ms, split.shed_share
+    # -> (180.2, 0.87)
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 maximum and the soak holds the gateway: ``delay()`` keeps each connection on a schedule,
 ``response()`` counts non-2xx answers and GraphQL errors, ``done()`` prints the counts.
 
->>> script = write_script(path, bodies, headers, extra=paced_lua(400, 50))
->>> non_2xx, graphql_errors, first_error = parse_counts(run_output)
+Example::
+
+    script = write_script(path, bodies, headers, extra=paced_lua(400, 50))
+    non_2xx, graphql_errors, first_error = parse_counts(run_output)
 """
 
 from __future__ import annotations

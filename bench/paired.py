@@ -11,11 +11,13 @@ figure is the geometric mean of the rounds' ratios, in which a drift through the
 database's cache filling, say) that favours later runs cancels out. No customer is asked twice
 in this phase, so the gateway's response cache misses as in the single runs.
 
->>> figures = measure_paired({"cart": gateway, "yoga_cart": yoga}, headers, customers,
-...                          bodies_for, workdir=workdir, warmup_s=3, duration_s=5,
-...                          connections=50, log=print)
->>> figures["paired_cart_over_yoga"]
-1.04
+Example::
+
+    figures = measure_paired({"cart": gateway, "yoga_cart": yoga}, headers, customers,
+                             bodies_for, workdir=workdir, warmup_s=3, duration_s=5,
+                             connections=50, log=print)
+    figures["paired_cart_over_yoga"]
+    # -> 1.04
 """
 
 from __future__ import annotations

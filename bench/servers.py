@@ -1,10 +1,12 @@
 """Start and stop the processes under test: each listens on 127.0.0.1 on a free port, runs in its
 own process group, and is stopped by its PID (SIGTERM, then SIGKILL) even on errors or Ctrl-C.
 
->>> with Server.start("gateway", ["python", "-m", "gateway", "serve", "--port", "8123"],
-...                   port=8123, env=env, core="0") as server:
-...     server.url("/graphql")
-'http://127.0.0.1:8123/graphql'
+Example::
+
+    with Server.start("gateway", ["python", "-m", "gateway", "serve", "--port", "8123"],
+                      port=8123, env=env, core="0") as server:
+        server.url("/graphql")
+    # -> 'http://127.0.0.1:8123/graphql'
 """
 
 from __future__ import annotations

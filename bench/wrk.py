@@ -1,10 +1,12 @@
 """Drive a server with ``wrk``: a Lua script cycling over prepared POST bodies, and its output
 parsed into a ``WrkResult``.
 
->>> script = write_script(Path("/tmp/cart.lua"), bodies, {"Authorization": "Bearer gw_..."})
->>> result = run_wrk("http://127.0.0.1:8000/graphql", script, duration_s=10, connections=50)
->>> result.rps, result.p99_ms
-(1234.5, 38.2)
+Example::
+
+    script = write_script(Path("/tmp/cart.lua"), bodies, {"Authorization": "Bearer gw_..."})
+    result = run_wrk("http://127.0.0.1:8000/graphql", script, duration_s=10, connections=50)
+    result.rps, result.p99_ms
+    # -> (1234.5, 38.2)
 """
 
 from __future__ import annotations

@@ -7,10 +7,12 @@ first use, like PostGraphile's; ``server.mjs`` is copied beside that ``node_modu
 resolves an ES module's imports from the script's own folder). It runs the gateway's three SQL
 statements, handed over in a JSON file, so the bench compares the servers around the queries.
 
->>> project = install_yoga(load_settings().data_dir / "bench" / "yoga")
->>> with start_yoga(project, dsn, workdir) as server:
-...     compare_with_gateway(dsn, server.url(), customer_ids)
-[]
+Example::
+
+    project = install_yoga(load_settings().data_dir / "bench" / "yoga")
+    with start_yoga(project, dsn, workdir) as server:
+        compare_with_gateway(dsn, server.url(), customer_ids)
+    # -> []
 """
 
 from __future__ import annotations

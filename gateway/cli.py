@@ -1,7 +1,9 @@
 """The ``gateway`` command: serve the API, and the tasks around it (migrations, catalog, keys).
 
->>> gateway serve --port 8000        # embedded PostgreSQL unless DATABASE_URL is set
->>> gateway --help                   # every command, one line each
+From a shell::
+
+    gateway serve --port 8000        # embedded PostgreSQL unless DATABASE_URL is set
+    gateway --help                   # every command, one line each
 """
 
 from __future__ import annotations
@@ -77,11 +79,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Start the database if needed, migrate, load the demo data, serve HTTP."""
     import uvicorn
 
+    from gateway import listener
+
     settings = load_settings()
     watchdog: EmbeddedWatchdog | None = None
     _exit_on_sigterm(lambda: watchdog is not None and watchdog.failed)
     migrations.discover()  # an incomplete installation fails here, before a server starts
+    sock = listener.bind(args.host, args.port)  # a port in use: one line, before anything starts
     with ExitStack() as stack:
+        stack.callback(sock.close)
         if settings.database_url:
             dsn = settings.database_url
         else:
@@ -100,12 +106,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             # Development without keys is for loopback only.
             os.environ["GATEWAY_REQUIRE_API_KEYS"] = "true"
         mode = "production" if settings.is_production else "development"
-        print(f"offers gateway ({mode}) on http://{args.host}:{args.port}/graphql", flush=True)
-        uvicorn.run(
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        url = f"http://{host}:{sock.getsockname()[1]}/graphql"
+        config = uvicorn.Config(
             "gateway.app:app_from_environment",
             factory=True,
-            host=args.host,
-            port=args.port,
             workers=args.workers,
             loop="uvloop",
             http="httptools",
@@ -114,6 +119,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             access_log=False,
             timeout_graceful_shutdown=10,
         )
+        banner = f"offers gateway ({mode}) on {url}"
+        # Printed once the server accepts requests: the last line of the start-up.
+        if not listener.serve(config, sock, lambda: print(banner, flush=True)):
+            return 3  # the application failed to start (its log says why), as uvicorn exits
     return 1 if watchdog is not None and watchdog.failed else 0
 
 
@@ -220,7 +229,15 @@ def cmd_keys(args: argparse.Namespace) -> int:
             await migrations.migrate(conn)
             if args.keys_command == "create":
                 scopes = [Scope(s) for s in args.scope]
-                token = await keys.create_key(conn, args.name, scopes, args.brand)
+                try:
+                    token = await keys.create_key(conn, args.name, scopes, args.brand)
+                except keys.UnknownBrandError as exc:
+                    known = ", ".join(exc.known) or "none yet"
+                    raise CommandError(
+                        f"{exc} (brands there: {known})",
+                        fix="correct --brand, or load a catalog that declares the brand first "
+                        "(`gateway load FILE`)",
+                    ) from None
                 print(token)
                 print("store it now: only its hash is kept", file=sys.stderr)
             elif args.keys_command == "list":
@@ -233,6 +250,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
             elif not await keys.revoke_key(conn, args.key_id):
                 print(f"gateway: no active key {args.key_id}", file=sys.stderr)
                 return 1
+            else:
+                print(f"revoked key {args.key_id}: refused within {keys.TTL_S:g} s everywhere")
             return 0
         finally:
             await conn.close()
@@ -270,17 +289,24 @@ HELP = {
 
 
 def _port(text: str) -> int:
-    port = int(text)
+    port = int(text) if text.strip().isdigit() else -1
     if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a TCP port (0 to 65535)")
+        raise argparse.ArgumentTypeError(f"{text} is not a TCP port (0 to 65535)")
     return port
 
 
 def _positive(text: str) -> int:
-    number = int(text)
+    number = _whole_number(text)
     if number < 1:
         raise argparse.ArgumentTypeError(f"{number} is not 1 or more")
     return number
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

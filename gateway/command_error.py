@@ -5,6 +5,8 @@ with ``status``: no traceback, since nothing in one would help. Raise it where t
 found, with the exact fix (a command to run, a setting to change).
 
 >>> raise CommandError("wrk is not installed", fix="run `sudo apt-get install -y wrk`")
+Traceback (most recent call last):
+gateway.command_error.CommandError: wrk is not installed: run `sudo apt-get install -y wrk`
 """
 
 from __future__ import annotations

@@ -41,7 +41,9 @@ def redacted(dsn: str) -> str:
 async def connect(dsn: str, *, timeout_s: float = CONNECT_TIMEOUT_S) -> asyncpg.Connection:
     """Open a connection to ``dsn``, or raise ``DatabaseUnreachable`` naming it and the fix.
 
-    >>> conn = await connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    Example, in a coroutine::
+
+        conn = await connect("postgresql://postgres@127.0.0.1:5432/postgres")
     """
     try:
         return await asyncpg.connect(dsn, timeout=timeout_s)

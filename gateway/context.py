@@ -53,8 +53,10 @@ def build_context(
 ) -> Context:
     """A fresh context: new round-trip counter, new loaders, ``now`` read once from ``clock``.
 
-    >>> ctx = build_context(pool, settings)
-    >>> await schema.execute(QUERY, context_value=ctx)
+    Example::
+
+        ctx = build_context(pool, settings)
+        await schema.execute(QUERY, context_value=ctx)
     """
     db = RequestDb(
         pool, settings.pool_acquire_timeout_s, read_pool=read_pool, check_replica=check_replica

@@ -31,8 +31,10 @@ async def load_demo(conn: asyncpg.Connection, folder: Traversable | None = None)
 
     Returns True when it loaded, False when the database already had data.
 
-    >>> await load_demo(conn)
-    True
+    Example, in a coroutine::
+
+        await load_demo(conn)
+        # -> True
     """
     async with conn.transaction():
         # Serialise concurrent starters: the second one sees the first one's customers.

@@ -34,8 +34,10 @@ def _is_zombie(process: psutil.Process) -> bool:
 class EmbeddedPostgres:
     """A PostgreSQL server whose data lives in ``data_dir``; started (or attached to) explicitly.
 
-    >>> with EmbeddedPostgres(Path(".gateway/pg")) as pg:
-    ...     print(pg.dsn, pg.owner)  # owner: this process started it, and will stop it
+    Example::
+
+        with EmbeddedPostgres(Path(".gateway/pg")) as pg:
+            print(pg.dsn, pg.owner)  # owner: this process started it, and will stop it
     """
 
     def __init__(self, data_dir: Path) -> None:

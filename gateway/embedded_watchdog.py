@@ -30,11 +30,13 @@ def _stop_this_process() -> None:
 class EmbeddedWatchdog:
     """Checks every ``interval_s`` that ``embedded`` runs; restarts it when it does not.
 
-    >>> watchdog = EmbeddedWatchdog(embedded)
-    >>> watchdog.start()
-    >>> ...  # serve
-    >>> watchdog.stop(); watchdog.failed
-    False
+    Example::
+
+        watchdog = EmbeddedWatchdog(embedded)
+        watchdog.start()
+        ...  # serve
+        watchdog.stop(); watchdog.failed
+        # -> False
     """
 
     def __init__(

@@ -29,6 +29,8 @@ class GatewayError(Exception):
     """An expected error shown to the client as is: a message naming the field, and a code.
 
     >>> raise GatewayError(ErrorCode.BAD_USER_INPUT, "customerId: must not be empty")
+    Traceback (most recent call last):
+    gateway.errors.GatewayError: customerId: must not be empty
     """
 
     def __init__(

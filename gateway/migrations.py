@@ -103,8 +103,10 @@ async def migrate(
     Safe to run from several processes at once: they queue on an advisory lock. ``shown``
     hears of each migration as it starts and ends.
 
-    >>> await migrate(conn)
-    ['001_core']
+    Example, in a coroutine::
+
+        await migrate(conn)
+        # -> ['001_core']
     """
     migrations = discover() if migrations is None else migrations
     applied_now: list[str] = []
@@ -153,8 +155,10 @@ async def migrate_showing_progress(conn: Connection) -> list[str]:
     """``migrate``, with progress on standard error when migrations are pending (a bar at a
     terminal, plain lines elsewhere); silent when the database is up to date.
 
-    >>> await migrate_showing_progress(conn)
-    ['001_core', '010_promotions']
+    Example, in a coroutine::
+
+        await migrate_showing_progress(conn)
+        # -> ['001_core', '010_promotions']
     """
     waiting = await pending(conn)
     if not waiting:

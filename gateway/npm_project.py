@@ -50,8 +50,10 @@ def install(
 
     ``cancel`` set while npm runs stops it (NpmInstallError); nothing half-done is left behind.
 
-    >>> install(package_file("ide"), Path(".gateway/ide"))
-    True
+    Example::
+
+        install(package_file("ide"), Path(".gateway/ide"))
+        # -> True
     """
     if is_current(source, target):
         return False

@@ -1,26 +1,40 @@
 """Progress of long work (the bench's dataset, ``gateway load``, ``migrate``) on standard error.
 
 At a terminal: a tqdm bar (done / total, rate, time left) that log lines scroll above. Anywhere
-else (CI, a pipe, a file): a plain line at the start, then at most one every ``interval_s``
-seconds, then one at the end, so a log shows the work moving without a line per item.
+else (CI, a pipe, a file): a line at the start, then at most one every ``interval_s`` seconds,
+then one at the end, so a log shows the work moving without a line per item. Those lines are log
+records (logger ``gateway.progress``, INFO), so a piped log stays one format: JSON lines, or text
+with ``GATEWAY_LOG_FORMAT=text``. A ``stream`` given explicitly gets them as plain lines.
 
->>> with progress("dataset: customers", total=100_000, unit="customers") as bar:
-...     bar.advance(10_000, rows=61_480)
-dataset: customers: 10,000/100,000 customers (10%), 61,480 rows, 9,874 customers/s, 1 s so far,
-about 9 s left
+A status line reads ``dataset: customers: 10,000/100,000 customers (10%), 61,480 rows, 9,874
+customers/s, 1 s so far, about 9 s left``. With a stream of its own:
+
+>>> import io
+>>> shown = io.StringIO()
+>>> with progress("load", total=3, unit="steps", stream=shown, interval_s=3600) as bar:
+...     bar.note("read catalog.yaml")
+...     bar.advance()
+>>> print(shown.getvalue(), end="")
+load: 3 steps to do
+load [1/3]: read catalog.yaml
+load: 1 steps in 0 s
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import TextIO
 
 INTERVAL_S = 5.0
+
+logger = logging.getLogger("gateway.progress")
 
 
 def _duration(seconds: float) -> str:
@@ -56,19 +70,17 @@ class Progress:
 
 
 class LineProgress(Progress):
-    """Plain lines: when work starts, every ``interval_s`` seconds, and when it ends."""
+    """Lines, each handed to ``write``: when work starts, every ``interval_s`` seconds, and when
+    it ends."""
 
     def __init__(
-        self, label: str, total: int, unit: str, stream: TextIO, interval_s: float
+        self, label: str, total: int, unit: str, write: Callable[[str], None], interval_s: float
     ) -> None:
         super().__init__(label, total, unit)
-        self.stream = stream
+        self._print = write
         self.interval_s = interval_s
         self.last_line = self.started
         self._print(f"{label}: {total:,} {unit} to do")
-
-    def _print(self, line: str) -> None:
-        print(line, file=self.stream, flush=True)
 
     def status(self) -> str:
         """Done / total, share, rows, rate and time left, as one line."""
@@ -144,6 +156,14 @@ class BarProgress(Progress):
         self.bar.close()
 
 
+def _logged(line: str) -> None:
+    logger.info(line)
+
+
+def _printed(stream: TextIO, line: str) -> None:
+    print(line, file=stream, flush=True)
+
+
 @contextmanager
 def progress(
     label: str,
@@ -153,7 +173,9 @@ def progress(
     stream: TextIO | None = None,
     interval_s: float = INTERVAL_S,
 ) -> Iterator[Progress]:
-    """A bar when ``stream`` (default: standard error) is a terminal, plain lines otherwise."""
+    """A bar when ``stream`` (default: standard error) is a terminal; otherwise lines, logged
+    (INFO, ``gateway.progress``) when no stream is given, printed to ``stream`` when one is."""
+    write = _logged if stream is None else partial(_printed, stream)
     stream = sys.stderr if stream is None else stream
     if stream.isatty():
         from tqdm.contrib.logging import logging_redirect_tqdm
@@ -165,7 +187,7 @@ def progress(
             finally:
                 bar.finish()
         return
-    lines = LineProgress(label, total, unit, stream, interval_s)
+    lines = LineProgress(label, total, unit, write, interval_s)
     try:
         yield lines
     finally:

@@ -156,9 +156,13 @@ class Settings(BaseSettings):
     # Limits on what one request may ask: checked before any resolver or SQL runs.
     max_query_depth: int = Field(default=10, ge=1, description="Deepest selection allowed.")
     max_query_aliases: int = Field(default=30, ge=0, description="Most aliases in one document.")
-    max_query_tokens: int = Field(default=2000, ge=10, description="Most tokens in one document.")
+    max_query_tokens: int = Field(
+        default=2000, ge=10, description="Most tokens in one document (at least 10)."
+    )
     max_body_bytes: int = Field(
-        default=65536, ge=1024, description="Largest request body accepted (413 above)."
+        default=65536,
+        ge=1024,
+        description="Largest request body accepted (413 above); at least 1024 bytes.",
     )
     max_entities: int = Field(
         default=200, ge=1, description="Most `_entities` representations in one request."
@@ -379,8 +383,11 @@ def env_name(field: str) -> str:
 def load_settings(**overrides: object) -> Settings:
     """Read the settings from the environment (and ``overrides``), naming any bad variable.
 
-    >>> load_settings(env="production").is_production
-    True
+    >>> load_settings(env="development").is_production
+    False
+    >>> load_settings(pool_max_size=0)
+    Traceback (most recent call last):
+    gateway.settings.SettingsError: Setting 'GATEWAY_POOL_MAX_SIZE' is invalid: ...
     """
     try:
         return Settings(**overrides)  # type: ignore[arg-type]

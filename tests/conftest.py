@@ -40,6 +40,15 @@ Gql = Callable[..., Awaitable[ExecutionResult]]
 _names = itertools.count()
 
 
+def pytest_ignore_collect(collection_path: Path) -> bool | None:
+    """The suite's helper modules are not collected (``--doctest-modules`` runs the examples of
+    ``gateway/``): they hold no tests, and several share a name (``node.py``) that pytest would
+    import twice, once outside the ``tests`` package."""
+    name = collection_path.name
+    helper = not name.startswith("test_") and name not in ("conftest.py", "__init__.py")
+    return True if collection_path.suffix == ".py" and helper else None
+
+
 async def _admin(server_dsn: str, *statements: str) -> None:
     conn = await asyncpg.connect(server_dsn)
     try:
@@ -160,7 +169,9 @@ async def pool(database_dsn: str, settings: Settings) -> AsyncIterator[asyncpg.P
 def gql(pool: asyncpg.Pool, settings: Settings) -> Gql:
     """Run a GraphQL operation through the schema with a fresh context, like one HTTP request.
 
-    >>> result = await gql(QUERY, {"id": "demo-loyal"}, now=datetime(2026, 1, 1, tzinfo=UTC))
+    Example, in a test::
+
+        result = await gql(QUERY, {"id": "demo-loyal"}, now=datetime(2026, 1, 1, tzinfo=UTC))
     """
     schema = build_schema(settings)
 

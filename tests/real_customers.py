@@ -23,7 +23,9 @@ _TEMPLATES = {
 async def copy_demo_customers(conn: Connection, count: int, prefix: str = "real-") -> list[str]:
     """Create ``count`` customers ``<prefix>0`` ... and return their ids.
 
-    >>> ids = await copy_demo_customers(conn, 100)
+    Example, in a coroutine::
+
+        ids = await copy_demo_customers(conn, 100)
     """
     for table, template in _TEMPLATES.items():
         columns = [

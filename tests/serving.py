@@ -81,8 +81,10 @@ def running_gateway(
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """Start ``gateway serve``, wait for /readyz, yield (base URL, process); SIGTERM on exit.
 
-    >>> with running_gateway({"DATABASE_URL": dsn}) as (url, process):
-    ...     httpx.get(url + "/healthz")
+    Example::
+
+        with running_gateway({"DATABASE_URL": dsn}) as (url, process):
+            httpx.get(url + "/healthz")
     """
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
@@ -101,8 +103,10 @@ def running_gateway(
 def gateway_cli(*args: str, env: dict[str, str], timeout_s: float = 60) -> str:
     """Run ``gateway <args>`` (the real CLI) and return its stdout; fail with its output otherwise.
 
-    >>> token = gateway_cli("keys", "create", "--name", "web", "--scope", "read",
-    ...                     "--brand", "acme", env={"DATABASE_URL": dsn}).strip()
+    Example::
+
+        token = gateway_cli("keys", "create", "--name", "web", "--scope", "read",
+                            "--brand", "acme", env={"DATABASE_URL": dsn}).strip()
     """
     done = subprocess.run(
         [sys.executable, "-m", "gateway", *args],
@@ -123,8 +127,10 @@ def create_keys_with_cli(
 
     ``keys`` maps a key's name to (scopes, brands).
 
-    >>> create_keys_with_cli(dsn, {"reader": (("read",), ("acme",))})
-    {'reader': 'gw_...'}
+    Example::
+
+        create_keys_with_cli(dsn, {"reader": (("read",), ("acme",))})
+        # -> {'reader': 'gw_...'}
     """
     env = {**os.environ, "DATABASE_URL": database_url}
     started: dict[str, subprocess.Popen[str]] = {}

@@ -72,8 +72,10 @@ def _run(command: list[str], *, timeout: float = START_TIMEOUT_S) -> None:
 def streaming_replica(apply_delay: str = "2s") -> Iterator[ReplicatedPair]:
     """Start a primary and a replica applying WAL ``apply_delay`` late; stop both on exit.
 
-    >>> with streaming_replica("2s") as pair:
-    ...     asyncpg.connect(pair.replica_dsn)
+    Example::
+
+        with streaming_replica("2s") as pair:
+            asyncpg.connect(pair.replica_dsn)
     """
     bin_dir = server_bin_dir()
     folder = Path(tempfile.mkdtemp(prefix="gateway-replication-"))

@@ -150,14 +150,13 @@ def test_migrate_off_a_terminal_shows_each_migration_and_logs_json(
     done = gateway("migrate", env={"DATABASE_URL": empty_database_dsn})
 
     assert done.returncode == 0, done.stderr
-    lines = done.stderr.splitlines()
-    progress = [line for line in lines if line.startswith("migrations")]
-    assert progress[1] == "migrations [1/6]: 001_core" or progress[1].startswith("migrations [1/")
+    logged = [json.loads(line) for line in done.stderr.splitlines()]  # every line is JSON
+    progress = [e["message"] for e in logged if e["logger"] == "gateway.progress"]
+    assert progress[1].startswith("migrations [1/") and progress[1].endswith("]: 001_core")
     assert progress[0].endswith(" migrations to do")
     assert re.fullmatch(r"migrations: \d+ migrations in \d+ s", progress[-1])
-    logged = [json.loads(line) for line in lines if line.startswith("{")]
-    assert {"level": "INFO", "message": "applied migration 001_core"}.items() <= logged[0].items()
-    assert len(lines) == len(progress) + len(logged), "every other line is a JSON log line"
+    applied = [e for e in logged if e["logger"] == "gateway"]
+    assert {"level": "INFO", "message": "applied migration 001_core"}.items() <= applied[0].items()
 
 
 def test_load_shows_its_steps(database_dsn: str, tmp_path: Path) -> None:
@@ -167,7 +166,8 @@ def test_load_shows_its_steps(database_dsn: str, tmp_path: Path) -> None:
     done = gateway("load", str(catalog), "--dry-run", env={"DATABASE_URL": database_dsn})
 
     assert done.returncode == 0, done.stderr
-    steps = [line for line in done.stderr.splitlines() if line.startswith("load catalog.json [")]
+    logged = [json.loads(line)["message"] for line in done.stderr.splitlines()]
+    steps = [message for message in logged if message.startswith("load catalog.json [")]
     assert steps == [
         f"load catalog.json [1/4]: read {catalog}",
         "load catalog.json [2/4]: check every entry",
@@ -257,3 +257,40 @@ def test_plan_prints_how_an_operation_runs(tmp_path: Path) -> None:
         "    id: attribute .id -> ID!",
     ]
     assert schema.stdout.strip() == "runs on graphql-core: introspection"
+
+
+def test_a_key_for_an_unknown_brand_is_refused_and_none_is_made(database_dsn: str) -> None:
+    env = {"DATABASE_URL": database_dsn}
+    misspelt = ["--name", "web", "--scope", "read", "--brand", "acmee"]
+
+    done = gateway("keys", "create", *misspelt, env=env)
+    listed = gateway("keys", "list", env=env)
+
+    assert done.returncode == 1
+    assert done.stdout == "", "no token"
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("gateway keys: no brand 'acmee' in the database (brands there: ")
+    assert "acme," in line and "correct --brand" in line
+    assert " web " not in f" {listed.stdout} "
+
+
+def test_revoking_a_key_says_so(database_dsn: str) -> None:
+    env = {"DATABASE_URL": database_dsn}
+    made = gateway("keys", "create", "--name", "web", "--scope", "read", "--brand", "acme", env=env)
+    key_id = made.stdout.split("_")[1]
+
+    done = gateway("keys", "revoke", key_id, env=env)
+    again = gateway("keys", "revoke", key_id, env=env)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"revoked key {key_id}: refused within 10 s everywhere\n"
+    assert again.returncode == 1 and f"no active key {key_id}" in again.stderr
+
+
+def test_a_port_that_is_not_a_number_is_named() -> None:
+    done = gateway("serve", "--port", "abc")
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        "gateway serve: error: argument --port: abc is not a TCP port (0 to 65535)"
+    )

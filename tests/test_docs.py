@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import annotated_types
 import httpx
 import pytest
 from graphql import (
@@ -66,6 +67,21 @@ def test_every_setting_is_in_the_configuration_table() -> None:
 
     assert sorted(settings - documented.keys()) == [], "settings missing from configuration.md"
     assert sorted(documented.keys() - settings) == [], "configuration.md lists unknown settings"
+
+
+def test_the_configuration_table_states_each_minimum_above_one() -> None:
+    # A value under the minimum is refused at start-up: the table says so before that happens.
+    rows = dict(re.findall(r"^\| `([A-Z0-9_]+)` \|[^|]+\|(.*)\|$", CONFIGURATION.read_text(), re.M))
+    minimums = {
+        env_name(field): bound.ge
+        for field, info in Settings.model_fields.items()
+        for bound in info.metadata
+        if isinstance(bound, annotated_types.Ge) and isinstance(bound.ge, int) and bound.ge > 1
+    }
+
+    assert minimums["GATEWAY_MAX_BODY_BYTES"] == 1024
+    unstated = [name for name, low in minimums.items() if f"at least {low}" not in rows[name]]
+    assert unstated == []
 
 
 def test_the_configuration_table_shows_the_defaults() -> None:

@@ -10,14 +10,17 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gateway.catalog.fields import CatalogError
 from gateway.catalog.load import load_path
 from gateway.evaluator import compile_audience
 from gateway.evaluator.operators import ALLOWED_TYPES
 from gateway.evaluator.properties import PROPERTIES
-from tests.docs_pages import DOCS, Block, blocks
+from gateway.offers.catalog_spec import parse_catalog
+from tests.docs_pages import DOCS, Block, blocks, pages
 
 CATALOG = DOCS / "catalog.md"
-YAML_BLOCKS = [b for b in blocks(CATALOG) if b.info == "yaml"]
+# Every catalog example of the docs, on whatever page it is.
+YAML_BLOCKS = [b for page in pages() for b in blocks(page) if b.info == "yaml"]
 
 
 def _table(first_column: str) -> dict[str, set[str]]:
@@ -58,5 +61,27 @@ async def test_the_examples_load(block: Block, database_dsn: str, tmp_path: Path
     assert sum(astuple(summary)) > 0, "the example defines something"
 
 
+def test_a_play_needs_exactly_the_fields_the_page_names() -> None:
+    text = CATALOG.read_text()
+    sentence = re.search(r"A play needs (.+?) \(", text)
+    assert sentence is not None
+    named = re.findall(r"`(\w+)`", sentence.group(1))
+    [smallest] = [b for b in YAML_BLOCKS if "Trial extension for everyone" in b.text]
+    catalog = yaml.safe_load(smallest.text)
+    parse_catalog(catalog)  # as written, it parses
+
+    play = catalog["plays"][0]
+    needed = []
+    for field in play:
+        without = {**catalog, "plays": [{k: v for k, v in play.items() if k != field}]}
+        try:
+            parse_catalog(without)
+        except CatalogError as exc:
+            assert f".{field}: required" in str(exc)
+            needed.append(field)
+
+    assert named == needed == ["id", "brand", "offer", "name", "objective"]
+
+
 def test_the_page_has_examples() -> None:
-    assert len(YAML_BLOCKS) >= 3
+    assert len([b for b in YAML_BLOCKS if b.where.startswith("docs/catalog.md")]) >= 4

@@ -17,8 +17,10 @@ async def authenticate(
     Without a header: the development principal, unless keys are required. A header that is
     sent is always checked, in every mode.
 
-    >>> await authenticate("Bearer gw_...", require_key=True, verifier=v, pool=pool)
-    Principal(key_id='...', ...)
+    Example, in a coroutine::
+
+        await authenticate("Bearer gw_...", require_key=True, verifier=v, pool=pool)
+        # -> Principal(key_id='...', ...)
     """
     if not authorization:
         if require_key:

@@ -18,6 +18,9 @@ from gateway.db import Connection
 # Opens a connection for the key lookup (the pool's ``acquire``).
 ConnectionFactory = Callable[[], AbstractAsyncContextManager[Connection]]
 
+# How long a verified key is cached per worker: a revoked key stops working within this time.
+TTL_S = 10.0
+
 _TOKEN = re.compile(r"^gw_([a-f0-9]{12})_([A-Za-z0-9_-]{43})$")
 
 
@@ -33,6 +36,16 @@ class ApiKey:
     revoked_at: datetime | None
 
 
+class UnknownBrandError(ValueError):
+    """A key was asked for brands the database does not hold; ``known`` lists those it does."""
+
+    def __init__(self, missing: Sequence[str], known: Sequence[str]) -> None:
+        names = ", ".join(repr(b) for b in missing)
+        super().__init__(f"no brand {names} in the database")
+        self.missing = tuple(missing)
+        self.known = tuple(known)
+
+
 def _hash(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
@@ -42,8 +55,17 @@ async def create_key(
 ) -> str:
     """Store a new key and return its token — shown once, never stored.
 
-    >>> token = await create_key(conn, "web", [Scope.READ], ["acme"])
+    Every brand must exist (a misspelt brand would give a key that sees nothing):
+    ``UnknownBrandError`` otherwise.
+
+    Example, in a coroutine::
+
+        token = await create_key(conn, "web", [Scope.READ], ["acme"])
     """
+    known = [r["brand_id"] for r in await conn.fetch("SELECT brand_id FROM brands ORDER BY 1")]
+    missing = [b for b in dict.fromkeys(brand_ids) if b not in set(known)]
+    if missing:
+        raise UnknownBrandError(missing, known)
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     await conn.execute(
@@ -91,7 +113,7 @@ class KeyVerifier:
     A revoked key stops working within ``ttl_s`` seconds on every worker.
     """
 
-    def __init__(self, ttl_s: float = 10.0, max_entries: int = 10_000) -> None:
+    def __init__(self, ttl_s: float = TTL_S, max_entries: int = 10_000) -> None:
         self._ttl_s = ttl_s
         self._max_entries = max_entries
         self._cache: dict[str, tuple[float, bytes | None, Principal | None]] = {}

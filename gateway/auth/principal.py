@@ -23,7 +23,7 @@ class Principal:
 
     >>> Principal("k1", frozenset({Scope.READ}), ("acme",)).require(Scope.WRITE, "recordOfferEvent")
     Traceback (most recent call last):
-    GatewayError: recordOfferEvent: this API key lacks the 'write' scope
+    gateway.errors.GatewayError: recordOfferEvent: this API key lacks the 'write' scope
     """
 
     key_id: str

@@ -31,7 +31,9 @@ async def require_promotion_access(
     Keys for every brand (development) skip the lookup; others pay one small indexed query.
     An unknown promotion passes here: the operation itself reports it.
 
-    >>> await require_promotion_access(ctx, Scope.WRITE, "acme-welcome10", "input.promotionId")
+    Example, in a resolver::
+
+        await require_promotion_access(ctx, Scope.WRITE, "acme-welcome10", "input.promotionId")
     """
     ctx.principal.require(scope, field)
     if ctx.principal.brand_ids is None:

@@ -1,4 +1,5 @@
-"""A response cache for read operations, invalidated by PostgreSQL LISTEN/NOTIFY.
+"""A response cache for read operations, invalidated by PostgreSQL LISTEN/NOTIFY, and the
+freshness checks of replica reads.
 
 - ``generations``: counters bumped when the data behind a customer, a promotion or anything
   changes; a stored answer is valid only while the counters it was read under are unchanged.
@@ -6,4 +7,8 @@
 - ``store``: the bounded LRU of response bodies.
 - ``response_cache``: keys, lookups and stores, tying the three together.
 - ``listener``: one LISTEN connection per worker; the cache is off while it is down.
+- ``snapshot``: a PostgreSQL snapshot (``pg_current_snapshot()``) and which commits it shows.
+- ``replica_freshness``: which writes a replica read must already show, and whether it does.
+- ``replica_reads``: replica reads around one HTTP request: where it reads, whether its answer
+  stands, the request's own writes.
 """

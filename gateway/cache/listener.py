@@ -47,9 +47,11 @@ def parse_payload(payload: str) -> tuple[str, int | None]:
 class ChangeListener:
     """Keeps a LISTEN connection open, reconnecting with backoff, feeding ``cache``/``freshness``.
 
-    >>> listener = ChangeListener(dsn, cache, freshness=None)
-    >>> listener.start()  # in the app's lifespan
-    >>> await listener.stop()
+    Example, in the app's lifespan::
+
+        listener = ChangeListener(dsn, cache, freshness=None)
+        listener.start()  # in the app's lifespan
+        await listener.stop()
     """
 
     def __init__(

@@ -30,8 +30,10 @@ from gateway.observability.metrics import (
 def cache_key(method: str, payload: bytes, principal: Principal, mode: str) -> bytes:
     """SHA-256 of what determines an answer: method, query string or body, the key, the mode.
 
-    >>> cache_key("POST", body, principal, "production")
-    b'...'
+    Example::
+
+        cache_key("POST", body, principal, "production")
+        # -> b'...'
     """
     digest = hashlib.sha256()
     brands = ",".join(principal.brand_ids) if principal.brand_ids is not None else "*"
@@ -46,9 +48,11 @@ def cache_key(method: str, payload: bytes, principal: Principal, mode: str) -> b
 class ResponseCache:
     """One worker's response cache.
 
-    >>> cache = ResponseCache(max_entries=10_000, max_bytes=64 << 20)
-    >>> tags = cache.begin()
-    >>> cache.lookup(key, now)  # None until stored, and while the listener is down
+    Example::
+
+        cache = ResponseCache(max_entries=10_000, max_bytes=64 << 20)
+        tags = cache.begin()
+        cache.lookup(key, now)  # None until stored, and while the listener is down
     """
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:

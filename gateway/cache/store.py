@@ -33,10 +33,12 @@ class CachedResponse:
 class ResponseStore:
     """An LRU bounded by entry count and total bytes.
 
-    >>> store = ResponseStore(max_entries=10_000, max_bytes=64 << 20)
-    >>> store.put(b"key", entry)
-    >>> store.get(b"key") is entry
-    True
+    Example::
+
+        store = ResponseStore(max_entries=10_000, max_bytes=64 << 20)
+        store.put(b"key", entry)
+        store.get(b"key") is entry
+        # -> True
     """
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:

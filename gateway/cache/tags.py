@@ -32,9 +32,11 @@ class CacheTags:
     ``cacheable`` is set by the schema extension: a single query operation whose root fields
     all record their reads. ``ok`` is set when it finished without errors.
 
-    >>> tags = CacheTags()
-    >>> tags.read_customer("demo-b2c")
-    >>> tags.valid_until(expires_at)
+    Example::
+
+        tags = CacheTags()
+        tags.read_customer("demo-b2c")
+        tags.valid_until(expires_at)
     """
 
     start_sequence: int = 0

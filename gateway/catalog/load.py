@@ -12,6 +12,7 @@ The ``loyalty_programs`` and ``promotions`` sections are parsed, checked and wri
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
@@ -88,7 +89,9 @@ def read_file(path: Traversable) -> object:
         raise CatalogError(f"{path}: {exc.strerror}") from None
     try:
         if suffix in (".yaml", ".yml"):
-            return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            named = io.StringIO(text)
+            named.name = str(path)  # YAML's messages name the file, not "<unicode string>"
+            return yaml.load(named, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         if suffix == ".json":
             return json.loads(text)
     except (yaml.YAMLError, ValueError) as exc:
@@ -99,8 +102,10 @@ def read_file(path: Traversable) -> object:
 async def apply_file(conn: asyncpg.Connection, path: Traversable) -> LoadSummary:
     """Validate ``path`` and apply it in one transaction (a savepoint inside an open one).
 
-    >>> await apply_file(conn, Path("sql/demo/020_offers.yaml"))
-    LoadSummary(brands=2, offers=5, plays=6)
+    Example, in a coroutine::
+
+        await apply_file(conn, Path("sql/demo/020_offers.yaml"))
+        # -> LoadSummary(brands=2, offers=5, plays=6)
     """
     parsed = parse_file(read_file(path))
     return await apply_catalog(conn, parsed.catalog, parsed.promotions)
@@ -253,7 +258,9 @@ async def _write_offers(conn: asyncpg.Connection, spec: CatalogSpec) -> None:
 async def load_path(dsn: str, path: Path, *, dry_run: bool = False) -> LoadSummary:
     """Connect to ``dsn`` and apply ``path``; with ``dry_run``, check everything, then roll back.
 
-    >>> await load_path("postgresql://postgres@127.0.0.1/gateway", Path("catalog.yaml"))
+    Example, in a coroutine::
+
+        await load_path("postgresql://postgres@127.0.0.1/gateway", Path("catalog.yaml"))
     """
     with progress(f"load {path.name}", 4, "steps") as shown:
         shown.note(f"read {path}")

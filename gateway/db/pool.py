@@ -53,7 +53,9 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
     """Open the connection pool with the gateway's codecs and timeouts.
 
-    >>> pool = await create_pool("postgresql://postgres@127.0.0.1/postgres", load_settings())
+    Example, in a coroutine::
+
+        pool = await create_pool("postgresql://postgres@127.0.0.1/postgres", load_settings())
     """
     server_settings = {"application_name": "offers-gateway"}
     if settings.database_pooler == "none":

@@ -66,7 +66,9 @@ def reads_replica(fresh: ReplicaFreshness, body: bytes) -> bool:
 def answer_stands(fresh: ReplicaFreshness, db: RequestDb, tags: ReadFacts) -> bool:
     """Count a finished read request; False when its replica answer must be redone on the primary.
 
-    >>> if not answer_stands(freshness, ctx.db, tags): ...  # run again on the primary
+    Example::
+
+        if not answer_stands(freshness, ctx.db, tags): ...  # run again on the primary
     """
     if db.replica_reads == 0:
         if db.round_trips.count:

@@ -27,7 +27,9 @@ class RoundTrips:
 class RequestDb:
     """A request's access to the database: every call is one counted round trip.
 
-    >>> rows = await ctx.db.fetch("SELECT name FROM brands WHERE brand_id = ANY($1)", ids)
+    Example, in a resolver::
+
+        rows = await ctx.db.fetch("SELECT name FROM brands WHERE brand_id = ANY($1)", ids)
     """
 
     def __init__(

@@ -3,6 +3,14 @@
 Plain frozen dataclasses in (``Subject``, ``Play``), a ``Decision`` out. Audience rules are
 validated and compiled once (``compile_audience``); a brand's plays are indexed once
 (``PlayIndex``) and reused for every request.
+
+- ``subject``: who is asking; ``models``: the plays and the decision;
+- ``rules``, ``operators``, ``properties``: the audience rule language, its typed operators and
+  the properties (facts) it reads;
+- ``index``: a brand's active plays indexed; ``evaluate``: the one best play, deterministically;
+- ``bucketing``: traffic and holdout buckets; ``durations``: ``90s``/``30m``/``7d``;
+  ``device``: device facts from a user agent;
+- ``bench``: synthetic catalogs and the timing behind ``gateway bench-evaluator``.
 """
 
 from gateway.evaluator.device import device_from_user_agent

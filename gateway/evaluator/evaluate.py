@@ -37,9 +37,11 @@ def evaluate(
     ``brand_id`` defaults to the subject's subscription's brand. With ``explain``, every play of
     the index is checked and gets a ``Verdict`` (slower; the winner is the same).
 
-    >>> decision = evaluate(PlayIndex(plays), subject, now)
-    >>> decision.play.id if decision.play else None
-    'acme-annual-upgrade'
+    Example::
+
+        decision = evaluate(PlayIndex(plays), subject, now)
+        decision.play.id if decision.play else None
+        # -> 'acme-annual-upgrade'
     """
     if brand_id is None and subject.subscription is not None:
         brand_id = subject.subscription.brand_id

@@ -53,8 +53,10 @@ class _PropertyIndex:
 class PlayIndex:
     """A brand's active plays, best first, with bitset indexes on selective conditions.
 
-    >>> index = PlayIndex(plays)
-    >>> next(index.candidates(facts)).id  # the best-ranked play that may match
+    Example::
+
+        index = PlayIndex(plays)
+        next(index.candidates(facts)).id  # the best-ranked play that may match
     """
 
     def __init__(self, plays: Iterable[Play]) -> None:

@@ -102,7 +102,8 @@ def _days_since(moment: datetime | None, now: datetime) -> int | None:
 def facts_of(subject: Subject, now: datetime) -> Facts:
     """The flat facts rules are evaluated against: property name → value (None dropped).
 
-    >>> facts_of(Subject(Customer("c1")), now)["customer.id"]
+    >>> from gateway.evaluator.subject import Customer
+    >>> facts_of(Subject(Customer("c1")), datetime(2026, 6, 1))["customer.id"]
     'c1'
     """
     customer, sub, user, device, request, history = (

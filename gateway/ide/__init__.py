@@ -2,11 +2,20 @@
 
 The assets may arrive while the gateway runs (``serve`` fetches them in the background): until
 they are there the page loads from unpkg.com, and the first page asked for after they are
-complete loads them locally.
+complete loads them locally. One log line says what happens: the fetch's (started, or npm
+missing), or, with the fetch off, a warning naming ``gateway ide install``.
 
->>> ide = graphiql(load_settings())
->>> ide.page()  # the HTML: local assets when installed, else the CDN
->>> ide.routes  # the static mount for the assets (404 until they are installed)
+- this module: ``Ide``, the page's HTML and the route serving the assets;
+- ``page``: strawberry's page with our default query and local assets;
+- ``default_query``: the operation GraphiQL opens with;
+- ``assets``: the pinned npm project and ``gateway ide install``;
+- ``fetch``: ``serve``'s background fetch.
+
+Example::
+
+    ide = graphiql(load_settings())
+    ide.page()  # the HTML: local assets when installed, else the CDN
+    ide.routes  # the static mount for the assets (404 until they are installed)
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ __all__ = ["ASSETS_URL", "DEFAULT_QUERY", "Ide", "graphiql"]
 class Ide:
     """The GraphiQL page's HTML (local assets once installed) and the route serving them."""
 
-    def __init__(self, ide_dir: Path) -> None:
+    def __init__(self, ide_dir: Path, *, fetched: bool = False) -> None:
         self.ide_dir = ide_dir
         self.node_modules = ide_dir / "node_modules"
         self._wanted = cdn_packages(strawberry_page())
@@ -52,7 +61,8 @@ class Ide:
                 name="ide-assets",
             )
         ]
-        if not self.offline:
+        # When ``serve`` fetches them (``fetched``), its fetch says so, or says why it cannot.
+        if not self.offline and not fetched:
             logger.warning(
                 "GraphiQL loads from unpkg.com (needs internet) until its assets are in %s "
                 "(`gateway serve` fetches them when npm is available; or run "
@@ -87,5 +97,6 @@ class _AssetFiles:
 
 
 def graphiql(settings: Settings) -> Ide:
-    """GraphiQL with local assets when installed; else the CDN page and one log line saying so."""
-    return Ide(settings.ide_dir)
+    """GraphiQL with local assets when installed; else the CDN page, and one log line saying so
+    unless ``serve`` fetches them (GATEWAY_IDE_FETCH), which logs what it does instead."""
+    return Ide(settings.ide_dir, fetched=settings.ide_fetch)

@@ -23,8 +23,8 @@ __all__ = ["NPM_PROJECT", "IdeInstallError", "install", "is_current", "missing_p
 def missing_packages(node_modules: Path, wanted: dict[str, str]) -> list[str]:
     """``package@version`` entries of ``wanted`` not installed in ``node_modules`` at that version.
 
-    >>> missing_packages(Path(".gateway/ide/node_modules"), {"react": "18.2.0"})
-    []
+    >>> missing_packages(Path("no-such-folder/node_modules"), {"react": "18.2.0"})
+    ['react@18.2.0']
     """
     missing = []
     for package, version in sorted(wanted.items()):
@@ -46,7 +46,9 @@ def is_current(target: Path) -> bool:
 def install(target: Path, *, npm: str = "npm", cancel: threading.Event | None = None) -> bool:
     """Install the pinned packages into ``target/node_modules``; False when already current.
 
-    >>> install(Path(".gateway/ide"))
-    True
+    Example::
+
+        install(Path(".gateway/ide"))
+        # -> True
     """
     return npm_project.install(NPM_PROJECT, target, npm=npm, cancel=cancel)

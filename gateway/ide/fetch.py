@@ -20,10 +20,12 @@ logger = logging.getLogger("gateway")
 class AssetFetch:
     """Installs the assets into ``ide_dir`` in a background thread; ``stop`` cancels npm.
 
-    >>> fetch = AssetFetch(Path(".gateway/ide"))
-    >>> fetch.start()  # False when there is nothing to do (or no npm)
-    True
-    >>> fetch.stop()
+    Example::
+
+        fetch = AssetFetch(Path(".gateway/ide"))
+        fetch.start()  # False when there is nothing to do (or no npm)
+        # -> True
+        fetch.stop()
     """
 
     def __init__(self, ide_dir: Path, *, npm: str = "npm") -> None:

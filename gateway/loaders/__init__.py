@@ -1,6 +1,10 @@
 """Per-request DataLoaders, grouped by domain: ``ctx.loaders.promotions``, ``ctx.loaders.offers``.
 
 Each batch function takes the keys of one tick and makes one SQL round trip for all of them.
+
+- ``base``: the DataLoader base (a shared load survives the cancellation of one caller);
+- ``promotions``: cart promotions, their restrictions and programs;
+- ``offers``: a customer's snapshot, and brands' compiled catalogs.
 """
 
 from __future__ import annotations

@@ -20,7 +20,9 @@ class Loader(DataLoader[KeyT, ValueT]):
     without the shield the *other* field, elsewhere in the tree, got a ``CancelledError`` that
     escaped error handling and aborted the whole request.
 
-    >>> records = await loader.load(("demo-loyal", False))
+    Example, in a resolver::
+
+        records = await loader.load(("demo-loyal", False))
     """
 
     def load(self, key: KeyT) -> asyncio.Future[ValueT]:

@@ -4,6 +4,10 @@ The rule (``GATEWAY_LOG_FORMAT=auto``, the default): JSON in production, and whe
 error is not a terminal (a pipe, a file, a container's log collector, CI); readable text in
 development at a terminal. ``json`` or ``text`` forces one format. Both carry the request id when
 there is one, and the extra fields of the record.
+
+uvicorn logs its start-up and shutdown through a logger named ``uvicorn.error``; those records
+are shown as ``uvicorn``'s (its errors keep their level), and without ``color_message``, the
+same message again with terminal colour codes.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from gateway.observability.request_id import current_request_id
 
 LogFormat = Literal["auto", "json", "text"]
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Record attributes that are not extra fields; uvicorn's ``color_message`` repeats the message.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 def _extras(record: logging.LogRecord) -> dict[str, object]:
@@ -56,7 +61,6 @@ class TextFormatter(logging.Formatter):
         clock = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
         line = f"{clock} {record.levelname:<7} {record.name}: {record.getMessage()}"
         extras = _extras(record)
-        extras.pop("color_message", None)  # uvicorn's message again, with terminal colour codes
         if extras:
             line += "  " + " ".join(f"{key}={value}" for key, value in extras.items())
         if record.exc_info:
@@ -64,10 +68,23 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class UvicornName(logging.Filter):
+    """Shows uvicorn's ``uvicorn.error`` records (start-up, shutdown, errors) as ``uvicorn``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rename the record's logger; every record passes."""
+        if record.name == "uvicorn.error":
+            record.name = "uvicorn"
+        return True
+
+
 def resolve_format(fmt: LogFormat, *, production: bool, stream: TextIO) -> Literal["json", "text"]:
     """The format ``fmt`` means here: ``auto`` is text only in development at a terminal.
 
-    >>> resolve_format("auto", production=False, stream=sys.stderr)  # at a terminal
+    >>> import io
+    >>> resolve_format("auto", production=False, stream=io.StringIO())  # not a terminal
+    'json'
+    >>> resolve_format("text", production=True, stream=io.StringIO())
     'text'
     """
     if fmt != "auto":
@@ -79,11 +96,14 @@ def resolve_format(fmt: LogFormat, *, production: bool, stream: TextIO) -> Liter
 def configure_logging(level: str, fmt: LogFormat, *, production: bool = False) -> None:
     """Send every log line to stderr, in the format ``resolve_format`` picks.
 
-    >>> configure_logging("INFO", "auto", production=True)   # JSON lines
+    Example::
+
+        configure_logging("INFO", "auto", production=True)   # JSON lines
     """
     handler = logging.StreamHandler(sys.stderr)
     resolved = resolve_format(fmt, production=production, stream=sys.stderr)
     handler.setFormatter(JsonFormatter() if resolved == "json" else TextFormatter())
+    handler.addFilter(UvicornName())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -22,7 +22,9 @@ def current_request_id() -> str | None:
 class RequestIdMiddleware:
     """Pure ASGI middleware: set the request id for logs, return it as ``X-Request-ID``.
 
-    >>> app = RequestIdMiddleware(app)
+    Example::
+
+        app = RequestIdMiddleware(app)
     """
 
     def __init__(self, app: ASGIApp) -> None:

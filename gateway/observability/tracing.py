@@ -21,7 +21,9 @@ def tracing_extensions(
 
     ``tracer_provider`` overrides the OTLP exporter (tests pass an in-memory one).
 
-    >>> tracing_extensions(load_settings(otel_endpoint="http://127.0.0.1:4318/v1/traces"))
+    Example::
+
+        tracing_extensions(load_settings(otel_endpoint="http://127.0.0.1:4318/v1/traces"))
     """
     if tracer_provider is None and not settings.otel_endpoint:
         return []

@@ -121,7 +121,9 @@ def _gone(field: str) -> GatewayError:
 async def record_event(ctx: OffersRequest, token: str, event_type: str) -> EventRecord:
     """Record that the decision's offer was viewed or dismissed.
 
-    >>> await record_event(ctx, offer_id, "dismissed")
+    Example, in a resolver::
+
+        await record_event(ctx, offer_id, "dismissed")
     """
     claims = _claims(ctx, token)
     await require_play_access(ctx, Scope.WRITE, claims.play_id, "personalizedOfferId")
@@ -256,7 +258,9 @@ async def fetch_fulfillments(
     """Each (customer, fulfillment) key's fulfillment and its play's brand, in key order (None
     when there is none): one round trip, whatever the number of keys. Checks no access.
 
-    >>> [(record, brand_id)] = await fetch_fulfillments(ctx, [("demo-b2c", fulfillment_id)])
+    Example, in a resolver::
+
+        [(record, brand_id)] = await fetch_fulfillments(ctx, [("demo-b2c", fulfillment_id)])
     """
     rows = await ctx.db.fetch(_FULFILLMENTS_BY_KEY, [k[0] for k in keys], [k[1] for k in keys])
     found: list[tuple[FulfillmentRecord, str] | None] = [None] * len(keys)

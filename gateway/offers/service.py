@@ -48,9 +48,11 @@ async def personalized_offers(
 ) -> OffersResult:
     """The best offer for ``customer_id`` in the context of ``request`` (REFERENCE A, C.5 to C.8).
 
-    >>> result = await personalized_offers(ctx, "demo-b2c", OfferRequest())
-    >>> [o.offer.id for o in result.offers]
-    ['acme-annual-upgrade']
+    Example, in a resolver::
+
+        result = await personalized_offers(ctx, "demo-b2c", OfferRequest())
+        [o.offer.id for o in result.offers]
+        # -> ['acme-annual-upgrade']
     """
     validate_customer_id(customer_id, f"{prefix}.customerId")
     validate_request(request, prefix)

@@ -30,8 +30,10 @@ def pick_subscription(
 ) -> tuple[Subscription | None, str | None]:
     """(subscription, brand id) for a request, by the rules of this module's docstring.
 
-    >>> pick_subscription((monthly, yearly), ("acme",), None)
-    (yearly, 'acme')
+    Example::
+
+        pick_subscription((monthly, yearly), ("acme",), None)
+        # -> (yearly, 'acme')
     """
     if subscription_id is not None:
         chosen = next((s for s in subscriptions if s.id == subscription_id), None)

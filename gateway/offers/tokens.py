@@ -127,6 +127,9 @@ def _mac(key: bytes, message: str) -> bytes:
 def sign(claims: DecisionClaims, ring: KeyRing) -> str:
     """The token for ``claims``, signed with the ring's newest key.
 
+    >>> ring = KeyRing((("2026-06", b"a secret of enough length for the test"),))
+    >>> at = datetime(2026, 6, 1, tzinfo=UTC)
+    >>> claims = DecisionClaims("play", "offer", "c1", None, None, at, at + timedelta(minutes=15))
     >>> token = sign(claims, ring)
     >>> verify(token, ring, now=claims.issued_at) == claims
     True

@@ -2,4 +2,11 @@
 
 The data flow: ``gateway.schema.promotions`` → ``gateway.loaders.promotions`` → the SQL here.
 ``status`` and ``decision`` are pure (no database); ``redeem`` and ``issuance`` own the writes.
+
+- ``model``: the shared enums; ``inputs``: argument checks naming the argument;
+- ``listing``, ``restrictions``, ``programs``, ``held``: what customers see, their limits, the
+  programs a promotion comes through, a promotion as held after a write;
+- ``status``, ``decision``: derived statuses, whether a redemption may go ahead;
+- ``redeem``, ``issuance``: redeeming, issuing and earning;
+- ``catalog_spec``, ``catalog_file``: the promotion sections of catalog files.
 """

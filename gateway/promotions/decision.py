@@ -135,8 +135,10 @@ def check_limits(
     ``restrictions`` carry the usage in this request's scope (its cart for CART level), read
     under the locks that keep it current until the redemption commits.
 
-    >>> check_limits([customer_limit_3_used_3], request, transaction_seen=False)
-    Rejected(code=<RejectionCode.LIMIT_REACHED: 'limit_reached'>, restriction=...)
+    Example::
+
+        check_limits([customer_limit_3_used_3], request, transaction_seen=False)
+        # -> Rejected(code=<RejectionCode.LIMIT_REACHED: 'limit_reached'>, restriction=...)
     """
     ordered = sorted(
         (r for r in restrictions if applies(r, request)),

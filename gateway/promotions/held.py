@@ -49,7 +49,9 @@ async def fetch_held(
 ) -> list[HeldPromotion | None]:
     """``promotion_id`` as each customer holds it (None: they do not), in order: one query.
 
-    >>> [held] = await fetch_held(conn, ["demo-loyal"], "acme-welcome10", now)
+    Example, in a coroutine::
+
+        [held] = await fetch_held(conn, ["demo-loyal"], "acme-welcome10", now)
     """
     rows = await db.fetch(
         HELD_SQL, list(customer_ids), [True] * len(customer_ids), now, promotion_id

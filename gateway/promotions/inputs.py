@@ -35,7 +35,8 @@ def customer_id(field: str, value: str) -> str:
     """``value`` if it can be a customer id (1-128 characters, letters, digits, ``_.:@-``).
 
     >>> customer_id("customerId", "")
-    GatewayError: customerId: must not be empty
+    Traceback (most recent call last):
+    gateway.errors.GatewayError: customerId: must not be empty
     """
     return _matching(field, value, _CUSTOMER_ID, 128)
 

@@ -119,9 +119,11 @@ async def issue(
 ) -> IssueOutcome:
     """Issue a customer-issued promotion to many customers at once, in one statement.
 
-    >>> await issue(ctx.db, "acme-welcome10", ["demo-b2c", "nobody"], ctx.now)
-    IssueOutcome(promotion_id='acme-welcome10', issued=['demo-b2c'], already_issued=[],
-                 not_eligible=['nobody'])
+    Example, in a resolver::
+
+        await issue(ctx.db, "acme-welcome10", ["demo-b2c", "nobody"], ctx.now)
+        # -> IssueOutcome(promotion_id='acme-welcome10', issued=['demo-b2c'], already_issued=[],
+        # ->              not_eligible=['nobody'])
     """
     brand_id = await _issuable_brand(db, promotion_id, "promotionId")
     rows = await db.fetch(_ISSUE_SQL, promotion_id, list(customer_ids), brand_id, now)
@@ -139,8 +141,10 @@ async def issue(
 async def earn(db: RequestDb, request: EarnRequest, now: datetime) -> bool:
     """Record an earn event; True when the customer did not hold the promotion before.
 
-    >>> await earn(ctx.db, EarnRequest("demo-b2c", "acme-birthday", EarnedType.REWARD, ...), now)
-    True
+    Example, in a resolver::
+
+        await earn(ctx.db, EarnRequest("demo-b2c", "acme-birthday", EarnedType.REWARD, ...), now)
+        # -> True
     """
     facts = await db.fetchrow(
         _EARN_FACTS_SQL,

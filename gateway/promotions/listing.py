@@ -147,7 +147,9 @@ async def fetch_cart_promotions(
 
     Ordered by priority (highest first), then the earliest validTill, then id.
 
-    >>> [promos] = await fetch_cart_promotions(ctx.db, [("demo-loyal", False)], ctx.now)
+    Example, in a resolver::
+
+        [promos] = await fetch_cart_promotions(ctx.db, [("demo-loyal", False)], ctx.now)
     """
     rows = await db.fetch(LISTING_SQL, [k[0] for k in keys], [k[1] for k in keys], now, None)
     found: list[list[CartPromotionRecord]] = [[] for _ in keys]

@@ -109,9 +109,11 @@ async def redeem(
     ``read_back`` also reads the promotion with all its limits after the attempt: one more round
     trip on the same connection, after COMMIT (so no lock is held for it, and it sees the write).
 
-    >>> outcome = await redeem(ctx.db, request, ctx.now)
-    >>> outcome.rejection is None
-    True
+    Example, in a resolver::
+
+        outcome = await redeem(ctx.db, request, ctx.now)
+        outcome.rejection is None
+        # -> True
     """
     async with db.connection() as conn:
         async with conn.transaction():

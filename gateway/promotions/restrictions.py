@@ -80,7 +80,9 @@ async def fetch_restrictions(
 
     An empty list means the promotion has no limit.
 
-    >>> [limits] = await fetch_restrictions(ctx.db, [("demo-loyal", "acme-welcome10", None)])
+    Example, in a resolver::
+
+        [limits] = await fetch_restrictions(ctx.db, [("demo-loyal", "acme-welcome10", None)])
     """
     rows = await db.fetch(
         RESTRICTIONS_SQL, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]

@@ -66,3 +66,15 @@ def test_a_missing_scope_is_forbidden_and_names_the_field() -> None:
 
     with pytest.raises(GatewayError, match="redeemCartPromotion: this API key lacks the 'write'"):
         reader.require(Scope.WRITE, "redeemCartPromotion")
+
+
+async def test_a_key_for_a_brand_that_does_not_exist_is_refused(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        with pytest.raises(keys.UnknownBrandError) as caught:
+            await keys.create_key(conn, "web", [Scope.READ], ["acme", "acmee", "globexx"])
+        stored = await conn.fetchval("SELECT count(*) FROM api_keys")
+
+    assert caught.value.missing == ("acmee", "globexx")
+    assert "acme" in caught.value.known
+    assert str(caught.value) == "no brand 'acmee', 'globexx' in the database"
+    assert stored == 0

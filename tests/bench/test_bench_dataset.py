@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import asyncpg
 import orjson
 import pytest
@@ -15,8 +17,9 @@ SHAPE = Shape(customers=30, plays=12, ledger_rows=75)
 
 
 async def test_tiny_dataset_has_the_expected_rows(
-    empty_database_dsn: str, capsys: pytest.CaptureFixture[str]
+    empty_database_dsn: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="gateway.progress")  # not a terminal: logged lines
     conn = await asyncpg.connect(empty_database_dsn)
     try:
         await migrations.migrate(conn)
@@ -57,7 +60,7 @@ async def test_tiny_dataset_has_the_expected_rows(
     for row in audiences:
         compile_audience(orjson.loads(row["a"]))  # every stored rule compiles
 
-    shown = capsys.readouterr().err.splitlines()  # not a terminal here: plain lines
+    shown = [r.getMessage() for r in caplog.records if r.name == "gateway.progress"]
     assert "dataset: customers: 30 customers to do" in shown
     assert any(line.startswith("dataset: customers: 30 customers, ") for line in shown)
     assert any(

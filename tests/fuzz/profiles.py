@@ -25,9 +25,11 @@ def fuzz_examples() -> int:
 def fuzz_settings(*, share: float = 1.0) -> settings:
     """Settings for one fuzz test; ``share`` scales the example count for costlier tests.
 
-    >>> @fuzz_settings()
-    ... @given(query=queries(SCHEMA))
-    ... async def test_x(query): ...
+    Example::
+
+        @fuzz_settings()
+        @given(query=queries(SCHEMA))
+        async def test_x(query): ...
     """
     long_run = "FUZZ_EXAMPLES" in os.environ
     return settings(

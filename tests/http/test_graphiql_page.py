@@ -63,7 +63,7 @@ async def test_missing_assets_fall_back_to_the_cdn_with_one_log_line(
     make_client: ClientFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="gateway"):
-        async with make_client(ide_assets_dir=tmp_path / "nothing-here") as http:
+        async with make_client(ide_assets_dir=tmp_path / "nothing-here", ide_fetch=False) as http:
             first = await http.get("/graphql", headers=HTML)
             second = await http.get("/graphql", headers=HTML)
             asset = await http.get(f"{ASSETS_URL}/react/umd/react.production.min.js")
@@ -73,6 +73,18 @@ async def test_missing_assets_fall_back_to_the_cdn_with_one_log_line(
     assert asset.status_code == 404
     [line] = [r.getMessage() for r in caplog.records if "gateway ide install" in r.getMessage()]
     assert "nothing-here" in line
+
+
+async def test_while_serve_fetches_the_assets_the_app_adds_no_warning(
+    make_client: ClientFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # serve's fetch logs what it does (tests/http/test_graphiql_fetch.py): no second, contrary line.
+    with caplog.at_level(logging.INFO, logger="gateway"):
+        async with make_client(ide_assets_dir=tmp_path / "nothing-yet", ide_fetch=True) as http:
+            first = await http.get("/graphql", headers=HTML)
+
+    assert "https://unpkg.com/graphiql@" in first.text
+    assert not [r for r in caplog.records if "unpkg.com" in r.getMessage()]
 
 
 async def test_page_opens_with_the_demo_query_and_persists_headers(

@@ -95,6 +95,19 @@ def test_every_problem_is_reported_at_once() -> None:
     assert len(str(caught.value).splitlines()) == 2
 
 
+async def test_a_yaml_error_names_the_file_and_the_line(database_dsn: str, tmp_path: Path) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text("brands:\n  - id: acme\n   name: Acme\n")  # "name" is one space off
+
+    with pytest.raises(CatalogError) as caught:
+        await load_path(database_dsn, path, dry_run=True)
+
+    message = str(caught.value)
+    assert message.startswith(f"{path}: not valid YAML: ")
+    assert f'in "{path}", line 3' in message
+    assert "<unicode string>" not in message
+
+
 def write(tmp_path: Path, data: dict[str, Any], suffix: str = ".yaml") -> Path:
     path = tmp_path / f"catalog{suffix}"
     path.write_text(yaml.safe_dump(data) if suffix == ".yaml" else json.dumps(data))

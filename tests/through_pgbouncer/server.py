@@ -50,8 +50,10 @@ def _run_as(host: str) -> str | None:
 def running_pgbouncer(server_dsn: str) -> Iterator[str]:
     """Start PgBouncer before the server of ``server_dsn``; yield its DSN (database postgres).
 
-    >>> with running_pgbouncer("postgresql://postgres@127.0.0.1:5432/postgres") as dsn:
-    ...     asyncpg.connect(dsn, statement_cache_size=0)
+    Example::
+
+        with running_pgbouncer("postgresql://postgres@127.0.0.1:5432/postgres") as dsn:
+            asyncpg.connect(dsn, statement_cache_size=0)
     """
     binary = require_tool("pgbouncer", "pgbouncer")
     host, port, user = _server_address(server_dsn)
