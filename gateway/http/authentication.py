@@ -17,7 +17,9 @@ from gateway.http.request_state import request_state
 class Authentication:
     """Sets ``principal`` on the request's state, then hands on.
 
-    >>> app = Authentication(app, require_key=True, verifier=KeyVerifier())
+    Example::
+
+        app = Authentication(app, require_key=True, verifier=KeyVerifier())
     """
 
     def __init__(self, app: ASGIApp, *, require_key: bool, verifier: KeyVerifier) -> None:

@@ -15,7 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 class Deadline:
     """Runs the next app under ``timeout_s``, lifted when the response starts.
 
-    >>> app = Deadline(app, timeout_s=10.0)
+    Example::
+
+        app = Deadline(app, timeout_s=10.0)
     """
 
     def __init__(self, app: ASGIApp, timeout_s: float) -> None:

@@ -27,7 +27,9 @@ async def deliver(
 ) -> Any:
     """The answer to hand strawberry: the result with coded later parts, or one merged answer.
 
-    >>> return await deliver(result, context, accept=accept, deadline=d, report_round_trips=True)
+    Example::
+
+        return await deliver(result, context, accept=accept, deadline=d, report_round_trips=True)
     """
     if accepts_multipart(accept):
         later = coded_results(

@@ -44,7 +44,9 @@ from gateway.settings import Settings
 class GraphQLEndpoint:
     """Makes an HTTP request's state, then hands it to the pieces; other scopes to the view.
 
-    >>> Route("/graphql", graphql_endpoint(view, settings, clock))
+    Example::
+
+        Route("/graphql", graphql_endpoint(view, settings, clock))
     """
 
     def __init__(self, view: ASGIApp, pieces: ASGIApp, timeout_s: float) -> None:

@@ -23,7 +23,9 @@ from gateway.http.request_state import request_state
 class Failures:
     """Answers what the next app raised before its response started.
 
-    >>> app = Failures(app, timeout_s=10.0)
+    Example::
+
+        app = Failures(app, timeout_s=10.0)
     """
 
     def __init__(self, app: ASGIApp, timeout_s: float) -> None:

@@ -11,7 +11,9 @@ from gateway.http.view import GatewayGraphQL
 class IdePage:
     """Answers a browser's GET with the page, before authentication; else hands on.
 
-    >>> app = IdePage(app, view)
+    Example::
+
+        app = IdePage(app, view)
     """
 
     def __init__(self, app: ASGIApp, view: GatewayGraphQL) -> None:

@@ -64,7 +64,9 @@ class RateLimit:
 
     Runs after authentication: the bucket is the verified key's.
 
-    >>> app = RateLimit(app, TokenBuckets(rate=10, burst=20))
+    Example::
+
+        app = RateLimit(app, TokenBuckets(rate=10, burst=20))
     """
 
     def __init__(self, app: ASGIApp, buckets: TokenBuckets) -> None:

@@ -23,7 +23,9 @@ class _Redo(Exception):
 class ReplicaRouting:
     """Sends reads to the replica, and runs a request again on the primary when it must.
 
-    >>> app = ReplicaRouting(app, freshness)
+    Example::
+
+        app = ReplicaRouting(app, freshness)
     """
 
     def __init__(self, app: ASGIApp, freshness: ReplicaFreshness) -> None:

@@ -3,8 +3,10 @@
 Every HTTP piece (``gateway.http.*``) and the view read and write it through ``request_state``;
 mypy checks each use. The lifespan's pools are copied in when it is made.
 
->>> state = request_state(scope)
->>> state.principal.key_id
+Example, in a piece::
+
+    state = request_state(scope)
+    state.principal = principal
 """
 
 from __future__ import annotations

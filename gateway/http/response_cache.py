@@ -23,7 +23,9 @@ from gateway.http.request_state import request_state
 class ResponseCaching:
     """Answers from the cache when a valid answer is stored, else stores the next app's answer.
 
-    >>> app = ResponseCaching(app, cache, env="production", clock=utc_now)
+    Example::
+
+        app = ResponseCaching(app, cache, env="production", clock=utc_now)
     """
 
     def __init__(self, app: ASGIApp, cache: ResponseCache, *, env: str, clock: Clock) -> None:

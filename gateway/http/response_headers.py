@@ -19,7 +19,9 @@ from gateway.http.request_state import RequestState, request_state
 class ResponseHeaders:
     """Sets the media type and ``Cache-Control`` of the next app's response.
 
-    >>> app = ResponseHeaders(app, clock=utc_now, max_age_s=30, keys_required=True)
+    Example::
+
+        app = ResponseHeaders(app, clock=utc_now, max_age_s=30, keys_required=True)
     """
 
     def __init__(self, app: ASGIApp, *, clock: Clock, max_age_s: int, keys_required: bool) -> None:

@@ -38,7 +38,9 @@ from gateway.settings import Settings
 class GatewayGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI app with our context, orjson encoding, persisted queries, GraphiQL page.
 
-    >>> view = GatewayGraphQL(settings, utc_now, persisted_queries=queries, ide=None)
+    Example::
+
+        view = GatewayGraphQL(settings, utc_now, persisted_queries=queries, ide=None)
     """
 
     def __init__(
