@@ -27,9 +27,9 @@ from bench.offer_catalog import catalog
 from bench.shape import Shape
 from gateway import migrations
 from gateway.catalog.load import apply_catalog
-from gateway.connect import connect
+from gateway.cli.connect import connect
+from gateway.observability.progress import progress
 from gateway.offers.catalog_spec import parse_catalog
-from gateway.progress import progress
 
 logger = logging.getLogger("gateway")
 

@@ -12,8 +12,8 @@ import asyncpg
 import httpx
 
 from gateway import migrations
-from gateway.demo import load_demo
-from gateway.embedded import EmbeddedPostgres
+from gateway.cli.demo import load_demo
+from gateway.cli.embedded import EmbeddedPostgres
 from tests.conftest import outside_pytest_tmp
 from tests.serving import running_gateway
 
