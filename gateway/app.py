@@ -110,7 +110,8 @@ def create_app(
     )
     app = Starlette(
         routes=[
-            # Every method reaches the view, which answers unsupported ones with a coded 405.
+            # Every method reaches the endpoint; an unsupported one is a coded 405
+            # (gateway.http.failures).
             Route("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
