@@ -26,10 +26,10 @@ from bench import customer_rows, promotion_rows
 from bench.offer_catalog import catalog
 from bench.shape import Shape
 from gateway import migrations
-from gateway.connect import connect
+from gateway.catalog.load import apply_catalog
+from gateway.cli.connect import connect
+from gateway.observability.progress import progress
 from gateway.offers.catalog_spec import parse_catalog
-from gateway.offers.config_file import apply_catalog
-from gateway.progress import progress
 
 logger = logging.getLogger("gateway")
 

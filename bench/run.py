@@ -46,11 +46,11 @@ from bench.wrk import WrkResult, finish_wrk, parse_output, run_wrk, start_wrk, w
 from bench.yoga_peer import compare_with_gateway, install_yoga, start_yoga
 from gateway.auth.keys import create_key
 from gateway.auth.principal import Scope
-from gateway.embedded import EmbeddedPostgres
+from gateway.cli.embedded import EmbeddedPostgres
 from gateway.evaluator.bench import run_benchmark
 from gateway.http.admission import RETRY_AFTER_S
-from gateway.npm_project import install as npm_install
-from gateway.npm_project import is_current as npm_is_current
+from gateway.ide.npm_project import install as npm_install
+from gateway.ide.npm_project import is_current as npm_is_current
 from gateway.settings import PRODUCTION_MAX_IN_FLIGHT, load_settings
 
 # The PostGraphile peer: pinned in the bench folder, installed into the data dir on first use.

@@ -28,8 +28,8 @@ import orjson
 
 from bench import scenarios
 from bench.servers import SERVER_CORE, Server, free_port, post
-from gateway.npm_project import install as npm_install
-from gateway.npm_project import is_current as npm_is_current
+from gateway.ide.npm_project import install as npm_install
+from gateway.ide.npm_project import is_current as npm_is_current
 from gateway.promotions.listing import LISTING_SQL
 from gateway.promotions.programs import PROGRAMS_SQL
 from gateway.promotions.restrictions import RESTRICTIONS_SQL

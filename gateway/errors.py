@@ -1,4 +1,14 @@
-"""Errors the gateway reports to clients, each with an ``extensions.code``."""
+"""Errors the gateway reports: to clients, each with an ``extensions.code`` (``GatewayError``),
+and to the person running a ``gateway`` command, in one line (``CommandError``).
+
+``gateway.cli.commands`` prints a ``CommandError`` as ``gateway <command>: <problem>: <fix>`` on
+standard error and exits with its ``status``: no traceback, since nothing in one would help.
+Raise it where the problem is found, with the exact fix (a command to run, a setting to change).
+
+>>> raise CommandError("wrk is not installed", fix="run `sudo apt-get install -y wrk`")
+Traceback (most recent call last):
+gateway.errors.CommandError: wrk is not installed: run `sudo apt-get install -y wrk`
+"""
 
 from __future__ import annotations
 
@@ -62,3 +72,13 @@ def with_code(error: GraphQLError, code: str) -> GraphQLError:
         original_error=error.original_error,
         extensions={**(error.extensions or {}), "code": code},
     )
+
+
+class CommandError(Exception):
+    """What went wrong and how to fix it; ``status`` is the process's exit status."""
+
+    def __init__(self, problem: str, *, fix: str = "", status: int = 1) -> None:
+        super().__init__(f"{problem}: {fix}" if fix else problem)
+        self.problem = problem
+        self.fix = fix
+        self.status = status

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 
-from gateway.command_error import CommandError
 from gateway.db import Connection
-from gateway.progress import Progress, progress
+from gateway.errors import CommandError
+from gateway.observability.progress import Progress, progress
 from gateway.resources import sql_dir as packaged_sql_dir
 
 logger = logging.getLogger("gateway")

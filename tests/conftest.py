@@ -27,10 +27,10 @@ from strawberry.types import ExecutionResult
 from gateway import migrations
 from gateway.app import create_app
 from gateway.auth.principal import DEVELOPMENT, Principal
+from gateway.cli.demo import load_demo
+from gateway.cli.embedded import EmbeddedPostgres
 from gateway.context import build_context, utc_now
 from gateway.db import create_pool
-from gateway.demo import load_demo
-from gateway.embedded import EmbeddedPostgres
 from gateway.operation.assembly import build_schema
 from gateway.settings import Settings, load_settings
 from tests.dsn import dsn_with_database

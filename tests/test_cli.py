@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import COMMANDS, HELP
+from gateway.cli.commands import COMMANDS, HELP
 from tests.provision import require_tool
 from tests.serving import ROOT
 

@@ -20,8 +20,8 @@ import asyncpg
 import httpx
 
 from gateway import migrations
-from gateway.demo import load_demo
-from gateway.embedded import EmbeddedPostgres
+from gateway.cli.demo import load_demo
+from gateway.cli.embedded import EmbeddedPostgres
 from tests import crash_writes
 from tests.conftest import outside_pytest_tmp
 from tests.serving import running_gateway

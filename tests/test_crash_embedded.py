@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from gateway.embedded import EmbeddedPostgres
+from gateway.cli.embedded import EmbeddedPostgres
 from tests import crash_writes
 from tests.conftest import outside_pytest_tmp
 from tests.serving import running_gateway

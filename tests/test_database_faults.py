@@ -18,8 +18,8 @@ import asyncpg
 import httpx
 
 from gateway import migrations
-from gateway.demo import load_demo
-from gateway.embedded import EmbeddedPostgres
+from gateway.cli.demo import load_demo
+from gateway.cli.embedded import EmbeddedPostgres
 from gateway.offers.feedback import parse_fulfillment_id
 from gateway.offers.tokens import DecisionClaims, KeyRing, sign
 from tests.conftest import outside_pytest_tmp

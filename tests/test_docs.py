@@ -26,7 +26,7 @@ from graphql import (
 )
 
 from bench.cli import build_parser as bench_parser
-from gateway.cli import build_parser
+from gateway.cli.commands import build_parser
 from gateway.errors import ErrorCode
 from gateway.settings import Settings, env_name
 from tests.docs_pages import DOCS, ROOT, Block, anchors, blocks, inline_code, links, pages

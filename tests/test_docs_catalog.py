@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gateway.catalog.fields import CatalogError
+from gateway.catalog.load import load_path
 from gateway.evaluator import compile_audience
 from gateway.evaluator.operators import ALLOWED_TYPES
 from gateway.evaluator.properties import PROPERTIES
-from gateway.offers.catalog_spec import CatalogError, parse_catalog
-from gateway.offers.config_file import load_path
+from gateway.offers.catalog_spec import parse_catalog
 from tests.docs_pages import DOCS, Block, blocks, pages
 
 CATALOG = DOCS / "catalog.md"

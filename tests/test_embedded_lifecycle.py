@@ -25,8 +25,8 @@ import httpx
 import psutil
 import pytest
 
-from gateway.embedded import EmbeddedPostgres
-from gateway.embedded_watchdog import EmbeddedWatchdog
+from gateway.cli.embedded import EmbeddedPostgres
+from gateway.cli.embedded_watchdog import EmbeddedWatchdog
 from tests.conftest import outside_pytest_tmp
 from tests.serving import ROOT, running_gateway
 

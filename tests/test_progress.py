@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from gateway.progress import progress
+from gateway.observability.progress import progress
 
 
 class Terminal(io.StringIO):

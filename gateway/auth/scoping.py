@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from gateway.auth.principal import Scope
-from gateway.context import Context
+from typing import Protocol
+
+from gateway.auth.principal import Principal, Scope
+from gateway.db import RequestDb
 from gateway.errors import ErrorCode, GatewayError
 
 
+class ScopedRequest(Protocol):
+    """What these checks read from a request (``gateway.context.Context`` fits)."""
+
+    @property
+    def principal(self) -> Principal:
+        """Who the request acts as."""
+        ...
+
+    @property
+    def db(self) -> RequestDb:
+        """The request's database access (to find a row's brand)."""
+        ...
+
+
 async def require_promotion_access(
-    ctx: Context, scope: Scope, promotion_id: str, field: str
+    ctx: ScopedRequest, scope: Scope, promotion_id: str, field: str
 ) -> None:
     """FORBIDDEN unless the key has ``scope`` and covers the promotion's brand.
 
@@ -28,7 +44,7 @@ async def require_promotion_access(
     _check_brand(ctx, brand_id, field, "promotion")
 
 
-async def require_play_access(ctx: Context, scope: Scope, play_id: str, field: str) -> None:
+async def require_play_access(ctx: ScopedRequest, scope: Scope, play_id: str, field: str) -> None:
     """FORBIDDEN unless the key has ``scope`` and covers the play's brand."""
     ctx.principal.require(scope, field)
     if ctx.principal.brand_ids is None:
@@ -38,7 +54,7 @@ async def require_play_access(ctx: Context, scope: Scope, play_id: str, field: s
 
 
 async def require_fulfillment_access(
-    ctx: Context, scope: Scope, customer_id: str, fulfillment_id: object, field: str
+    ctx: ScopedRequest, scope: Scope, customer_id: str, fulfillment_id: object, field: str
 ) -> None:
     """FORBIDDEN unless the key has ``scope`` and covers the brand of the fulfillment's play."""
     ctx.principal.require(scope, field)
@@ -53,7 +69,7 @@ async def require_fulfillment_access(
     _check_brand(ctx, brand_id, field, "fulfillment")
 
 
-def _check_brand(ctx: Context, brand_id: str | None, field: str, what: str) -> None:
+def _check_brand(ctx: ScopedRequest, brand_id: str | None, field: str, what: str) -> None:
     if brand_id is not None and not ctx.principal.may_see_brand(brand_id):
         raise GatewayError(
             ErrorCode.FORBIDDEN, f"{field}: the {what} belongs to a brand this key does not cover"

@@ -21,11 +21,11 @@ from typing import Any
 
 import asyncpg
 
-from gateway.cache.replica_freshness import ReplicaFreshness
-from gateway.cache.replica_reads import PRIMARY_SNAPSHOT
 from gateway.cache.response_cache import ResponseCache
-from gateway.cache.snapshot import Snapshot
 from gateway.db import UNAVAILABLE_ERRORS
+from gateway.db.freshness import ReplicaFreshness
+from gateway.db.replica_reads import PRIMARY_SNAPSHOT
+from gateway.db.snapshot import Snapshot
 
 # What a lost or refused connection raises.
 _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (*UNAVAILABLE_ERRORS, asyncpg.PostgresError)

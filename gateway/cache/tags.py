@@ -73,3 +73,11 @@ class CacheTags:
     def wrote_promotions(self, promotion_ids: Iterable[str]) -> None:
         """A mutation changed these promotions' shared usage counters."""
         self.written_promotions.update(promotion_ids)
+
+    def restarted(self) -> CacheTags:
+        """Tags for running the request again: what it read is forgotten, its start is kept."""
+        return CacheTags(
+            start_sequence=self.start_sequence,
+            global_generation=self.global_generation,
+            active=self.active,
+        )

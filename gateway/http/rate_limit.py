@@ -13,7 +13,11 @@ import math
 import time
 from collections.abc import Callable
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 from gateway.http.refusals import Refusal
+from gateway.http.request_state import request_state
+from gateway.observability.metrics import RATE_LIMITED as RATE_LIMITED_REQUESTS
 
 RATE_LIMITED = "RATE_LIMITED"
 RATE_LIMIT_REFUSAL = Refusal.build(
@@ -53,3 +57,28 @@ class TokenBuckets:
 def retry_after(wait_s: float) -> str:
     """A ``Retry-After`` value: whole seconds, rounded up, at least 1."""
     return str(max(1, math.ceil(wait_s)))
+
+
+class RateLimit:
+    """Refuses a request whose API key has no token left (429, ``Retry-After``), else hands on.
+
+    Runs after authentication: the bucket is the verified key's.
+
+    Example::
+
+        app = RateLimit(app, TokenBuckets(rate=10, burst=20))
+    """
+
+    def __init__(self, app: ASGIApp, buckets: TokenBuckets) -> None:
+        self.app = app
+        self.buckets = buckets
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        wait_s = self.buckets.take(request_state(scope).principal.key_id)
+        if wait_s:
+            RATE_LIMITED_REQUESTS.inc()
+            await RATE_LIMIT_REFUSAL.send(
+                scope, send, [(b"retry-after", retry_after(wait_s).encode())]
+            )
+            return
+        await self.app(scope, receive, send)

@@ -9,7 +9,8 @@ missing), or, with the fetch off, a warning naming ``gateway ide install``.
 - ``page``: strawberry's page with our default query and local assets;
 - ``default_query``: the operation GraphiQL opens with;
 - ``assets``: the pinned npm project and ``gateway ide install``;
-- ``fetch``: ``serve``'s background fetch.
+- ``fetch``: ``serve``'s background fetch;
+- ``npm_project``: installing a pinned npm project, staged and locked (also the bench's peers).
 
 Example::
 

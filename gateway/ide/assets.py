@@ -11,8 +11,8 @@ import json
 import threading
 from pathlib import Path
 
-from gateway import npm_project
-from gateway.npm_project import NpmInstallError as IdeInstallError
+from gateway.ide import npm_project
+from gateway.ide.npm_project import NpmInstallError as IdeInstallError
 from gateway.resources import package_file
 
 NPM_PROJECT = package_file("ide")

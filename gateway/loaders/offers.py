@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -25,23 +24,7 @@ from gateway.offers.catalog import (
     CatalogKey,
     compile_catalog,
 )
-
-# (customer id, external user id or "")
-SnapshotKey = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class CustomerSnapshot:
-    """What the database knows about a customer, for one decision."""
-
-    customer: Customer
-    brand_ids: tuple[str, ...]
-    subscriptions: tuple[Subscription, ...]
-    end_user_roles: tuple[str, ...] | None  # None: the end user is not on record
-    attributes: Mapping[str, object]
-    history: History
-    catalog_version: str
-
+from gateway.offers.customer import CustomerSnapshot, SnapshotKey
 
 CUSTOMER_SNAPSHOTS = """
 SELECT k.n, c.customer_id, c.created_at, c.lifecycle_stage::text AS lifecycle_stage, c.segment,

@@ -5,6 +5,9 @@
   subscription it is about, the evaluator's ``Subject``, the content's locale;
 - ``catalog``: a brand's compiled catalog; ``feedback``: offer events and fulfillments;
 - ``tokens``: the signed decision tokens (personalized-offer ids);
-- ``catalog_spec``, ``fields``, ``config_file``: catalog files read, validated and loaded
-  (``gateway load``).
+- ``customer``: what the database knows about a customer (``CustomerSnapshot``);
+- ``catalog_spec``: the offers sections of catalog files, read and validated (loaded by
+  ``gateway.catalog.load``);
+- ``ports``: what the domain needs from a request (a Protocol the context fits): it imports
+  neither the loaders nor the context.
 """

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from gateway.catalog.fields import ID, CatalogError, Entry, Problems, jsonable
 from gateway.evaluator import DEFAULT_DECISION_TTL, RuleError, compile_audience
-from gateway.offers.fields import Entry, Problems, jsonable
 
-ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 PROPERTY_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MAPPING_SOURCE = re.compile(r"^(first_name|last_name|email|custom\.[A-Za-z_][A-Za-z0-9_]{0,63})$")
@@ -26,10 +25,6 @@ STATUSES = ("draft", "active", "paused", "archived")
 PROCESSING_TYPES = ("billing_update", "checkout", "url_redirect", "webhook", "email")
 PROCESSING_LAYOUTS = ("in_app", "full_page")
 SECTIONS = ("brands", "offers", "plays")
-
-
-class CatalogError(ValueError):
-    """The file is invalid; the message lists each problem as ``path: problem``."""
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ import asyncpg
 
 from gateway.auth.principal import Scope
 from gateway.auth.scoping import require_fulfillment_access, require_play_access
-from gateway.context import Context
 from gateway.db import Record
 from gateway.errors import ErrorCode, GatewayError, bad_input
 from gateway.identity import global_id, parse_global_id
+from gateway.offers.ports import OffersRequest
 from gateway.offers.tokens import DecisionClaims, decision_key, signing_keys, verify
 
 FULFILLMENT_TIMEOUT = timedelta(days=7)
@@ -108,7 +108,7 @@ def _fulfillment(row: Record, now: datetime) -> FulfillmentRecord:
     )
 
 
-def _claims(ctx: Context, token: str, field: str = "personalizedOfferId") -> DecisionClaims:
+def _claims(ctx: OffersRequest, token: str, field: str = "personalizedOfferId") -> DecisionClaims:
     return verify(token, signing_keys(ctx.settings), now=ctx.now, field=field)
 
 
@@ -118,7 +118,7 @@ def _gone(field: str) -> GatewayError:
     )
 
 
-async def record_event(ctx: Context, token: str, event_type: str) -> EventRecord:
+async def record_event(ctx: OffersRequest, token: str, event_type: str) -> EventRecord:
     """Record that the decision's offer was viewed or dismissed.
 
     Example, in a resolver::
@@ -160,7 +160,7 @@ SELECT customer_id, fulfillment_id, play_id, offer_id, option_id, processing_typ
 """
 
 
-async def create_fulfillment(ctx: Context, token: str, option_id: str) -> FulfillmentRecord:
+async def create_fulfillment(ctx: OffersRequest, token: str, option_id: str) -> FulfillmentRecord:
     """Accept the decision's offer with one of its options: ACCEPTED event + IN_PROGRESS record."""
     claims = _claims(ctx, token)
     await require_play_access(ctx, Scope.WRITE, claims.play_id, "personalizedOfferId")
@@ -253,7 +253,7 @@ SELECT k.ord, f.customer_id, f.fulfillment_id, f.play_id, f.offer_id, f.option_i
 
 
 async def fetch_fulfillments(
-    ctx: Context, keys: list[tuple[str, uuid.UUID]]
+    ctx: OffersRequest, keys: list[tuple[str, uuid.UUID]]
 ) -> list[tuple[FulfillmentRecord, str] | None]:
     """Each (customer, fulfillment) key's fulfillment and its play's brand, in key order (None
     when there is none): one round trip, whatever the number of keys. Checks no access.
@@ -269,7 +269,7 @@ async def fetch_fulfillments(
     return found
 
 
-async def get_fulfillment(ctx: Context, global_id: str) -> FulfillmentRecord | None:
+async def get_fulfillment(ctx: OffersRequest, global_id: str) -> FulfillmentRecord | None:
     """A fulfillment as it reads now (expiry applied), or None when there is no such one."""
     customer_id, fulfillment_id = parse_fulfillment_id(global_id)
     await require_fulfillment_access(ctx, Scope.READ, customer_id, fulfillment_id, "id")
@@ -294,7 +294,7 @@ def _check_update(status: str, failure_code: str | None, failure_message: str | 
 
 
 async def update_fulfillment(
-    ctx: Context,
+    ctx: OffersRequest,
     global_id: str,
     status: str,
     failure_code: str | None = None,

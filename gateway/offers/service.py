@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.auth.principal import Scope
-from gateway.context import Context
 from gateway.evaluator import DEFAULT_DECISION_TTL, Decision, Play, Verdict, evaluate
 from gateway.observability.metrics import EVALUATOR_SECONDS
 from gateway.offers.catalog import BrandCatalog, Content, Offer
 from gateway.offers.locale import choose_content, normalize_locale
+from gateway.offers.ports import OffersRequest
 from gateway.offers.request import OfferRequest, validate_customer_id, validate_request
 from gateway.offers.subject import build_subject
 from gateway.offers.subscriptions import pick_subscription
@@ -44,7 +44,7 @@ class OffersResult:
 
 
 async def personalized_offers(
-    ctx: Context, customer_id: str, request: OfferRequest, *, prefix: str = "input"
+    ctx: OffersRequest, customer_id: str, request: OfferRequest, *, prefix: str = "input"
 ) -> OffersResult:
     """The best offer for ``customer_id`` in the context of ``request`` (REFERENCE A, C.5 to C.8).
 
@@ -91,7 +91,7 @@ async def personalized_offers(
     return _result(ctx, catalog, decision, customer_id, subscription_id, request)
 
 
-def _nothing(ctx: Context, catalog: BrandCatalog | None, *, explain: bool) -> OffersResult:
+def _nothing(ctx: OffersRequest, catalog: BrandCatalog | None, *, explain: bool) -> OffersResult:
     expires_at = ctx.now + DEFAULT_DECISION_TTL
     ctx.cache.valid_until(expires_at)
     return OffersResult(
@@ -104,7 +104,7 @@ def _nothing(ctx: Context, catalog: BrandCatalog | None, *, explain: bool) -> Of
 
 
 def _result(
-    ctx: Context,
+    ctx: OffersRequest,
     catalog: BrandCatalog,
     decision: Decision,
     customer_id: str,

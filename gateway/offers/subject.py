@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from gateway.evaluator import EndUser, RequestInfo, Subject, Subscription, device_from_user_agent
-from gateway.loaders.offers import CustomerSnapshot
+from gateway.offers.customer import CustomerSnapshot
 from gateway.offers.locale import normalize_locale
 from gateway.offers.request import OfferRequest
 

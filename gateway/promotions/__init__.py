@@ -9,5 +9,7 @@ The data flow: ``gateway.schema.promotions`` → ``gateway.loaders.promotions`` 
 - ``cart_listing``: one customer's listing, with limits and programs read for the whole list;
 - ``status``, ``decision``: derived statuses, whether a redemption may go ahead;
 - ``redeem``, ``issuance``: redeeming, issuing and earning;
-- ``catalog_spec``, ``catalog_file``: the promotion sections of catalog files.
+- ``cart_listing``: one customer's listing, through the request's loaders;
+- ``catalog_spec``, ``catalog_file``: the promotion sections of catalog files;
+- ``ports``: what the domain needs from a request (a Protocol the context fits).
 """

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from gateway.auth.principal import Scope
 from gateway.promotions import inputs
 from gateway.promotions.listing import CartPromotionRecord
 from gateway.promotions.model import PromotionStatus
+from gateway.promotions.ports import PromotionsRequest
 from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.restrictions import RestrictionState
-
-if TYPE_CHECKING:
-    from gateway.context import Context
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +31,7 @@ class ListedPromotion:
 
 
 async def list_cart(
-    ctx: Context,
+    ctx: PromotionsRequest,
     customer_id: str,
     include_supplementary: bool,
     status: Collection[PromotionStatus] | None,

@@ -1,6 +1,6 @@
 """Applying the ``loyalty_programs`` and ``promotions`` sections of a config file.
 
-Called by ``gateway.offers.config_file`` inside the file's one transaction: first
+Called by ``gateway.catalog.load`` inside the file's one transaction: first
 ``check_promotion_references`` (everything the file names must exist and fit, stored limits that
 the file drops must be unused; nothing written yet), then ``write_promotion_sections``.
 

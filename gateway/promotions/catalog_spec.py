@@ -17,8 +17,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from gateway.offers.catalog_spec import ID, CatalogError
-from gateway.offers.fields import Entry, Problems, jsonable
+from gateway.catalog.fields import ID, CatalogError, Entry, Problems, jsonable
 
 SECTIONS = ("loyalty_programs", "promotions")
 KINDS = ("issued", "pos", "all_loyalty")

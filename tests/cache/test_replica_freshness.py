@@ -8,11 +8,11 @@ import asyncpg
 import pytest
 
 from gateway.cache.listener import parse_payload
-from gateway.cache.replica_freshness import ReplicaFreshness
-from gateway.cache.replica_reads import PRIMARY_SNAPSHOT, answer_stands
-from gateway.cache.snapshot import NEVER, Snapshot
 from gateway.cache.tags import CacheTags
 from gateway.db import RequestDb, create_pool
+from gateway.db.freshness import ReplicaFreshness
+from gateway.db.replica_reads import PRIMARY_SNAPSHOT, answer_stands
+from gateway.db.snapshot import NEVER, Snapshot
 from gateway.settings import Settings
 
 

@@ -25,13 +25,13 @@ from prometheus_client import REGISTRY
 
 from gateway import migrations
 from gateway.app import create_app
-from gateway.cache.replica_freshness import ReplicaFreshness
-from gateway.cache.replica_reads import PRIMARY_SNAPSHOT, answer_stands
-from gateway.cache.snapshot import Snapshot
 from gateway.cache.tags import CacheTags
+from gateway.cli.demo import load_demo
 from gateway.context import build_context
 from gateway.db import RequestDb, create_pool
-from gateway.demo import load_demo
+from gateway.db.freshness import ReplicaFreshness
+from gateway.db.replica_reads import PRIMARY_SNAPSHOT, answer_stands
+from gateway.db.snapshot import Snapshot
 from gateway.operation.assembly import build_schema
 from gateway.settings import Settings, load_settings
 from tests.dsn import dsn_with_database

@@ -10,8 +10,9 @@ import asyncpg
 import pytest
 import yaml
 
-from gateway.offers.catalog_spec import CatalogError, parse_catalog
-from gateway.offers.config_file import apply_file, load_path
+from gateway.catalog.fields import CatalogError
+from gateway.catalog.load import apply_file, load_path
+from gateway.offers.catalog_spec import parse_catalog
 from tests.conftest import Gql
 from tests.offers.queries import NOW, OFFERS
 

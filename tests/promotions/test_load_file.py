@@ -17,8 +17,8 @@ import asyncpg
 import pytest
 import yaml
 
-from gateway.offers.catalog_spec import CatalogError
-from gateway.offers.config_file import load_path, parse_file
+from gateway.catalog.fields import CatalogError
+from gateway.catalog.load import load_path, parse_file
 from tests.conftest import Gql
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 
-from gateway.embedded import EmbeddedPostgres
+from gateway.cli.embedded import EmbeddedPostgres
 
 logger = logging.getLogger("gateway")
 

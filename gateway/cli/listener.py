@@ -16,7 +16,7 @@ from collections.abc import Callable
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from gateway.command_error import CommandError
+from gateway.errors import CommandError
 
 # How long a worker may take to start serving (importing the app, the pool, the schema) before
 # the banner is given up on; the workers keep starting, uvicorn's supervision takes over.

@@ -66,3 +66,33 @@ def _parse(text: str, standby: bool) -> Snapshot:
         return Snapshot(xmin, xmin)
     xip = frozenset(int(x) for x in xip_text.split(",")) if xip_text else frozenset()
     return Snapshot(xmin, int(xmax_text), xip)
+
+
+# The columns a replica read gets appended (see ``with_snapshot``).
+ROW_MARK = "gateway_row"
+SNAPSHOT = "gateway_snapshot"
+STANDBY = "gateway_standby"
+
+
+_WRAP_HEAD = (
+    "SELECT q.*, h.gateway_snapshot, h.gateway_standby"
+    " FROM (SELECT pg_current_snapshot()::text AS gateway_snapshot,"
+    " pg_is_in_recovery() AS gateway_standby) AS h"
+    " LEFT JOIN LATERAL (SELECT i.*, true AS gateway_row FROM (\n"
+)
+_WRAP_TAIL = "\n) AS i) AS q ON true"
+
+
+@lru_cache(maxsize=512)
+def with_snapshot(query: str) -> str:
+    """``query`` returning, on every row, its snapshot (and one row when empty).
+
+    The snapshot is the statement's own, so it says exactly which transactions the rows can show
+    (``Snapshot`` above); ``gateway_standby`` says whether it lists the running ones.
+    The original columns keep their names and positions; ``gateway_row`` is NULL on the one row
+    an empty result becomes.
+
+    >>> with_snapshot("SELECT 1 AS a")
+    'SELECT q.*, h.gateway_snapshot, h.gateway_standby FROM (SELECT pg_current_snapshot()...'
+    """
+    return _WRAP_HEAD + query + _WRAP_TAIL

@@ -52,6 +52,6 @@ async def load_demo(conn: asyncpg.Connection, folder: Traversable | None = None)
 
 async def _apply_catalog_file(conn: asyncpg.Connection, path: Traversable) -> None:
     # The catalog loader of `gateway load FILE`, imported late: it pulls in the offers domain.
-    from gateway.offers import config_file
+    from gateway.catalog import load as config_file
 
     await config_file.apply_file(conn, path)

@@ -13,15 +13,41 @@ replica that shows it (read-your-writes).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
+from collections.abc import Set
+from typing import Protocol
 
 import asyncpg
 
-from gateway.cache.replica_freshness import ReplicaFreshness
-from gateway.cache.snapshot import NEVER, Snapshot
-from gateway.cache.tags import CacheTags
-from gateway.db import UNAVAILABLE_ERRORS, RequestDb
+from gateway.db.freshness import ReplicaFreshness
+from gateway.db.pool import UNAVAILABLE_ERRORS
+from gateway.db.request import RequestDb
+from gateway.db.snapshot import NEVER, Snapshot
 from gateway.observability.metrics import REPLICA_READS
+
+
+class ReadFacts(Protocol):
+    """What a request read and wrote, as recorded by its resolvers (``gateway.cache.tags``)."""
+
+    @property
+    def cacheable(self) -> bool:
+        """Its root fields record every customer and promotion they read."""
+
+    @property
+    def customers(self) -> Set[str]:
+        """The customers it read."""
+
+    @property
+    def promotions(self) -> Set[str]:
+        """The promotions whose shared counters it read."""
+
+    @property
+    def written_customers(self) -> Set[str]:
+        """The customers its mutations wrote."""
+
+    @property
+    def written_promotions(self) -> Set[str]:
+        """The promotions its mutations wrote."""
+
 
 # The primary's snapshot: every transaction committed before the call is visible in it.
 PRIMARY_SNAPSHOT = "SELECT pg_current_snapshot()::text"
@@ -32,7 +58,12 @@ def is_batch(body: bytes) -> bool:
     return body.lstrip()[:1] == b"["
 
 
-def answer_stands(fresh: ReplicaFreshness, db: RequestDb, tags: CacheTags) -> bool:
+def reads_replica(fresh: ReplicaFreshness, body: bytes) -> bool:
+    """Whether a request with this body reads the replica (POST body; ``b""`` for GET)."""
+    return fresh.ready and not is_batch(body)
+
+
+def answer_stands(fresh: ReplicaFreshness, db: RequestDb, tags: ReadFacts) -> bool:
     """Count a finished read request; False when its replica answer must be redone on the primary.
 
     Example::
@@ -57,17 +88,7 @@ def answer_stands(fresh: ReplicaFreshness, db: RequestDb, tags: CacheTags) -> bo
     return False
 
 
-def restarted(tags: CacheTags) -> CacheTags:
-    """Tags for running a request again: what it read is forgotten, its start is kept."""
-    return dataclasses.replace(
-        CacheTags(),
-        start_sequence=tags.start_sequence,
-        global_generation=tags.global_generation,
-        active=tags.active,
-    )
-
-
-async def remember_writes(pool: asyncpg.Pool, fresh: ReplicaFreshness, tags: CacheTags) -> None:
+async def remember_writes(pool: asyncpg.Pool, fresh: ReplicaFreshness, tags: ReadFacts) -> None:
     """After a mutation: its keys need a replica snapshot showing the primary's now (1 trip).
 
     When the primary cannot be asked, the keys read the primary until the listener reconnects.

@@ -19,11 +19,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from gateway import migrations
-from gateway.command_error import CommandError
-from gateway.connect import connect
-from gateway.demo import load_demo
-from gateway.embedded import EmbeddedPostgres
-from gateway.embedded_watchdog import EmbeddedWatchdog
+from gateway.cli.connect import connect
+from gateway.cli.demo import load_demo
+from gateway.cli.embedded import EmbeddedPostgres
+from gateway.cli.embedded_watchdog import EmbeddedWatchdog
+from gateway.errors import CommandError
 from gateway.observability.logs import LogFormat, configure_logging
 from gateway.settings import Settings, SettingsError, load_settings
 
@@ -79,7 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Start the database if needed, migrate, load the demo data, serve HTTP."""
     import uvicorn
 
-    from gateway import listener
+    from gateway.cli import listener
 
     settings = load_settings()
     watchdog: EmbeddedWatchdog | None = None
@@ -158,8 +158,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     """Validate a catalog file (brands, offers, plays, loyalty programs, promotions) and upsert it
     in one transaction."""
-    from gateway.offers.catalog_spec import CatalogError
-    from gateway.offers.config_file import load_path
+    from gateway.catalog.fields import CatalogError
+    from gateway.catalog.load import load_path
 
     settings = load_settings()
     with ExitStack() as stack:
@@ -189,7 +189,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     The benchmark is not in the wheel: it lives in ``bench/`` beside ``gateway/`` in a source
     checkout, and reads its own options (``args.bench_args``).
     """
-    checkout = Path(__file__).resolve().parent.parent
+    checkout = Path(__file__).resolve().parents[2]
     if not (checkout / "bench" / "cli.py").is_file():
         raise CommandError(
             "the benchmark is not installed with the package",

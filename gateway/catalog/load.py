@@ -21,8 +21,9 @@ from pathlib import Path, PurePath
 import asyncpg
 import yaml
 
-from gateway.offers.catalog_spec import CatalogError, CatalogSpec, PlaySpec, parse_catalog
-from gateway.progress import progress
+from gateway.catalog.fields import CatalogError
+from gateway.observability.progress import progress
+from gateway.offers.catalog_spec import CatalogSpec, PlaySpec, parse_catalog
 from gateway.promotions import catalog_file as promotions_file
 from gateway.promotions.catalog_spec import SECTIONS as PROMOTION_SECTIONS
 from gateway.promotions.catalog_spec import PromotionSections, parse_promotion_sections

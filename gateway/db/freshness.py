@@ -8,7 +8,7 @@ replica replays commits in that same order, so a snapshot that shows the last wr
 key shows every earlier one too.
 
 A read sent to the replica also returns its snapshot (``pg_current_snapshot()``, in the same
-statement; ``gateway.cache.snapshot``). The answer is kept when the snapshot shows every
+statement; ``gateway.db.snapshot``). The answer is kept when the snapshot shows every
 required transaction: committed ``xid`` visible when ``xid < xmin``, or ``xid < xmax`` and not
 among the running ones. A transaction left open on the primary by someone else therefore no
 longer sends reads back to the primary (where the server lists its running transactions: a hot
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gateway.cache.snapshot import Snapshot
+from gateway.db.snapshot import Snapshot
 
 # Above this many tracked keys the maps fold into the global requirement (bounded memory; the
 # global one is at least as strict).

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from gateway.command_error import CommandError
 from gateway.db import UNAVAILABLE_ERRORS
+from gateway.errors import CommandError
 
 CONNECT_TIMEOUT_S = 10.0
 # The server answered but turned us away.

@@ -1,4 +1,7 @@
-"""Reading untrusted configuration objects field by field, collecting problems with their paths.
+"""Reading a catalog file's objects field by field, collecting problems with their paths.
+
+The vocabulary both domains' catalog sections share (``offers.catalog_spec``,
+``promotions.catalog_spec``).
 
 >>> problems = Problems()
 >>> entry = Entry({"id": "x", "priority": "high"}, "plays[0]", problems)
@@ -19,6 +22,13 @@ from typing import Any
 from gateway.evaluator import parse_duration
 
 MAX_PROBLEMS = 50
+
+# An identifier in a catalog file (brands, offers, plays, promotions, programs).
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+
+
+class CatalogError(ValueError):
+    """The file is invalid; the message lists each problem as ``path: problem``."""
 
 
 class Problems:

@@ -1,0 +1,184 @@
+"""The GraphQL view: strawberry's ASGI app running one request's operations, and nothing else.
+
+What surrounds it (authentication, limits, the deadline, caches, replica routing, error
+translation) are the pieces of ``gateway.http.endpoint``. The view reads the request's state
+(``gateway.http.request_state``) to build the context, and resolves persisted queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import ExperimentalIncrementalExecutionResults, GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
+
+from gateway.auth.keys import KeyVerifier
+from gateway.context import Clock, Context, build_context
+from gateway.http.delivery import deliver
+from gateway.http.incremental import DeferSpecTransport
+from gateway.http.media_types import request_error_status
+from gateway.http.persisted_queries import PersistedQueries, PersistedQueryError
+from gateway.http.request_state import request_state
+from gateway.ide import Ide
+from gateway.operation.assembly import build_schema
+from gateway.operation.error_codes import classify
+from gateway.settings import Settings
+
+
+class GatewayGraphQL(GraphQL[Context, None]):
+    """strawberry's ASGI app with our context, orjson encoding, persisted queries, GraphiQL page.
+
+    Example::
+
+        view = GatewayGraphQL(settings, utc_now, persisted_queries=queries, ide=None)
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        *,
+        persisted_queries: PersistedQueries,
+        ide: Ide | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(build_schema(settings), graphql_ide="graphiql" if ide else None)
+        self.settings = settings
+        self.clock = clock
+        self.persisted_queries = persisted_queries
+        self.ide = ide
+        self.key_verifier = KeyVerifier()
+
+    # @defer / @stream parts in the format Apollo Client and urql read (deferSpec=20220824).
+    multipart_transport_class = DeferSpecTransport  # type: ignore[assignment]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run one HTTP request's operations and send the answer; other scopes to strawberry.
+
+        strawberry's HTTP errors are raised on, to ``gateway.http.failures``.
+        """
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        response = await self.run(Request(scope, receive))
+        request_state(scope).streamed = isinstance(response, StreamingResponse)
+        await response(scope, receive, send)
+
+    async def run(  # type: ignore[override]
+        self, request: Request, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response:
+        """strawberry's ``run``; a request error is 4xx for a graphql-response+json client."""
+        response = await super().run(request, context, root_value)
+        status = request_state(request.scope).request_error_status
+        if status is not None:
+            response.status_code = status
+        return response
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """GraphiQL for a browser GET, but not for a GET carrying a persisted query's hash."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """The GraphiQL page (local assets when installed, see ``gateway.ide``)."""
+        return HTMLResponse(self.ide.page() if self.ide else "")
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Run one operation, its text resolved from a persisted-query hash when one is sent."""
+        if request_data.extensions is not None or self.persisted_queries.only_known:
+            try:
+                request_data.query = self.persisted_queries.resolve(
+                    request_data.query, request_data.extensions
+                )
+            except PersistedQueryError as exc:
+                error = GraphQLError(exc.message, extensions={"code": exc.code})
+                return ExecutionResult(data=None, errors=[error])
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if isinstance(result, ExperimentalIncrementalExecutionResults):
+            return await deliver(
+                result,
+                context,
+                accept=request.headers.get("accept", ""),
+                deadline=request_state(request.scope).deadline,
+                report_round_trips=not self.settings.is_production,
+            )
+        return result
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        """A fresh context (loaders, round-trip counter, clock reading) for this request."""
+        state = request_state(request.scope)
+        context = build_context(
+            state.pool,
+            self.settings,
+            clock=self.clock,
+            request=request if isinstance(request, Request) else None,
+            principal=state.principal,
+            read_pool=state.read_pool if state.use_replica else state.pool,
+            check_replica=state.use_replica,
+        )
+        state.request_db = context.db  # read by replica routing and at the deadline
+        if state.cache_tags is not None:
+            context.cache = state.cache_tags
+        state.operation_tags = context.cache  # read for Cache-Control
+        return context
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """The response body; every error carries ``extensions.code``."""
+        if result.errors:
+            result.errors = [classify(error) for error in result.errors]
+            state = request_state(request.scope)
+            if state.graphql_response:
+                # GraphQL over HTTP: no data entry, and a 4xx, when execution never started.
+                status = request_error_status(result.data, result.errors)
+                if status is not None:
+                    state.request_error_status = status
+                    body = await super().process_result(request, result)
+                    body.pop("data", None)
+                    return body
+        return await super().process_result(request, result)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A request body (or GET ``variables``): strict JSON holding an object or a batch list.
+
+        orjson refuses invalid UTF-8, NaN and nesting beyond 1024 levels with a JSONDecodeError
+        (the stdlib raised UnicodeDecodeError or RecursionError: 500s); a body of another type
+        (``null``, ``5``) is refused here, before strawberry reads members from it. So is a NUL
+        character anywhere (``\\u0000``): PostgreSQL text cannot hold it, so no input may carry it.
+        """
+        nul = b"\\u0000" in data if isinstance(data, bytes) else "\\u0000" in data
+        if nul:
+            raise HTTPException(400, "JSON: NUL characters (\\u0000) are not accepted")
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "JSON: expected an object")
+        return value
+
+    def encode_json(self, data: object) -> bytes:
+        """Encode responses with orjson (datetimes, dataclasses and bytes-fast)."""
+        return orjson.dumps(data)
