@@ -1,7 +1,15 @@
 """HTTP around ``/graphql``: one ASGI piece per concern, the thin view, and the HTTP conventions.
 
-``endpoint`` makes each request's state (``request_state``) and runs the pieces in order (its
-docstring lists them); ``view`` is strawberry's view, running the operations. Besides:
-admission, body limit, CORS and gzip (app-wide middleware), persisted queries, Cache-Control,
-media types, coded HTTP errors and refusals, draining, and the health routes.
+``endpoint`` makes each request's state (``request_state``) and runs the pieces in order:
+
+- ``ide_page``: GraphiQL's page for a browser GET; ``response_headers``: media type and
+  Cache-Control as an answer starts; ``failures``: HTTP failures as coded GraphQL errors;
+- ``authentication``, ``rate_limit``, ``deadline``, ``response_cache``, ``replica_routing``;
+- ``view``: strawberry's view running the operations; ``delivery``: ``@defer`` / ``@stream``
+  answers streamed or merged, in the format of ``incremental``.
+
+App-wide: ``admission`` (the in-flight bound, its queue and paced refusals), ``body_limit``,
+``middleware`` (CORS, gzip), ``drain`` (SIGTERM behind a balancer), ``health`` (liveness,
+readiness, metrics). Conventions: ``persisted_queries``, ``caching`` (Cache-Control),
+``media_types``, ``errors`` and ``refusals`` (prebuilt 413, 429, 503).
 """

@@ -47,7 +47,10 @@ class AdmissionMiddleware:
     One worker runs one event loop, so plain counters are exact. A slot that frees goes to the
     longest-waiting request still in the queue, before any new arrival.
 
-    >>> app = AdmissionMiddleware(app, limit=64, queue=16, queue_wait_s=0.05, refusal_delay_s=2)
+    >>> from starlette.responses import PlainTextResponse
+    >>> app = AdmissionMiddleware(
+    ...     PlainTextResponse("ok"), limit=64, queue=16, queue_wait_s=0.05, refusal_delay_s=2
+    ... )
     """
 
     def __init__(

@@ -19,7 +19,8 @@ class _TooLarge(Exception):
 class BodyLimitMiddleware:
     """Pure ASGI middleware: a declared or streamed body over ``max_bytes`` gets 413.
 
-    >>> app = BodyLimitMiddleware(app, max_bytes=65536)
+    >>> from starlette.responses import PlainTextResponse
+    >>> app = BodyLimitMiddleware(PlainTextResponse("ok"), max_bytes=65536)
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:

@@ -10,6 +10,8 @@ it saw acknowledged. Everything else (POST, errors, mutations, multipart answers
 An answer computed for an API key (sent, or required) is ``private``: a shared cache must not
 hand one key's answer to another. ``Vary`` names the headers an answer depends on.
 
+>>> from datetime import UTC, datetime
+>>> now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 >>> cache_control(Freshness(True, None), now=now, max_age_s=30, keyed=True)
 'private, max-age=30'
 """

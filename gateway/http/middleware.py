@@ -35,7 +35,8 @@ def cors_middleware(settings: Settings) -> Middleware | None:
 
     Credentials (cookies) are not allowed: clients authenticate with ``Authorization: Bearer``.
 
-    >>> cors_middleware(load_settings(env="production")) is None
+    >>> from gateway.settings import load_settings
+    >>> cors_middleware(load_settings(env="production", signing_key="k" * 32)) is None
     True
     """
     origins = settings.cors_origins

@@ -12,7 +12,7 @@ With ``GATEWAY_PERSISTED_QUERIES_ONLY`` the gateway runs only the operations lis
 >>> store = PersistedQueries(max_size=2)
 >>> store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex("{ a }")}})
 Traceback (most recent call last):
-PersistedQueryError: PersistedQueryNotFound
+gateway.http.persisted_queries.PersistedQueryError: PersistedQueryNotFound
 """
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ def sha256_hex(query: str) -> str:
 def load_allow_list(path: Path) -> dict[str, str]:
     """Read a JSON object of sha256 hex → query text, checking every hash against its query.
 
-    >>> load_allow_list(Path("persisted-queries.json"))  # {"7f56…": "{ __typename }"}
+    Example (a file holding ``{"7f56…": "{ __typename }"}``)::
+
+        load_allow_list(Path("persisted-queries.json"))
     """
     try:
         data = orjson.loads(path.read_bytes())

@@ -5,8 +5,10 @@ and headers are built once, one copy per media type: ``application/graphql-respo
 for a client whose Accept prefers it (GraphQL over HTTP), ``application/json`` for every other.
 Sending one costs a header scan and two ASGI messages.
 
->>> overloaded = Refusal.build(503, "OVERLOADED", "the server is at capacity")
->>> await overloaded.send(scope, send, [(b"retry-after", b"1")])
+Example (in an ASGI app)::
+
+    overloaded = Refusal.build(503, "OVERLOADED", "the server is at capacity")
+    await overloaded.send(scope, send, [(b"retry-after", b"1")])
 """
 
 from __future__ import annotations

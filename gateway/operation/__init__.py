@@ -6,7 +6,8 @@
 - ``error_codes``: ``Stage`` and ``coded``, the one classifier of errors; masking.
 - ``guards``: the router-scope check, the primary for mutations, cache tags, metrics.
 - ``extension``: the same on graphql-core's path (the reference, and what plans do not cover).
-- ``incremental``: the later parts of ``@defer`` / ``@stream`` answers, coded and timed.
+- ``incremental``: the later parts of ``@defer`` / ``@stream`` answers, coded and timed;
+  ``incremental_merge``: those parts translated to deferSpec=20220824, or merged into one.
 - ``query_limits``: depth, alias and selection rules, checked before any resolver runs.
 - ``router_scope``: which root fields an operation selects.
 - ``identity_cache``: memoization by a parsed document's identity.

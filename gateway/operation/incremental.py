@@ -23,8 +23,8 @@ from strawberry.types import ExecutionResult
 
 from gateway.context import Context
 from gateway.errors import ErrorCode
-from gateway.http.incremental import IncrementalMerge
 from gateway.operation.error_codes import classify
+from gateway.operation.incremental_merge import IncrementalMerge
 
 
 def _code_errors(value: SubsequentIncrementalExecutionResult, context: Context) -> None:
