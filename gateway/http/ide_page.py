@@ -22,8 +22,11 @@ class IdePage:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         view = self.view
+        if not view.graphql_ide or scope["method"] != "GET":  # the page answers a browser's GET
+            await self.app(scope, receive, send)
+            return
         request = Request(scope, receive)
-        if view.graphql_ide and view.should_render_graphql_ide(view.request_adapter_class(request)):
+        if view.should_render_graphql_ide(view.request_adapter_class(request)):
             page = await view.render_graphql_ide(request)
             await page(scope, receive, send)
             return

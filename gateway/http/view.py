@@ -19,7 +19,9 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from gateway.auth.keys import KeyVerifier
@@ -33,6 +35,10 @@ from gateway.ide import Ide
 from gateway.operation.assembly import build_schema
 from gateway.operation.error_codes import classify
 from gateway.settings import Settings
+
+# What a plain JSON POST may carry (``extensions``: persisted queries, through ``run``).
+_PLAIN_KEYS = frozenset(("query", "variables", "operationName"))
+_PLAIN_OPERATIONS = frozenset((OperationType.QUERY, OperationType.MUTATION))
 
 
 class GatewayGraphQL(GraphQL[Context, None]):
@@ -70,9 +76,64 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        response = await self.run(Request(scope, receive))
+        request = Request(scope, receive)
+        response = await self._plain_post(request) if scope["method"] == "POST" else None
+        if response is None:
+            response = await self.run(request)
         request_state(scope).streamed = isinstance(response, StreamingResponse)
         await response(scope, receive, send)
+
+    async def _plain_post(self, request: Request) -> Response | None:
+        """The common request answered without strawberry's HTTP handling: one operation as a
+        JSON POST, for a client reading JSON. None: anything else, for strawberry's ``run``
+        (the body read here stays readable there).
+
+        The answer is the one ``run`` gives: the same context, ``schema.execute``, result
+        processing and encoding (tests/http compare the two).
+        """
+        headers = request.headers
+        media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        accept = headers.get("accept", "")
+        if (
+            media_type != "application/json"
+            or "multipart" in accept
+            or "event-stream" in accept
+            or self.persisted_queries.only_known
+        ):
+            return None
+        data = self.parse_json(await request.body())
+        if not isinstance(data, dict) or not data.keys() <= _PLAIN_KEYS:
+            return None
+        query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
+        if (
+            not isinstance(query, str)
+            or not query
+            or not isinstance(variables, dict | None)
+            or not isinstance(name, str | None)
+        ):
+            return None
+        context = await self.get_context(request, None)
+        try:
+            result = await self.schema.execute(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=name,
+                allowed_operation_types=_PLAIN_OPERATIONS,
+            )
+        except (CannotGetOperationTypeError, InvalidOperationTypeError):
+            return None  # strawberry's run answers these (400, 405), before executing anything
+        if isinstance(result, ExperimentalIncrementalExecutionResults):
+            result = await deliver(
+                result,
+                context,
+                accept=accept,
+                deadline=request_state(request.scope).deadline,
+                report_round_trips=not self.settings.is_production,
+            )
+        body = await self.process_result(request, result)
+        status = request_state(request.scope).request_error_status
+        return Response(self.encode_json(body), status or 200, media_type="application/json")
 
     async def run(  # type: ignore[override]
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET
