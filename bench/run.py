@@ -37,7 +37,7 @@ from bench.dataset import DatasetInfo, ensure_dataset
 from bench.first_part import FirstPartError, measure_first_part
 from bench.overload import OVERLOAD_FACTOR, goodput_figures, measure_overload, overload_figures
 from bench.pacing import paced_lua, parse_counts
-from bench.paired import measure_paired
+from bench.paired import Ratio, measure_paired
 from bench.report import Figures, add_ratios_and_targets
 from bench.round_trips import count_round_trips, has_field, probes_for, schema_sdl
 from bench.servers import Server, ServerError, free_port, post
@@ -423,6 +423,7 @@ def _paired(
             headers_of,
             customers,
             bodies_for,
+            cart_ratios(servers),
             workdir=workdir,
             warmup_s=options.warmup_s,
             duration_s=max(2.0, options.duration_s / 2),
@@ -436,10 +437,24 @@ def _paired(
             f"paired rounds: {hit_pct:.0f} % cache hits where customers should be met once; "
             "ratios not used (a larger --scale has enough customers)"
         )
-        paired = {k: None if k.startswith("paired_cart_over_") else v for k, v in paired.items()}
+        ratios = {f"paired_{ratio.key}" for ratio in cart_ratios(servers)}
+        paired = {k: None if k.removesuffix("_rounds") in ratios else v for k, v in paired.items()}
     figures["paired_cart_cache_hit_pct"] = hit_pct
     figures["notes"].extend(paired.pop("notes"))
     figures.update(paired)
+
+
+def cart_ratios(servers: Mapping[str, Server]) -> list[Ratio]:
+    """The cart's ratios to each peer running: requests/s (gateway over peer) and CPU per
+    answer (peer over gateway: above 1, the gateway spends less)."""
+    ratios = []
+    for name in servers:
+        if name == "cart":
+            continue
+        peer = name.removesuffix("_cart")
+        ratios.append(Ratio(f"cart_over_{peer}", "cart", name))
+        ratios.append(Ratio(f"{peer}_cpu_over_cart", name, "cart", cpu=True))
+    return ratios
 
 
 def _replica_share(
