@@ -6,7 +6,7 @@ servers of one comparison (a new gateway: its response cache empty; the peers) r
 each pinned to the same core (the idle ones use nothing), and wrk measures each in turn,
 ``PAIRED_ROUNDS`` times: each round's ratios come from runs seconds apart. Each server is warmed
 up for ``WARMUP_FACTOR`` times the bench's warm-up first (V8 was still compiling the peers after
-3 s), the order rotates from round to round (each server first, middle and last once), and a
+3 s), the order rotates by one server from round to round (no server always first or last), and a
 figure is the geometric mean of the rounds' ratios, in which a drift through the phase (the
 database's cache filling, say) that favours later runs cancels out. Given customers, no customer
 is asked twice in the phase, so the gateway's response cache misses as in the single runs.
