@@ -21,6 +21,7 @@ The load and what is measured:
 - ``scenarios``: the operations and the request bodies wrk cycles over;
 - ``wrk``: the Lua script and wrk's output parsed; ``pacing``: wrk held to a fixed rate;
 - ``servers``: the processes under test, started on free ports and stopped by PID;
+- ``cpu``: a process tree's CPU time from ``/proc``, for CPU per answered request;
 - ``round_trips``: SQL round trips per request; ``cache_counts``: the response cache's hit rate;
 - ``overload``: latency of admitted and refused requests apart under overload;
 - ``storm``: a retry storm on its own (``python -m bench.storm``): goodput against the same
@@ -35,5 +36,10 @@ The peers:
 - ``naive``: the same cart resolved the N+1 way;
 - ``postgraphile/``: PostGraphile v4 (a pinned npm project), run by ``run``;
 - ``yoga/`` and ``yoga_peer``: the GraphQL Yoga server a team would write instead;
-- ``paired``: the cart against both peers in alternating rounds (the ratios the targets read).
+- ``floor``: the cart's no-GraphQL floor (the gateway's fetch functions, the answer by hand);
+- ``bare``: a bare Starlette JSON endpoint, the floor ``{ __typename }`` is read against;
+- ``starlette_peers``: both served on uvicorn as the gateway is;
+- ``paired``: servers in alternating rounds, requests/s and CPU per answer, ratios per round;
+- ``paired_phases``: the cart against the floor and both Node peers, then ``{ __typename }``
+  and the hot sets against bare Starlette (the ratios the targets read).
 """

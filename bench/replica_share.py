@@ -28,7 +28,7 @@ from bench import scenarios
 from bench.dataset import dsn_with_database, ensure_dataset
 from bench.pacing import error_counting_lua, parse_counts
 from bench.servers import Server
-from bench.shape import Shape, customer_id
+from bench.shape import Shape, customer_id, describe_shape
 from bench.wrk import finish_wrk, parse_output, start_wrk, write_script
 from tests.streaming_replica import ReplicaToolsMissing, server_bin_dir, streaming_replica
 
@@ -127,7 +127,7 @@ def measure_replica_share(
         return {"replica_read_share": None, "notes": [f"replica_read_share: {missing}"]}
     shape = Shape.at(min(scale, REPLICA_SCALE))
     with streaming_replica("2s") as pair:
-        log(f"replica: dataset {shape} on a fresh primary, replica 2 s behind ...")
+        log(f"replica: dataset {describe_shape(shape)} on a fresh primary, replica 2 s behind ...")
         info = asyncio.run(ensure_dataset(pair.primary_dsn, "gateway_bench", shape))
         headers = headers_for(info.dsn)
         replica_dsn = dsn_with_database(pair.replica_dsn, "gateway_bench")

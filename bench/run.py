@@ -5,9 +5,11 @@ Order: dataset; SQL round trips and the evaluator (in-process, nothing else runn
 personalizedOffers and cartPromotions (each at its maximum, then paced at 80 % and at 60 % of it
 for the latency), the hot sets and ``_entities``, personalizedOffers under 10x overload (latency of
 admitted and refused requests apart), then its RSS; the naive baseline; PostGraphile v4; the Yoga
-peer (its answers compared with ours first); the gateway with two workers (not pinned); the cart
-on a new gateway and both peers side by side, in alternating rounds (``bench.paired``,
-which the cart targets read); the replica's share. Every server is stopped by PID when its part
+peer (its answers compared with ours first); the gateway with two workers (not pinned); the two
+paired phases (``bench.paired_phases``, which the cart and ceiling targets read): the cart on a
+new gateway, the no-GraphQL floor and both Node peers side by side, in alternating rounds, with
+each server's CPU per answer, then ``{ __typename }`` and the hot sets on another new gateway
+against a bare Starlette endpoint; the replica's share. Every server is stopped by PID when its part
 ends, also on errors and Ctrl-C.
 """
 
@@ -15,13 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import secrets
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +38,11 @@ from bench.dataset import DatasetInfo, ensure_dataset
 from bench.first_part import FirstPartError, measure_first_part
 from bench.overload import OVERLOAD_FACTOR, goodput_figures, measure_overload, overload_figures
 from bench.pacing import paced_lua, parse_counts
-from bench.paired import measure_paired
-from bench.report import Figures, add_ratios_and_targets
+from bench.paired_phases import COLD_HITS_PCT, HOT_SET, PairedSetup, cart_phase, ceiling_phase
+from bench.report import Figures, add_ratios_and_targets, show
 from bench.round_trips import count_round_trips, has_field, probes_for, schema_sdl
 from bench.servers import Server, ServerError, free_port, post
-from bench.shape import Shape, customer_id
+from bench.shape import Shape, customer_id, describe_shape
 from bench.wrk import WrkResult, finish_wrk, parse_output, run_wrk, start_wrk, write_script
 from bench.yoga_peer import compare_with_gateway, install_yoga, start_yoga
 from gateway.auth.keys import create_key
@@ -181,7 +182,7 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
         with start_gateway(workdir, env, workers=2, core=None) as server:
             server.wait_ready(hello_body(), headers, timeout_s=60)
             measure(server, cold_cart_scenario(shape, "workers2"), headers)
-        phase("cart against its peers, alternating rounds")
+        phase("cart against the floor and its peers, then { __typename } against bare Starlette")
         _paired(options, info.dsn, shape, workdir, env, headers, log, figures)
         if options.skip_replica:
             figures["notes"].append("replica_read_share skipped (--skip-replica)")
@@ -235,10 +236,10 @@ def prepare_dataset(stack: ExitStack, options: BenchOptions, log: Log) -> Datase
         stack.callback(embedded.stop)
         server_dsn = embedded.start()
     shape = Shape.at(options.scale)
-    log(f"dataset: {shape} in database {options.database!r} ...")
+    log(f"dataset: {describe_shape(shape)} in database {options.database!r} ...")
     info = asyncio.run(ensure_dataset(server_dsn, options.database, shape, rebuild=options.rebuild))
     how = "reused (it took" if info.reused else "built in"
-    log(f"dataset {how} {info.seconds:.1f} s{')' if info.reused else ''}: {info.row_counts}")
+    log(f"dataset {how} {info.seconds:.1f} s{')' if info.reused else ''}: {show(info.row_counts)}")
     return info
 
 
@@ -248,9 +249,6 @@ def _dataset_figures(info: DatasetInfo) -> dict[str, Any]:
         "build_seconds": round(info.seconds, 1),
         **{f"rows_{table}": count for table, count in info.row_counts.items()},
     }
-
-
-HOT_SET = 200
 
 
 def plan_scenarios(shape: Shape, figures: Figures) -> list[Scenario]:
@@ -388,58 +386,22 @@ def _paired(
     log: Log,
     figures: Figures,
 ) -> None:
-    """The cart on a new gateway, the Yoga peer and PostGraphile side by side, in alternating
-    rounds (``bench.paired``): the figures the cart targets are read from."""
-    with ExitStack() as running:
-        gateway = running.enter_context(start_gateway(workdir, env, workers=1, core="0"))
-        gateway.wait_ready(hello_body(), headers, timeout_s=60)
-        servers = {"cart": gateway}
-        node = shutil.which("node") is not None
-        if node and not options.skip_yoga:
-            project = install_yoga(load_settings().data_dir / "bench" / "yoga", log)
-            servers["yoga_cart"] = running.enter_context(start_yoga(project, dsn, workdir))
-        if node and not options.skip_postgraphile:
-            servers["postgraphile_cart"] = running.enter_context(
-                start_postgraphile(dsn, workdir, log)
-            )
-        if len(servers) == 1:
-            figures["notes"].append("paired rounds: no peer to compare with")
-            return
-        # Only the gateway takes the bench's API key.
-        headers_of = {name: headers if name == "cart" else {} for name in servers}
-        for name, server in servers.items():
-            server.wait_ready(hello_body(), headers_of[name], timeout_s=90)
-
-        def bodies_for(name: str, numbers: Sequence[int]) -> list[str]:
-            query = scenarios.POSTGRAPHILE_CART if name == "postgraphile_cart" else scenarios.CART
-            return scenarios.cart_bodies_for(numbers, query)
-
-        # A new gateway: its response cache has met no customer, so all of them can be asked.
-        customers = list(range(shape.customers))
-        random.Random(0).shuffle(customers)
-        before = cache_counts(gateway, headers)
-        paired = measure_paired(
-            servers,
-            headers_of,
-            customers,
-            bodies_for,
-            workdir=workdir,
-            warmup_s=options.warmup_s,
-            duration_s=max(2.0, options.duration_s / 2),
-            connections=options.connections,
-            log=log,
-        )
-        hit_pct = cache_hit_pct(before, cache_counts(gateway, headers))
-    if hit_pct is not None and hit_pct > COLD_HITS_PCT:
-        # wrk went round its bodies: the gateway answered some from its cache.
-        paired["notes"].append(
-            f"paired rounds: {hit_pct:.0f} % cache hits where customers should be met once; "
-            "ratios not used (a larger --scale has enough customers)"
-        )
-        paired = {k: None if k.startswith("paired_cart_over_") else v for k, v in paired.items()}
-    figures["paired_cart_cache_hit_pct"] = hit_pct
-    figures["notes"].extend(paired.pop("notes"))
-    figures.update(paired)
+    """Both paired phases (``bench.paired_phases``): the cart against the floor and the Node
+    peers, then ``{ __typename }`` and the hot sets against the bare endpoint."""
+    setup = PairedSetup(
+        dsn,
+        shape,
+        workdir,
+        headers,
+        options,
+        new_gateway=lambda: start_gateway(workdir, env, workers=1, core="0"),
+        new_postgraphile=lambda: start_postgraphile(dsn, workdir, log),
+        log=log,
+        has_personalized=has_field(schema_sdl(), "Query", "personalizedOffers"),
+    )
+    for measured in (cart_phase(setup), ceiling_phase(setup)):
+        figures["notes"].extend(measured.pop("notes", []))
+        figures.update(measured)
 
 
 def _replica_share(
@@ -502,8 +464,9 @@ def _overload(
         if name != "overload_capacity":
             figures.update(overload_figures(name, split))
         log(
-            f"{name}: admitted {split.admitted_rps:,.0f} rps, p99 {split.admitted_p99_ms} ms; "
-            f"{split.shed_share:.0%} refused, p99 {split.shed_p99_ms} ms; {split.statuses}"
+            f"{name}: admitted {split.admitted_rps:,.0f} rps, p99 "
+            f"{show(split.admitted_p99_ms)} ms; {split.shed_share:.0%} refused, p99 "
+            f"{show(split.shed_p99_ms)} ms; statuses {show(split.statuses)}"
         )
     figures.update(goodput_figures(splits["overload_capacity"], splits["overload_flood"]))
 
@@ -547,8 +510,6 @@ def _postgraphile(
 
 
 YOGA_SAMPLE = 20
-# A cold scenario whose run hit the response cache more than this cycled over its bodies.
-COLD_HITS_PCT = 5.0
 
 
 def _yoga(

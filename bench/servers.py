@@ -25,6 +25,8 @@ from types import TracebackType
 
 import psutil
 
+from bench.cpu import tree_cpu_s
+
 HOST = "127.0.0.1"
 SERVER_CORE = "0"
 
@@ -118,6 +120,10 @@ class Server:
             return float(sum(p.memory_info().rss for p in processes)) / 1024 / 1024
         except psutil.Error:
             return float("nan")
+
+    def cpu_s(self) -> float:
+        """CPU seconds the server's process and its children have used so far (``bench.cpu``)."""
+        return tree_cpu_s(self.process.pid)
 
     def stop(self, timeout_s: float = 15) -> None:
         """SIGTERM the process group led by our PID; SIGKILL it if it lingers."""

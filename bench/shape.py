@@ -51,3 +51,14 @@ def customer_id(number: int) -> str:
     'bc-000007'
     """
     return f"bc-{number:06d}"
+
+
+def describe_shape(shape: Shape) -> str:
+    """A shape as people read it.
+
+    >>> describe_shape(Shape.at(0.01))
+    '1,000 customers, 20 plays, 10,000 ledger rows'
+    """
+    return (
+        f"{shape.customers:,} customers, {shape.plays:,} plays, {shape.ledger_rows:,} ledger rows"
+    )

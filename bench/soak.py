@@ -32,7 +32,7 @@ from typing import Any
 from bench import scenarios
 from bench.cache_counts import cache_counts, cache_hit_pct
 from bench.pacing import connection_interval_ms, paced_lua, parse_counts
-from bench.report import Figures
+from bench.report import Figures, show
 from bench.run import (
     BenchOptions,
     Log,
@@ -310,19 +310,24 @@ def table(figures: Mapping[str, Any]) -> str:
     """The human-readable summary (the JSON line follows it)."""
     rows = [
         ("maximum of the mix (rps)", figures.get("max_rps")),
-        ("target rps", f"{figures['target_rps']} ({figures.get('fraction', 0):.0%})"),
+        ("target rps", f"{show(figures['target_rps'])} ({figures.get('fraction', 0):.0%})"),
         ("achieved rps", figures["achieved_rps"]),
         ("requests", figures["requests"]),
         ("errors (non-2xx / GraphQL / socket)", _errors(figures)),
-        ("latency p50 / p99 (ms)", f"{figures['p50_ms']} / {figures['p99_ms']}"),
-        ("RSS start -> end (MB)", f"{figures['rss_start_mb']} -> {figures['rss_end_mb']}"),
+        ("latency p50 / p99 (ms)", f"{show(figures['p50_ms'])} / {show(figures['p99_ms'])}"),
+        (
+            "RSS start -> end (MB)",
+            f"{show(figures['rss_start_mb'])} -> {show(figures['rss_end_mb'])}",
+        ),
         ("RSS growth (%)", figures["rss_growth_pct"]),
         ("response-cache hits (%)", figures.get("cache_hit_pct")),
         ("1-minute load average (samples)", _load(figures)),
         ("passed", "yes" if figures["passed"] else "NO"),
     ]
     lines = [f"soak: {figures['soak_seconds']:.0f} s"]
-    lines += [f"  {label:<38} {'-' if value is None else value}" for label, value in rows]
+    lines += [
+        f"  {label:<38} {value if isinstance(value, str) else show(value)}" for label, value in rows
+    ]
     if figures.get("first_error"):
         lines.append(f"first error: {figures['first_error']}")
     lines += [f"note: {note}" for note in figures.get("notes", [])]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.overload import latency_lua, read_latencies
+from bench.report import show
 from bench.servers import free_port
 from bench.wrk import run_wrk, write_script
 from tests.http.test_haproxy_queue import documented_config
@@ -121,8 +122,9 @@ def run_rounds(url: str, workdir: Path, pid: int, count: int) -> None:
         efficiencies.append(capacity.cpu_ms_per_answer / storm.cpu_ms_per_answer)
         p99s.append(storm.p99_ms or 0.0)
         print(
-            f"round {number}: capacity {capacity.rps:.1f} rps (p99 {capacity.p99_ms} ms)"
-            f" | storm {storm.rps:.1f} rps (p99 {storm.p99_ms} ms) {storm.statuses}"
+            f"round {number}: capacity {capacity.rps:.1f} rps (p99 {show(capacity.p99_ms)} ms)"
+            f" | storm {storm.rps:.1f} rps (p99 {show(storm.p99_ms)} ms), statuses "
+            f"{show(storm.statuses)}"
             f" | goodput {goodputs[-1]:.2f}, CPU efficiency {efficiencies[-1]:.2f}",
             flush=True,
         )
