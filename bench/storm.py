@@ -8,8 +8,10 @@ capacity. ``--haproxy`` puts docs/scaling.md's HAProxy configuration in front (o
 worker's CPU time per answer is reported too: on a shared machine it does not depend on how much
 of the core the neighbours took. Every process is stopped by its PID.
 
->>> python -m bench.storm --database-url postgresql://postgres@127.0.0.1/storm --rounds 3
-round 1: capacity 120.2 rps (p99 740 ms) | storm 114.2 rps (p99 1907 ms) ... goodput 0.95
+Example (a shell)::
+
+    python -m bench.storm --database-url postgresql://postgres@127.0.0.1/storm --rounds 3
+    round 1: capacity 120.2 rps (p99 740 ms) | storm 114.2 rps (p99 1907 ms) ... goodput 0.95
 """
 
 from __future__ import annotations

@@ -96,6 +96,8 @@ class CompiledOperations:
             document = parse_document(query, self.max_tokens)
         except GraphQLError as error:
             return self._finish(context, operation_name, None, [error], started)
+        if not isinstance(operation_name, str | None):
+            raise CannotGetOperationTypeError(operation_name)  # as strawberry: no such operation
         planned = self._operations(document, operation_name)
         if planned is None:
             raise CannotGetOperationTypeError(operation_name)

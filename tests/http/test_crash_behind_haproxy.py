@@ -31,6 +31,7 @@ from tests.serving import free_port, running_gateway
 
 BUDGET_S = 40
 FROZEN_S = 0.3
+PROBES = 6
 
 
 def retried_by_haproxy(balancer: Balancer) -> int:
@@ -92,9 +93,16 @@ async def test_an_instance_killed_behind_haproxy_loses_and_doubles_no_acknowledg
             # Frozen first, so that requests are surely in flight on it when it dies (some taken
             # mid-transaction); then killed.
             processes["a"].send_signal(signal.SIGSTOP)
+            # Reads sent while it is frozen: round robin hands some to it whatever the clients'
+            # timing on a loaded machine, so HAProxy surely has requests to send again.
+            probes = [
+                asyncio.create_task(http.post("/graphql", json={"query": "{ __typename }"}))
+                for _ in range(PROBES)
+            ]
             await asyncio.sleep(FROZEN_S)
             processes["a"].send_signal(signal.SIGKILL)
             killed = await asyncio.to_thread(processes["a"].wait, 10)
+            answered = [(await probe).status_code for probe in probes]
             # Started again on its port while b takes everything; HAProxy takes it back.
             await asyncio.to_thread(
                 lambda: stack.enter_context(running_gateway(envs["a"], port=ports["a"]))
@@ -104,5 +112,6 @@ async def test_an_instance_killed_behind_haproxy_loses_and_doubles_no_acknowledg
         retried = retried_by_haproxy(balancer)
 
     assert killed == -signal.SIGKILL
+    assert answered == [200] * PROBES, answered
     await crash_writes.check_ledger(database_dsn, writes)
     assert retried > 0, "HAProxy sent requests again after the instance died"
