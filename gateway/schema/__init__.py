@@ -18,6 +18,7 @@ from gateway.schema.federation import GatewaySchema
 from gateway.schema.offers import OfferMutations, OfferQueries
 from gateway.schema.promotions import PromotionMutations, PromotionQueries
 from gateway.schema.refetch import NodeQueries
+from gateway.schema.subscriptions import Subscription
 from gateway.settings import Settings
 
 # Both composers we test accept link versions up to v2.9 (see docs/federation.md).
@@ -65,6 +66,7 @@ def build_schema(
     return GatewaySchema(
         query=Query,
         mutation=_mutation_type(),
+        subscription=Subscription,
         types=[Customer],
         extensions=[
             gateway_extension(settings),

@@ -1,0 +1,66 @@
+"""Subscriptions: the cart promotions and the personalized offer of a customer, kept current.
+
+Each is its query, run again when the database says its answer may have changed (see
+``gateway.live``): the first message is the current answer, later ones only differ from the last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+
+from gateway.context import Info
+from gateway.execution.selection import selected_field_names
+from gateway.live.rounds import rounds
+from gateway.offers.service import personalized_offers
+from gateway.schema.offers import PersonalizedOffersInput, PersonalizedOffersPayload
+from gateway.schema.promotions import (
+    CartPromotion,
+    IncludeSupplementaryArgument,
+    StatusFilterArgument,
+    list_cart_promotions,
+)
+
+
+@strawberry.type(description="Answers that change, pushed as they change.")
+class Subscription:
+    @strawberry.subscription(
+        description="cartPromotions, kept current: the listing now, then again whenever a "
+        "promotion, limit or counter it shows changes (including promotion-level limits every "
+        "holder shares) and when a start, end or validTill passes. Nothing is sent while the "
+        "answer stays the same."
+    )
+    async def cart_promotions_changed(
+        self,
+        info: Info,
+        customer_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The customer (1-128 characters).")
+        ],
+        include_supplementary: IncludeSupplementaryArgument = False,
+        status: StatusFilterArgument = None,
+    ) -> AsyncGenerator[list[CartPromotion], None]:
+        selected = selected_field_names(info)
+        async for ctx in rounds(info.context):
+            yield await list_cart_promotions(
+                ctx, customer_id, include_supplementary, status, selected
+            )
+
+    @strawberry.subscription(
+        description="personalizedOffers, kept current: the decision now, then a new one when "
+        "the customer's data, the plays or the catalog change it, or when expiresAt passes. "
+        "A new decision id or an expiresAt only moved by its TTL alone sends nothing."
+    )
+    async def personalized_offer_changed(
+        self,
+        info: Info,
+        input: Annotated[
+            PersonalizedOffersInput,
+            strawberry.argument(description="The customer and the request's context."),
+        ],
+    ) -> AsyncGenerator[PersonalizedOffersPayload, None]:
+        request = input.to_request()
+        async for ctx in rounds(info.context):
+            result = await personalized_offers(ctx, input.customer_id, request)
+            yield PersonalizedOffersPayload.from_result(result)
