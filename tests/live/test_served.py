@@ -1,0 +1,79 @@
+"""Subscriptions on a real served gateway: a redemption reaches its subscriber, only it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.live.wire import sse_stream, ws_session
+from tests.serving import running_gateway
+
+CART = """subscription Cart($id: ID!) { cartPromotionsChanged(customerId: $id) {
+  id promotionId restrictions { customer { remainingRedemption } } } }"""
+OFFER = """subscription Offer($id: ID!) { personalizedOfferChanged(input: { customerId: $id }) {
+  expiresAt offers { id offerId } } }"""
+REDEEM = """mutation Redeem($input: RedeemCartPromotionInput!) {
+  redeemCartPromotion(input: $input) { __typename } }"""
+
+
+@pytest.fixture
+def served(database_dsn: str, tmp_path: Path) -> Iterator[str]:
+    """``/graphql`` of a real ``gateway serve`` (development mode, subscriptions on)."""
+    env = {"DATABASE_URL": database_dsn, "GATEWAY_DATA_DIR": str(tmp_path / "state")}
+    with running_gateway(env, log=tmp_path / "gateway.log") as (base, _process):
+        yield f"{base}/graphql"
+
+
+def _remaining(message: dict[str, Any], promotion_id: str) -> str:
+    [promotion] = [
+        p
+        for p in message["payload"]["data"]["cartPromotionsChanged"]
+        if p["promotionId"] == promotion_id
+    ]
+    return str(promotion["restrictions"]["customer"][0]["remainingRedemption"])
+
+
+async def _redeem(graphql_url: str, customer_id: str, key: str) -> None:
+    variables = {
+        "input": {
+            "customerId": customer_id,
+            "promotionId": "acme-welcome10",
+            "transactionId": f"t-{key}",
+            "amount": "1.00",
+            "idempotencyKey": key,
+        }
+    }
+    async with httpx.AsyncClient() as http:
+        response = await http.post(graphql_url, json={"query": REDEEM, "variables": variables})
+    assert response.json()["data"]["redeemCartPromotion"]["__typename"] == "Redemption"
+
+
+async def test_a_redemption_reaches_its_subscriber_and_no_other_customers(served: str) -> None:
+    async with ws_session(served) as ws:
+        await ws.subscribe("loyal", CART, id="demo-loyal")
+        await ws.subscribe("b2c", CART, id="demo-b2c")
+        first = await ws.message("loyal")
+        other_first = await ws.message("b2c")
+        assert first["type"] == "next" and other_first["type"] == "next", (first, other_first)
+        before = _remaining(first, "acme-welcome10")
+
+        await _redeem(served, "demo-loyal", "live-1")
+
+        update = await ws.message("loyal", timeout_s=3)
+        assert _remaining(update, "acme-welcome10") == str(int(before) - 1)
+        assert await ws.quiet("b2c", 1.0), "the other customer's answer did not change"
+        assert await ws.quiet("loyal", 0.5), "one update per change"
+
+
+async def test_sse_sends_the_current_listing_then_the_change(served: str) -> None:
+    async with sse_stream(served, CART, {"id": "demo-loyal"}) as events:
+        event, data = await anext(events)
+        assert event == "next", (event, data)
+        assert '"cartPromotionsChanged"' in data
+        await _redeem(served, "demo-loyal", "live-sse")
+        event, data = await anext(events)
+        assert event == "next" and '"remainingRedemption"' in data
