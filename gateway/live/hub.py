@@ -7,15 +7,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client import Gauge
-
 from gateway.errors import GatewayError
 from gateway.live.limits import SubscriptionLimits, too_many
+from gateway.live.metrics import OPEN
 
 # Above this many changed keys remembered, they are forgotten and counted as one change of all.
 MAX_TRACKED = 100_000
-
-LIVE_SUBSCRIPTIONS = Gauge("gateway_subscriptions_open", "Subscriptions open on this worker.")
 
 
 @dataclass(eq=False, slots=True)
@@ -78,7 +75,7 @@ class LiveHub:
         subscriber = Subscriber(key_id)
         self._all.add(subscriber)
         self._per_key[key_id] += 1
-        LIVE_SUBSCRIPTIONS.inc()
+        OPEN.inc()
         return subscriber
 
     def release(self, subscriber: Subscriber) -> None:
@@ -91,7 +88,7 @@ class LiveHub:
         self._per_key[subscriber.key_id] -= 1
         if self._per_key[subscriber.key_id] <= 0:
             del self._per_key[subscriber.key_id]
-        LIVE_SUBSCRIPTIONS.dec()
+        OPEN.dec()
         if not self._all:
             self._emptied.set()
 

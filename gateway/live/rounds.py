@@ -9,6 +9,7 @@ from datetime import datetime
 from gateway.context import Clock, Context
 from gateway.live.context import LiveContext, live_context
 from gateway.live.hub import Subscriber
+from gateway.live.metrics import ROUNDS
 
 # A time-based wake-up runs this long after the moment itself, so the round sees the change.
 WAKE_MARGIN_S = 0.01
@@ -36,6 +37,7 @@ async def rounds(info_context: Context) -> AsyncIterator[LiveContext]:
             subscriber.woken.clear()
             started = hub.sequence
             ctx.renew()
+            ROUNDS.inc()
             yield ctx
             tags = ctx.cache
             hub.watch(subscriber, customers=tags.customers, promotions=tags.promotions)

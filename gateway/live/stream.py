@@ -10,6 +10,7 @@ from strawberry.types import ExecutionResult
 
 from gateway.live.answers import Answer
 from gateway.live.context import LiveContext
+from gateway.live.metrics import ANSWERS
 from gateway.operation.error_codes import classify
 
 
@@ -37,6 +38,10 @@ async def changed_only(
                 "errors": [error.formatted for error in result.errors or ()],
             }
             answer = Answer.of(payload, ctx.now)
-            if answer.differs_from(last):
-                last = answer
-                yield result
+            if not answer.differs_from(last):
+                ANSWERS.labels("dropped").inc()
+                continue
+            if last is not None:
+                ANSWERS.labels("sent").inc()
+            last = answer
+            yield result
