@@ -21,7 +21,7 @@ from gateway.errors import GatewayError
 from gateway.live.context import LiveContext, LiveSession
 from gateway.live.hub import LiveHub
 from gateway.live.stream import changed_only
-from gateway.live.ws import LiveWSHandler
+from gateway.live.ws import LiveWSHandler, TextWebSocketAdapter
 from gateway.settings import Settings
 
 # Seconds a client has to send connection_init after the WebSocket opens.
@@ -40,6 +40,7 @@ class LiveView:
     live_hub: LiveHub | None = None
     live_ping_s: float = 10.0
     graphql_transport_ws_handler_class = LiveWSHandler
+    websocket_adapter_class = TextWebSocketAdapter
     connection_init_wait_timeout = timedelta(seconds=CONNECTION_INIT_WAIT_S)
     max_subscriptions_per_connection: int | None = None  # the hub's limits apply instead
 

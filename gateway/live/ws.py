@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from contextlib import aclosing
 from typing import Any
 
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -16,6 +20,21 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Comple
 
 from gateway.live.context import LiveContext
 from gateway.live.stream import changed_only
+
+
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """Sends every message as a text frame, as graphql-transport-ws requires.
+
+    strawberry sends ``view.encode_json``'s bytes (the gateway's orjson) as binary frames, which
+    graphql-ws clients refuse ("Message is missing the 'type' property").
+    """
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        """Send ``message`` as JSON text."""
+        try:
+            await self.ws.send_text(self.view.encode_json_string(message))
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
 
 class LiveWSHandler(BaseGraphQLTransportWSHandler[Any, None]):

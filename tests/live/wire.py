@@ -26,6 +26,7 @@ class WsSession:
 
     async def _read(self) -> None:
         async for raw in self.socket:
+            assert isinstance(raw, str), "graphql-transport-ws sends text frames"
             message = json.loads(raw)
             if message["type"] == "ping":
                 self.pings += 1
