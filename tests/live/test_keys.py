@@ -31,7 +31,7 @@ CART = """subscription ($id: ID!) { cartPromotionsChanged(customerId: $id) { pro
 OFFER = """subscription ($id: ID!) { personalizedOfferChanged(input: { customerId: $id }) {
   offers { offerId } brand { id } } }"""
 
-KEYS = {
+KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "acme:read": (("read",), ("acme",)),
     "acme:all-but-read": (("write", "admin", "router"), ("acme",)),
     "globex:all": (("read", "write", "admin", "router"), ("globex",)),
