@@ -43,9 +43,14 @@ class Subscription:
     ) -> AsyncGenerator[list[CartPromotion], None]:
         selected = selected_field_names(info)
         async for ctx in rounds(info.context):
-            yield await list_cart_promotions(
+            listing = await list_cart_promotions(
                 ctx, customer_id, include_supplementary, status, selected
             )
+            if "restrictions" not in selected:
+                # Only restrictions show the shared (PROMOTION-level) counters: another
+                # holder's redemption cannot change this answer, so it need not wake it.
+                ctx.cache.promotions.clear()
+            yield listing
 
     @strawberry.subscription(
         description="personalizedOffers, kept current: the decision now, then a new one when "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,3 +78,48 @@ async def test_sse_sends_the_current_listing_then_the_change(served: str) -> Non
         await _redeem(served, "demo-loyal", "live-sse")
         event, data = await anext(events)
         assert event == "next" and '"remainingRedemption"' in data
+
+
+ISSUE = """mutation { issueCartPromotion(promotionId: "acme-welcome10", customerIds: ["demo-b2c"]) {
+  issuedCustomerIds } }"""
+NAMES = """subscription ($id: ID!) { cartPromotionsChanged(customerId: $id) { promotionId } }"""
+SHARED = """subscription ($id: ID!) { cartPromotionsChanged(customerId: $id) {
+  promotionId restrictions { promotion { remainingRedemption } } } }"""
+
+
+async def _rounds(graphql_url: str) -> float:
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(graphql_url.replace("/graphql", "/metrics"))).text
+    match = re.search(r"^gateway_subscription_rounds_total ([0-9.e+]+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+async def test_a_shared_limit_reaches_other_holders_who_show_it_and_wakes_no_one_else(
+    served: str,
+) -> None:
+    async with httpx.AsyncClient() as http:
+        issued = (await http.post(served, json={"query": ISSUE})).json()
+    assert issued["data"]["issueCartPromotion"]["issuedCustomerIds"] == ["demo-b2c"]
+    async with ws_session(served) as ws:
+        await ws.subscribe("names", NAMES, id="demo-b2c")
+        await ws.subscribe("shared", SHARED, id="demo-b2c")
+        await ws.message("names")
+        first = await ws.message("shared")
+        before = await _rounds(served)
+
+        await _redeem(served, "demo-loyal", "live-shared")  # nobody subscribes to demo-loyal
+
+        update = await ws.message("shared", timeout_s=3)
+        assert await ws.quiet("names", 1.0)
+        after = await _rounds(served)
+
+    def shared_remaining(message: dict[str, Any]) -> str:
+        [promotion] = [
+            p
+            for p in message["payload"]["data"]["cartPromotionsChanged"]
+            if p["promotionId"] == "acme-welcome10"
+        ]
+        return str(promotion["restrictions"]["promotion"][0]["remainingRedemption"])
+
+    assert int(shared_remaining(update)) == int(shared_remaining(first)) - 1
+    assert after - before == 1, "only the subscriber showing the shared limit re-ran"
