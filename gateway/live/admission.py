@@ -7,14 +7,14 @@ from typing import Any
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-EVENT_STREAM = b"text/event-stream"
+from gateway.live.sse import prefers_event_stream
 
 
 def is_event_stream(scope: Scope) -> bool:
-    """True for an HTTP request that accepts ``text/event-stream`` (GraphQL over SSE)."""
+    """True for an HTTP request that asks for ``text/event-stream`` first (GraphQL over SSE)."""
     for name, value in scope.get("headers", ()):
         if name == b"accept":
-            return EVENT_STREAM in value.lower()
+            return prefers_event_stream(value.decode("latin-1"))
     return False
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 import asyncpg
@@ -10,6 +12,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.http.streaming import HTTPStreamTransport
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -20,6 +23,7 @@ from gateway.context import Clock, Context, build_context
 from gateway.errors import GatewayError
 from gateway.live.context import LiveContext, LiveSession
 from gateway.live.hub import LiveHub
+from gateway.live.sse import PreferredSSETransport
 from gateway.live.stream import changed_only
 from gateway.live.ws import LiveWSHandler, TextWebSocketAdapter
 from gateway.settings import Settings
@@ -41,6 +45,9 @@ class LiveView:
     live_ping_s: float = 10.0
     graphql_transport_ws_handler_class = LiveWSHandler
     websocket_adapter_class = TextWebSocketAdapter
+    stream_transport_classes_by_protocol: Mapping[str, type[HTTPStreamTransport]] = (
+        MappingProxyType({GRAPHQL_SSE_PROTOCOL: PreferredSSETransport})
+    )
     connection_init_wait_timeout = timedelta(seconds=CONNECTION_INIT_WAIT_S)
     max_subscriptions_per_connection: int | None = None  # the hub's limits apply instead
 
