@@ -584,7 +584,11 @@ def live_hub(settings: Settings) -> LiveHub | None:
     """The subscribers' hub, when subscriptions are on."""
     if not settings.subscriptions:
         return None
-    limits = SubscriptionLimits(settings.subscriptions_per_key, settings.subscriptions_per_worker)
+    limits = SubscriptionLimits(
+        settings.subscriptions_per_key,
+        settings.subscriptions_per_worker,
+        rounds_at_once=settings.pool_max_size,
+    )
     return LiveHub(limits)
 
 

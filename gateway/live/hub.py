@@ -59,6 +59,8 @@ class LiveHub:
         self._changed: dict[str, int] = {}
         self._all_changed = 0
         self._emptied = asyncio.Event()
+        # Rounds in flight hold pool connections: at most this many at once.
+        self.round_slots = asyncio.Semaphore(limits.rounds_at_once)
 
     def __len__(self) -> int:
         return len(self._all)

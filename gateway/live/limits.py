@@ -12,13 +12,17 @@ TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
 
 @dataclass(frozen=True)
 class SubscriptionLimits:
-    """Most subscriptions open at once, per API key and per worker.
+    """Most subscriptions open at once, per API key and per worker; most rounds run at once.
 
-    >>> SubscriptionLimits(per_key=100, per_worker=10_000)
+    Rounds beyond ``rounds_at_once`` wait their turn: a thousand clients reconnecting together
+    (a restart) queue for the pool instead of failing on its acquire timeout.
+
+    >>> SubscriptionLimits(per_key=100, per_worker=10_000, rounds_at_once=20)
     """
 
     per_key: int
     per_worker: int
+    rounds_at_once: int = 20
 
 
 class SubscriptionRefused(GraphQLError):

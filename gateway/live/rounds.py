@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import datetime
 
 from gateway.context import Clock, Context
@@ -15,7 +15,7 @@ from gateway.live.metrics import ROUNDS
 WAKE_MARGIN_S = 0.01
 
 
-async def rounds(info_context: Context) -> AsyncIterator[LiveContext]:
+async def rounds(info_context: Context) -> AsyncGenerator[LiveContext, None]:
     """Yield the renewed context once per round; the resolver computes its root value with it.
 
     The first round runs at once. The next runs when a notification concerns a customer or
@@ -34,11 +34,12 @@ async def rounds(info_context: Context) -> AsyncIterator[LiveContext]:
     session.subscriber = subscriber
     try:
         while not subscriber.ending:
-            subscriber.woken.clear()
-            started = hub.sequence
-            ctx.renew()
-            ROUNDS.inc()
-            yield ctx
+            async with hub.round_slots:  # the answer is computed and sent inside the slot
+                subscriber.woken.clear()
+                started = hub.sequence
+                ctx.renew()
+                ROUNDS.inc()
+                yield ctx
             tags = ctx.cache
             hub.watch(subscriber, customers=tags.customers, promotions=tags.promotions)
             if hub.changed_since(started, subscriber.watched):

@@ -7,6 +7,7 @@ Each is its query, run again when the database says its answer may have changed 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Annotated
 
 import strawberry
@@ -42,15 +43,16 @@ class Subscription:
         status: StatusFilterArgument = None,
     ) -> AsyncGenerator[list[CartPromotion], None]:
         selected = selected_field_names(info)
-        async for ctx in rounds(info.context):
-            listing = await list_cart_promotions(
-                ctx, customer_id, include_supplementary, status, selected
-            )
-            if "restrictions" not in selected:
-                # Only restrictions show the shared (PROMOTION-level) counters: another
-                # holder's redemption cannot change this answer, so it need not wake it.
-                ctx.cache.promotions.clear()
-            yield listing
+        async with aclosing(rounds(info.context)) as live:
+            async for ctx in live:
+                listing = await list_cart_promotions(
+                    ctx, customer_id, include_supplementary, status, selected
+                )
+                if "restrictions" not in selected:
+                    # Only restrictions show the shared (PROMOTION-level) counters: another
+                    # holder's redemption cannot change this answer, so it need not wake it.
+                    ctx.cache.promotions.clear()
+                yield listing
 
     @strawberry.subscription(
         description="personalizedOffers, kept current: the decision now, then a new one when "
@@ -66,6 +68,7 @@ class Subscription:
         ],
     ) -> AsyncGenerator[PersonalizedOffersPayload, None]:
         request = input.to_request()
-        async for ctx in rounds(info.context):
-            result = await personalized_offers(ctx, input.customer_id, request)
-            yield PersonalizedOffersPayload.from_result(result)
+        async with aclosing(rounds(info.context)) as live:
+            async for ctx in live:
+                result = await personalized_offers(ctx, input.customer_id, request)
+                yield PersonalizedOffersPayload.from_result(result)

@@ -184,7 +184,8 @@ async def measure(url: str, pid: int, dsn: str) -> dict[str, Any]:
 async def _main() -> None:
     dsn = await _database()
     with tempfile.TemporaryDirectory() as state:
-        env = {"DATABASE_URL": dsn, "GATEWAY_DATA_DIR": state, "GATEWAY_LOG_LEVEL": "WARNING"}
+        env = {"DATABASE_URL": dsn, "GATEWAY_DATA_DIR": state, "GATEWAY_LOG_LEVEL": "WARNING",
+               "GATEWAY_SUBSCRIPTIONS_PER_KEY": str(2 * SUBSCRIBERS)}  # fmt: skip
         with running_gateway(env, log=Path(state) / "serve.log") as (base, process):
             figures = await measure(f"{base}/graphql", process.pid, dsn)
     admin = await asyncpg.connect(SERVER)
