@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ class Answer:
     True
     """
 
+    # A digest of the serialized answer (16 bytes kept per subscriber, not the answer itself).
     body: bytes
     expires: tuple[datetime, ...]
     now: datetime
@@ -43,7 +45,8 @@ class Answer:
         """The comparable form of a response payload (``data`` and ``errors``) read at ``now``."""
         expires: list[datetime] = []
         reduced = _reduce(dict(payload), expires)
-        return cls(orjson.dumps(reduced), tuple(expires), now)
+        digest = hashlib.blake2b(orjson.dumps(reduced), digest_size=16).digest()
+        return cls(digest, tuple(expires), now)
 
     def differs_from(self, last: Answer | None) -> bool:
         """True when this answer must be sent after ``last`` (None: nothing sent yet)."""

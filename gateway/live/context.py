@@ -27,6 +27,18 @@ class LiveSession:
     # A WebSocket upgrade's Authorization header (used when connection_init carries no key).
     authorization: str | None = None
     subscriber: Subscriber | None = None
+    holds_slot: bool = False
+
+    async def take_slot(self) -> None:
+        """Wait for one of the hub's round slots (a round holds pool connections)."""
+        await self.hub.round_slots.acquire()
+        self.holds_slot = True
+
+    def give_slot(self) -> None:
+        """Give the slot back once the round's answer is complete (idempotent)."""
+        if self.holds_slot:
+            self.holds_slot = False
+            self.hub.round_slots.release()
 
 
 @dataclass
@@ -59,6 +71,15 @@ class LiveContext(Context):
         fresh = session.fresh(self.principal)
         for name in _RENEWED:
             setattr(self, name, getattr(fresh, name))
+
+    def rest(self) -> None:
+        """Between rounds: drop the last round's loaders and database access (memory).
+
+        An idle subscription keeps only what the next round needs: its principal, its session.
+        """
+        idle = self.session().hub.idle_context(self.session().fresh)
+        for name in _RENEWED:
+            setattr(self, name, getattr(idle, name))
 
     def session(self) -> LiveSession:
         """The subscription's session (an error outside a subscription transport)."""

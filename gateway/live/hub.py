@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from gateway.auth.principal import DEVELOPMENT, Principal
 from gateway.errors import GatewayError
 from gateway.live.limits import SubscriptionLimits, too_many
 from gateway.live.metrics import OPEN
@@ -61,6 +63,13 @@ class LiveHub:
         self._emptied = asyncio.Event()
         # Rounds in flight hold pool connections: at most this many at once.
         self.round_slots = asyncio.Semaphore(limits.rounds_at_once)
+        self._idle: Any = None
+
+    def idle_context(self, fresh: Callable[[Principal], Any]) -> Any:
+        """One context every resting subscription points at (never used to read anything)."""
+        if self._idle is None:
+            self._idle = fresh(DEVELOPMENT)
+        return self._idle
 
     def __len__(self) -> int:
         return len(self._all)

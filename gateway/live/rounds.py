@@ -34,17 +34,25 @@ async def rounds(info_context: Context) -> AsyncGenerator[LiveContext, None]:
     session.subscriber = subscriber
     try:
         while not subscriber.ending:
-            async with hub.round_slots:  # the answer is computed and sent inside the slot
+            # The slot is given back when the round's answer is complete (``changed_only``
+            # receives it), not when it is sent: a slow client holds no slot.
+            await session.take_slot()
+            try:
                 subscriber.woken.clear()
                 started = hub.sequence
                 ctx.renew()
                 ROUNDS.inc()
                 yield ctx
+            finally:
+                session.give_slot()
             tags = ctx.cache
             hub.watch(subscriber, customers=tags.customers, promotions=tags.promotions)
+            expires = tags.expires
+            ctx.rest()
+            del tags
             if hub.changed_since(started, subscriber.watched):
                 continue
-            await _wait(subscriber, tags.expires, session.clock)
+            await _wait(subscriber, expires, session.clock)
         if subscriber.error is not None:
             raise subscriber.error
     finally:

@@ -28,6 +28,8 @@ async def changed_only(
     last: Answer | None = None
     async with aclosing(source) as results:
         async for result in results:
+            if ctx.live is not None:
+                ctx.live.give_slot()  # the round's answer is complete
             if not isinstance(result, ExecutionResult):
                 yield result  # an incremental frame: the transport refuses it
                 continue

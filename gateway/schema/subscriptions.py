@@ -12,10 +12,11 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.context import Info
+from gateway.context import Context, Info
 from gateway.execution.selection import selected_field_names
 from gateway.live.rounds import rounds
 from gateway.offers.service import personalized_offers
+from gateway.promotions.model import PromotionStatus
 from gateway.schema.offers import PersonalizedOffersInput, PersonalizedOffersPayload
 from gateway.schema.promotions import (
     CartPromotion,
@@ -45,14 +46,11 @@ class Subscription:
         selected = selected_field_names(info)
         async with aclosing(rounds(info.context)) as live:
             async for ctx in live:
-                listing = await list_cart_promotions(
-                    ctx, customer_id, include_supplementary, status, selected
-                )
-                if "restrictions" not in selected:
-                    # Only restrictions show the shared (PROMOTION-level) counters: another
-                    # holder's redemption cannot change this answer, so it need not wake it.
-                    ctx.cache.promotions.clear()
+                listing = await _listing(ctx, customer_id, include_supplementary, status, selected)
                 yield listing
+                # Sent: graphql-core's iterator still refers to it, a resting subscription
+                # need not keep its objects.
+                listing.clear()
 
     @strawberry.subscription(
         description="personalizedOffers, kept current: the decision now, then a new one when "
@@ -71,4 +69,22 @@ class Subscription:
         async with aclosing(rounds(info.context)) as live:
             async for ctx in live:
                 result = await personalized_offers(ctx, input.customer_id, request)
-                yield PersonalizedOffersPayload.from_result(result)
+                payload = PersonalizedOffersPayload.from_result(result)
+                del result
+                yield payload
+                payload.offers, payload.explanation = [], None  # sent: keep nothing
+
+
+async def _listing(
+    ctx: Context,
+    customer_id: str,
+    include_supplementary: bool,
+    status: list[PromotionStatus] | None,
+    selected: frozenset[str],
+) -> list[CartPromotion]:
+    listing = await list_cart_promotions(ctx, customer_id, include_supplementary, status, selected)
+    if "restrictions" not in selected:
+        # Only restrictions show the shared (PROMOTION-level) counters: another holder's
+        # redemption cannot change this answer, so it need not wake it.
+        ctx.cache.promotions.clear()
+    return listing
