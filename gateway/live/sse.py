@@ -7,7 +7,10 @@ stream first (or only). Only they get one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from strawberry.http.streaming import SSETransport
+from strawberry.types.graphql import OperationType
 
 EVENT_STREAM = "text/event-stream"
 
@@ -30,3 +33,9 @@ class PreferredSSETransport(SSETransport):
     def accepts(self, accept: str) -> bool:
         """True for an Accept header that puts ``text/event-stream`` first."""
         return prefers_event_stream(accept)
+
+    def allowed_operation_types(
+        self, allowed_operation_types: set[OperationType]
+    ) -> Iterable[OperationType]:
+        """Subscriptions over GET too: Hive Gateway's subgraph executor subscribes with GET."""
+        return {*allowed_operation_types, OperationType.SUBSCRIPTION}

@@ -70,12 +70,13 @@ async def test_a_redemption_reaches_its_subscriber_and_no_other_customers(served
         assert await ws.quiet("loyal", 0.5), "one update per change"
 
 
-async def test_sse_sends_the_current_listing_then_the_change(served: str) -> None:
-    async with sse_stream(served, CART, {"id": "demo-loyal"}) as events:
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_sse_sends_the_current_listing_then_the_change(served: str, method: str) -> None:
+    async with sse_stream(served, CART, {"id": "demo-loyal"}, method=method) as events:
         event, data = await anext(events)
         assert event == "next", (event, data)
         assert '"cartPromotionsChanged"' in data
-        await _redeem(served, "demo-loyal", "live-sse")
+        await _redeem(served, "demo-loyal", f"live-sse-{method}")
         event, data = await anext(events)
         assert event == "next" and '"remainingRedemption"' in data
 

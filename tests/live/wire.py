@@ -80,16 +80,30 @@ async def ws_session(
 
 @asynccontextmanager
 async def sse_stream(
-    graphql_url: str, query: str, variables: dict[str, Any], headers: dict[str, str] | None = None
+    graphql_url: str,
+    query: str,
+    variables: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    *,
+    method: str = "POST",
 ) -> AsyncIterator[AsyncIterator[tuple[str, str]]]:
-    """GraphQL over SSE (distinct connections mode): yields (event, data) pairs as they come."""
+    """GraphQL over SSE (distinct connections mode): yields (event, data) pairs as they come.
+
+    ``method="GET"`` sends the operation in the query string (as Hive Gateway's executor does).
+    """
+    body = {"query": query, "variables": variables}
+    request = (
+        {"params": {"query": query, "variables": json.dumps(variables)}}
+        if method == "GET"
+        else {"json": body}
+    )
     async with (
         httpx.AsyncClient(timeout=30) as http,
         http.stream(
-            "POST",
+            method,
             graphql_url,
-            json={"query": query, "variables": variables},
             headers={"accept": "text/event-stream", **(headers or {})},
+            **request,
         ) as response,
     ):
         assert response.status_code == 200, await response.aread()
