@@ -13,7 +13,7 @@ from typing import TypedDict
 import asyncpg
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gateway.cache.listener import ChangeListener
 from gateway.cache.response_cache import ResponseCache
@@ -30,6 +30,11 @@ from gateway.http.middleware import http_middleware
 from gateway.http.persisted_queries import AllowListError, PersistedQueries, load_allow_list
 from gateway.http.view import GatewayGraphQL
 from gateway.ide import graphiql
+from gateway.live.admission import exempt_streams
+from gateway.live.hub import LiveHub
+from gateway.live.lifecycle import RevocationWatch, end_subscriptions_at_sigterm
+from gateway.live.limits import SubscriptionLimits
+from gateway.live.view import with_live_updates
 from gateway.observability.logs import configure_logging
 from gateway.observability.request_id import RequestIdMiddleware
 from gateway.settings import Settings, SettingsError, env_name, load_settings
@@ -71,6 +76,7 @@ def create_app(
     )
     freshness = ReplicaFreshness() if settings.database_read_url else None
     drain = Drain(settings.drain_seconds) if drain_on_sigterm else None
+    hub = live_hub(settings)
     direct_url = settings.database_direct_url or database_url
 
     @asynccontextmanager
@@ -83,20 +89,33 @@ def create_app(
         pool = await create_pool(database_url, settings)
         read_pool = pool
         listener = None
+        revocations = None
         try:
             if settings.database_read_url:
                 read_pool = await create_pool(settings.database_read_url, settings)
-            if response_cache is not None or freshness is not None:
-                listener = ChangeListener(direct_url, response_cache, freshness=freshness)
+            if response_cache is not None or freshness is not None or hub is not None:
+                listener = ChangeListener(
+                    direct_url,
+                    response_cache,
+                    freshness=freshness,
+                    on_change=hub.apply if hub is not None else None,
+                )
                 listener.start()
                 # Serve once listening (or after a few seconds: until then the cache is off
                 # and reads go to the primary, which is safe).
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(listener.connected.wait(), LISTENER_START_WAIT_S)
+            if hub is not None:
+                revocations = RevocationWatch(hub, pool)
+                revocations.start()
+                if drain is not None:
+                    end_subscriptions_at_sigterm(hub)  # before the drain, which delays it
             if drain is not None:
                 drain.install()
             yield {"pool": pool, "read_pool": read_pool}
         finally:
+            if revocations is not None:
+                await revocations.stop()
             if listener is not None:
                 await listener.stop()
             if read_pool is not pool:
@@ -104,7 +123,9 @@ def create_app(
             await pool.close()
 
     ide = None if settings.is_production else graphiql(settings)
-    view = GatewayGraphQL(settings, clock, persisted_queries=_persisted_queries(settings), ide=ide)
+    view = with_live_updates(GatewayGraphQL)(
+        settings, clock, persisted_queries=_persisted_queries(settings), ide=ide, live_hub=hub
+    )
     graphql = graphql_endpoint(
         view, settings, clock, response_cache=response_cache, freshness=freshness
     )
@@ -113,6 +134,7 @@ def create_app(
             # Every method reaches the endpoint; an unsupported one is a coded 405
             # (gateway.http.failures).
             Route("/graphql", graphql),
+            *([WebSocketRoute("/graphql", graphql)] if hub is not None else []),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
@@ -120,7 +142,7 @@ def create_app(
         ],
         middleware=[
             # First: a refused request costs as little as possible.
-            *admission_middleware(settings),
+            *exempt_streams(admission_middleware(settings)),
             Middleware(RequestIdMiddleware),
             *http_middleware(settings),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
@@ -130,7 +152,20 @@ def create_app(
     app.state.response_cache = response_cache  # None when off; inspected by tests and tools
     app.state.freshness = freshness  # None without a replica; inspected by tests and tools
     app.state.drain = drain
+    app.state.live_hub = hub  # None when subscriptions are off; inspected by tests and tools
     return app
+
+
+def live_hub(settings: Settings) -> LiveHub | None:
+    """The subscribers' hub, when subscriptions are on."""
+    if not settings.subscriptions:
+        return None
+    limits = SubscriptionLimits(
+        settings.subscriptions_per_key,
+        settings.subscriptions_per_worker,
+        rounds_at_once=settings.pool_max_size,
+    )
+    return LiveHub(limits)
 
 
 def admission_middleware(settings: Settings) -> list[Middleware]:

@@ -209,6 +209,31 @@ class Settings(BaseSettings):
         description="Requests a key may make at once before GATEWAY_RATE_LIMIT applies (the "
         "bucket's size). Unset: one second's worth, at least 1.",
     )
+    # Subscriptions (gateway.live).
+    subscriptions: bool = Field(
+        default=True,
+        description="Serve subscriptions over graphql-transport-ws and GraphQL over SSE; the "
+        "change listener then runs in every mode. `false`: no WebSocket endpoint, no listener "
+        "unless the response cache or a replica needs it.",
+    )
+    subscriptions_per_key: int = Field(
+        default=100,
+        ge=1,
+        description="Subscriptions one API key may hold open per worker; the next is refused "
+        "with TOO_MANY_SUBSCRIPTIONS.",
+    )
+    subscriptions_per_worker: int = Field(
+        default=10_000,
+        ge=1,
+        description="Subscriptions one worker holds open; the next is refused with "
+        "TOO_MANY_SUBSCRIPTIONS.",
+    )
+    subscription_ping_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds between pings on an idle subscription connection (a WebSocket "
+        "`ping` message, an SSE comment).",
+    )
     # Browser clients: CORS, compression, persisted queries.
     cors_origins: Annotated[tuple[str, ...] | None, NoDecode] = Field(
         default=None,

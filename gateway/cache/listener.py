@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -63,6 +64,7 @@ class ChangeListener:
         keepalive_s: float = 2.0,
         min_backoff_s: float = 0.05,
         max_backoff_s: float = 5.0,
+        on_change: Callable[[str | None], None] | None = None,
     ) -> None:
         self.dsn = dsn
         self.cache = cache
@@ -70,6 +72,8 @@ class ChangeListener:
         self.keepalive_s = keepalive_s
         self.min_backoff_s = min_backoff_s
         self.max_backoff_s = max_backoff_s
+        # Told every change, and None on each (re)connect: changes meanwhile were not heard.
+        self.on_change = on_change
         self.connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -126,6 +130,8 @@ class ChangeListener:
             text = await conn.fetchval(PRIMARY_SNAPSHOT, timeout=self.keepalive_s)
             self.freshness.connected(baseline=Snapshot.parse(str(text)))
         self.connected.set()
+        if self.on_change is not None:
+            self.on_change(None)
         logger.info("change listener: listening; response cache and replica reads on")
         while not lost.is_set() and not conn.is_closed():
             try:
@@ -140,3 +146,5 @@ class ChangeListener:
             self.cache.generations.apply(change)
         if self.freshness is not None:
             self.freshness.apply(change, xid)
+        if self.on_change is not None:
+            self.on_change(change)

@@ -19,7 +19,7 @@ from strawberry.types.graphql import OperationType
 from gateway.observability.tracing import tracing_extensions
 from gateway.operation.compiled import CompiledOperations
 from gateway.operation.extension import gateway_extension
-from gateway.schema import FEDERATION_VERSION, SCHEMA_TYPES, Query, mutation_type
+from gateway.schema import FEDERATION_VERSION, SCHEMA_TYPES, Query, Subscription, mutation_type
 from gateway.schema.federation import GatewaySchema
 from gateway.settings import Settings
 
@@ -93,6 +93,7 @@ def build_schema(
     return OperationSchema(
         query=Query,
         mutation=mutation_type(),
+        subscription=Subscription,
         types=SCHEMA_TYPES,
         extensions=[gateway_extension(settings), *tracing],
         federation_version=FEDERATION_VERSION,

@@ -6,6 +6,7 @@
 - ``refetch``: ``Query.node`` and ``Query.nodes``; ``node``: the ``Node`` interface.
 - ``federation``: the schema class checking ``_entities`` input.
 - ``info``: what resolvers receive as ``info`` and read of the query from it.
+- ``subscriptions``: ``cartPromotionsChanged`` and ``personalizedOfferChanged`` (``gateway.live``).
 - ``enums``: the domains' enums wrapped as GraphQL enums, with their descriptions.
 
 Nothing here knows how operations execute: ``gateway.operation.assembly`` builds the executable
@@ -21,6 +22,7 @@ from gateway.schema.customer import Customer
 from gateway.schema.offers import OfferMutations, OfferQueries
 from gateway.schema.promotions import PromotionMutations, PromotionQueries
 from gateway.schema.refetch import NodeQueries
+from gateway.schema.subscriptions import Subscription as Subscription
 
 # Both composers we test accept link versions up to v2.9 (see docs/federation.md).
 FEDERATION_VERSION = "2.9"

@@ -1,0 +1,95 @@
+"""A subscription's context: a request context renewed for every round of its operation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+import asyncpg
+from graphql import GraphQLError
+
+from gateway.auth.principal import Principal
+from gateway.context import Clock, Context
+from gateway.live.hub import LiveHub, Subscriber
+
+# Rebuilt every round: what one request would get fresh (its principal and request stay).
+_RENEWED = tuple(f.name for f in fields(Context) if f.name not in ("principal", "request"))
+
+
+@dataclass
+class LiveSession:
+    """What a subscription needs beyond a request's context: the hub, and fresh contexts."""
+
+    hub: LiveHub
+    pool: asyncpg.Pool
+    fresh: Callable[[Principal], Context]
+    clock: Clock
+    # A WebSocket upgrade's Authorization header (used when connection_init carries no key).
+    authorization: str | None = None
+    subscriber: Subscriber | None = None
+    holds_slot: bool = False
+
+    async def take_slot(self) -> None:
+        """Wait for one of the hub's round slots (a round holds pool connections)."""
+        await self.hub.round_slots.acquire()
+        self.holds_slot = True
+
+    def give_slot(self) -> None:
+        """Give the slot back once the round's answer is complete (idempotent)."""
+        if self.holds_slot:
+            self.holds_slot = False
+            self.hub.round_slots.release()
+
+
+@dataclass
+class LiveContext(Context):
+    """``info.context`` of a subscription: a Context whose request state is renewed per round.
+
+    Fields of the subscription's objects resolve after each round's root value is yielded, with
+    this same object: renewing it in place gives them the round's loaders and clock reading.
+    """
+
+    live: LiveSession | None = None
+    # graphql-transport-ws: the ``connection_init`` payload (strawberry sets it).
+    connection_params: dict[str, object] | None = None
+
+    @classmethod
+    def wrap(cls, ctx: Context, session: LiveSession) -> LiveContext:
+        """A live context starting as a copy of ``ctx``."""
+        return cls(**{f.name: getattr(ctx, f.name) for f in fields(Context)}, live=session)
+
+    def for_operation(self) -> LiveContext:
+        """A context of its own for one operation on this connection (same principal)."""
+        session = self.session()
+        return LiveContext.wrap(
+            self, LiveSession(session.hub, session.pool, session.fresh, session.clock)
+        )
+
+    def renew(self) -> None:
+        """A fresh round: new loaders, database access, clock reading and cache tags."""
+        session = self.session()
+        fresh = session.fresh(self.principal)
+        for name in _RENEWED:
+            setattr(self, name, getattr(fresh, name))
+
+    def rest(self) -> None:
+        """Between rounds: drop the last round's loaders and database access (memory).
+
+        An idle subscription keeps only what the next round needs: its principal, its session.
+        """
+        idle = self.session().hub.idle_context(self.session().fresh)
+        for name in _RENEWED:
+            setattr(self, name, getattr(idle, name))
+
+    def session(self) -> LiveSession:
+        """The subscription's session (an error outside a subscription transport)."""
+        if self.live is None:
+            raise GraphQLError("subscriptions are served over graphql-transport-ws or SSE only")
+        return self.live
+
+
+def live_context(ctx: Context) -> LiveContext:
+    """``ctx`` as a LiveContext; a GraphQL error when the transport gave a plain one."""
+    if not isinstance(ctx, LiveContext):
+        raise GraphQLError("subscriptions are served over graphql-transport-ws or SSE only")
+    return ctx

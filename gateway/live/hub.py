@@ -1,0 +1,184 @@
+"""The subscribers of one worker, and which change notifications wake which of them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.auth.principal import DEVELOPMENT, Principal
+from gateway.errors import GatewayError
+from gateway.live.limits import SubscriptionLimits, too_many
+from gateway.live.metrics import OPEN
+
+# Above this many changed keys remembered, they are forgotten and counted as one change of all.
+MAX_TRACKED = 100_000
+
+
+@dataclass(eq=False, slots=True)
+class Subscriber:
+    """One open subscription: what it read last round, and what wakes it.
+
+    ``woken`` is set by a notification that concerns it; ``ending`` when the server ends it,
+    with ``error`` sent last (a revoked key) or nothing (a shutdown).
+    """
+
+    key_id: str
+    woken: asyncio.Event = field(default_factory=asyncio.Event)
+    watched: tuple[str, ...] = ()
+    closed: bool = False
+    ending: bool = False
+    error: GatewayError | None = None
+
+    def wake(self) -> None:
+        """Run the subscription's operation again."""
+        self.woken.set()
+
+
+class LiveHub:
+    """Every subscriber of this worker, indexed by the customers and promotions it read.
+
+    Notifications are the change listener's (``c:<customer>``, ``p:<promotion>``, ``all``); one
+    that concerns no subscriber costs a dictionary lookup.
+
+    >>> hub = LiveHub(SubscriptionLimits(per_key=100, per_worker=10_000))
+    >>> sub = hub.admit("key1")
+    >>> hub.watch(sub, customers=["demo-b2c"], promotions=[])
+    >>> hub.apply("c:demo-b2c")  # sub.woken is set
+    """
+
+    def __init__(self, limits: SubscriptionLimits) -> None:
+        self.limits = limits
+        self._watchers: dict[str, set[Subscriber]] = {}
+        self._all: set[Subscriber] = set()
+        self._per_key: Counter[str] = Counter()
+        self.closing = False
+        # Which keys changed when (like the response cache's generations): a change landing
+        # while a round runs, before its subscriber watches what it read, still wakes it.
+        self.sequence = 0
+        self._changed: dict[str, int] = {}
+        self._all_changed = 0
+        self._emptied = asyncio.Event()
+        # Rounds in flight hold pool connections: at most this many at once.
+        self.round_slots = asyncio.Semaphore(limits.rounds_at_once)
+        self._idle: Any = None
+
+    def idle_context(self, fresh: Callable[[Principal], Any]) -> Any:
+        """One context every resting subscription points at (never used to read anything)."""
+        if self._idle is None:
+            self._idle = fresh(DEVELOPMENT)
+        return self._idle
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def admit(self, key_id: str) -> Subscriber:
+        """A new subscriber for ``key_id``; TOO_MANY_SUBSCRIPTIONS past a limit, or when closing."""
+        if self.closing:
+            raise too_many("the server is shutting down; reconnect to another instance")
+        if len(self._all) >= self.limits.per_worker:
+            raise too_many(f"this worker serves {self.limits.per_worker} subscriptions already")
+        if self._per_key[key_id] >= self.limits.per_key:
+            raise too_many(f"this API key has {self.limits.per_key} subscriptions open already")
+        self._emptied.clear()
+        subscriber = Subscriber(key_id)
+        self._all.add(subscriber)
+        self._per_key[key_id] += 1
+        OPEN.inc()
+        return subscriber
+
+    def release(self, subscriber: Subscriber) -> None:
+        """Forget a subscriber whose subscription ended."""
+        if subscriber.closed:
+            return
+        subscriber.closed = True
+        self._unwatch(subscriber)
+        self._all.discard(subscriber)
+        self._per_key[subscriber.key_id] -= 1
+        if self._per_key[subscriber.key_id] <= 0:
+            del self._per_key[subscriber.key_id]
+        OPEN.dec()
+        if not self._all:
+            self._emptied.set()
+
+    def watch(
+        self, subscriber: Subscriber, *, customers: Iterable[str], promotions: Iterable[str]
+    ) -> None:
+        """Wake ``subscriber`` on changes of these customers and promotions (replaces the last)."""
+        self._unwatch(subscriber)
+        keys = (*(f"c:{c}" for c in customers), *(f"p:{p}" for p in promotions))
+        subscriber.watched = keys
+        for key in keys:
+            self._watchers.setdefault(key, set()).add(subscriber)
+
+    def _unwatch(self, subscriber: Subscriber) -> None:
+        for key in subscriber.watched:
+            watchers = self._watchers.get(key)
+            if watchers is not None:
+                watchers.discard(subscriber)
+                if not watchers:
+                    del self._watchers[key]
+        subscriber.watched = ()
+
+    def apply(self, change: str | None) -> None:
+        """One notification without its ``<xid>/`` prefix; None or an unknown kind wakes all.
+
+        The listener passes None when it (re)connects: notifications may have been lost.
+        """
+        self.sequence += 1
+        if change is not None:
+            kind, _, key = change.partition(":")
+            if kind in ("c", "p") and key:
+                if len(self._changed) >= MAX_TRACKED:
+                    self._changed.clear()
+                    self._all_changed = self.sequence
+                self._changed[change] = self.sequence
+                for subscriber in self._watchers.get(change, ()):
+                    subscriber.wake()
+                return
+        self._all_changed = self.sequence
+        self.wake_all()
+
+    def changed_since(self, sequence: int, keys: Iterable[str]) -> bool:
+        """True when any of ``keys`` (or everything) changed after ``sequence`` was read."""
+        if self._all_changed > sequence:
+            return True
+        return any(self._changed.get(key, 0) > sequence for key in keys)
+
+    def wake_all(self) -> None:
+        """Every subscriber runs its operation again (a catalog change, a reconnect)."""
+        for subscriber in self._all:
+            subscriber.wake()
+
+    def key_ids(self) -> list[str]:
+        """The API keys with a subscription open."""
+        return list(self._per_key)
+
+    def end(self, key_ids: Iterable[str], error: GatewayError | None) -> int:
+        """End the subscriptions of these keys (with ``error``, or cleanly); how many ended."""
+        wanted = set(key_ids)
+        ended = 0
+        for subscriber in self._all:
+            if subscriber.key_id in wanted and not subscriber.ending:
+                subscriber.ending = True
+                subscriber.error = error
+                subscriber.wake()
+                ended += 1
+        return ended
+
+    def close(self) -> None:
+        """End every subscription cleanly and admit no new one (SIGTERM)."""
+        self.closing = True
+        self.end(self.key_ids(), None)
+
+    async def wait_empty(self, timeout_s: float) -> bool:
+        """Until no subscription is open (True) or ``timeout_s`` passed (False)."""
+        if not self._all:
+            return True
+        try:
+            await asyncio.wait_for(self._emptied.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True

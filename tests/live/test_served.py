@@ -1,0 +1,126 @@
+"""Subscriptions on a real served gateway: a redemption reaches its subscriber, only it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.live.wire import sse_stream, ws_session
+from tests.serving import running_gateway
+
+CART = """subscription Cart($id: ID!) { cartPromotionsChanged(customerId: $id) {
+  id promotionId restrictions { customer { remainingRedemption } } } }"""
+OFFER = """subscription Offer($id: ID!) { personalizedOfferChanged(input: { customerId: $id }) {
+  expiresAt offers { id offerId } } }"""
+REDEEM = """mutation Redeem($input: RedeemCartPromotionInput!) {
+  redeemCartPromotion(input: $input) { __typename } }"""
+
+
+@pytest.fixture
+def served(database_dsn: str, tmp_path: Path) -> Iterator[str]:
+    """``/graphql`` of a real ``gateway serve`` (development mode, subscriptions on)."""
+    env = {"DATABASE_URL": database_dsn, "GATEWAY_DATA_DIR": str(tmp_path / "state")}
+    with running_gateway(env, log=tmp_path / "gateway.log") as (base, _process):
+        yield f"{base}/graphql"
+
+
+def _remaining(message: dict[str, Any], promotion_id: str) -> str:
+    [promotion] = [
+        p
+        for p in message["payload"]["data"]["cartPromotionsChanged"]
+        if p["promotionId"] == promotion_id
+    ]
+    return str(promotion["restrictions"]["customer"][0]["remainingRedemption"])
+
+
+async def _redeem(graphql_url: str, customer_id: str, key: str) -> None:
+    variables = {
+        "input": {
+            "customerId": customer_id,
+            "promotionId": "acme-welcome10",
+            "transactionId": f"t-{key}",
+            "amount": "1.00",
+            "idempotencyKey": key,
+        }
+    }
+    async with httpx.AsyncClient() as http:
+        response = await http.post(graphql_url, json={"query": REDEEM, "variables": variables})
+    assert response.json()["data"]["redeemCartPromotion"]["__typename"] == "Redemption"
+
+
+async def test_a_redemption_reaches_its_subscriber_and_no_other_customers(served: str) -> None:
+    async with ws_session(served) as ws:
+        await ws.subscribe("loyal", CART, id="demo-loyal")
+        await ws.subscribe("b2c", CART, id="demo-b2c")
+        first = await ws.message("loyal")
+        other_first = await ws.message("b2c")
+        assert first["type"] == "next" and other_first["type"] == "next", (first, other_first)
+        before = _remaining(first, "acme-welcome10")
+
+        await _redeem(served, "demo-loyal", "live-1")
+
+        update = await ws.message("loyal", timeout_s=3)
+        assert _remaining(update, "acme-welcome10") == str(int(before) - 1)
+        assert await ws.quiet("b2c", 1.0), "the other customer's answer did not change"
+        assert await ws.quiet("loyal", 0.5), "one update per change"
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_sse_sends_the_current_listing_then_the_change(served: str, method: str) -> None:
+    async with sse_stream(served, CART, {"id": "demo-loyal"}, method=method) as events:
+        event, data = await anext(events)
+        assert event == "next", (event, data)
+        assert '"cartPromotionsChanged"' in data
+        await _redeem(served, "demo-loyal", f"live-sse-{method}")
+        event, data = await anext(events)
+        assert event == "next" and '"remainingRedemption"' in data
+
+
+ISSUE = """mutation { issueCartPromotion(promotionId: "acme-welcome10", customerIds: ["demo-b2c"]) {
+  issuedCustomerIds } }"""
+NAMES = """subscription ($id: ID!) { cartPromotionsChanged(customerId: $id) { promotionId } }"""
+SHARED = """subscription ($id: ID!) { cartPromotionsChanged(customerId: $id) {
+  promotionId restrictions { promotion { remainingRedemption } } } }"""
+
+
+async def _rounds(graphql_url: str) -> float:
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(graphql_url.replace("/graphql", "/metrics"))).text
+    match = re.search(r"^gateway_subscription_rounds_total ([0-9.e+]+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+async def test_a_shared_limit_reaches_other_holders_who_show_it_and_wakes_no_one_else(
+    served: str,
+) -> None:
+    async with httpx.AsyncClient() as http:
+        issued = (await http.post(served, json={"query": ISSUE})).json()
+    assert issued["data"]["issueCartPromotion"]["issuedCustomerIds"] == ["demo-b2c"]
+    async with ws_session(served) as ws:
+        await ws.subscribe("names", NAMES, id="demo-b2c")
+        await ws.subscribe("shared", SHARED, id="demo-b2c")
+        await ws.message("names")
+        first = await ws.message("shared")
+        before = await _rounds(served)
+
+        await _redeem(served, "demo-loyal", "live-shared")  # nobody subscribes to demo-loyal
+
+        update = await ws.message("shared", timeout_s=3)
+        assert await ws.quiet("names", 1.0)
+        after = await _rounds(served)
+
+    def shared_remaining(message: dict[str, Any]) -> str:
+        [promotion] = [
+            p
+            for p in message["payload"]["data"]["cartPromotionsChanged"]
+            if p["promotionId"] == "acme-welcome10"
+        ]
+        return str(promotion["restrictions"]["promotion"][0]["remainingRedemption"])
+
+    assert int(shared_remaining(update)) == int(shared_remaining(first)) - 1
+    assert after - before == 1, "only the subscriber showing the shared limit re-ran"
