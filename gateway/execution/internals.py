@@ -1,7 +1,9 @@
 """Every name of strawberry or graphql-core that the engine uses beyond their documented API.
 
-The compiled path reads strawberry's field definitions and calls its resolvers itself, so it
-touches a few names that are not part of strawberry's documented surface. They are all here, and
+The compiled path reads strawberry's field definitions and calls its resolvers itself, and the
+subscriptions' transports extend strawberry's views, so the service touches a few names that are
+not part of strawberry's documented surface. They are all listed here (the service's only ones),
+and
 ``tests/execution/test_internals.py`` asserts each exists with the shape used: an upgrade that
 moves one fails naming it. The version pins in ``pyproject.toml`` follow from that test.
 
@@ -17,6 +19,10 @@ name                                                   used for
 ``StrawberryResolver.{self,parent,root,info}_parameter``  what the resolver is passed
 ``strawberry.schema.schema._OperationContextAwareGraphQLResolveInfo``  the resolver's ``info``
 ``CustomGraphQLEnumType.wrapped_cls``                  enum members serialized by lookup
+``Schema._schema`` (operation/extension.py)            validation on graphql-core's path
+``AsyncBaseHTTPView._stream_transport_map``            SSE pings (gateway/live/view.py)
+``AsyncBaseHTTPView._get_stream_transport``            which requests stream (gateway/live/view.py)
+``graphql_transport_ws ... _OperationStreamClosed``    a closed operation (gateway/live/ws.py)
 =====================================================  =======================================
 """
 
@@ -33,6 +39,8 @@ from strawberry.types.arguments import convert_arguments as _convert_arguments
 DEFINITION_BACKREF: str = GraphQLCoreConverter.DEFINITION_BACKREF
 ResolveInfo = _OperationContextAwareGraphQLResolveInfo
 
+WS_HANDLERS = "strawberry.subscriptions.protocols.graphql_transport_ws.handlers"
+
 PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("strawberry.schema.schema.Schema", "_schema"),
     ("strawberry.schema.schema_converter.GraphQLCoreConverter", "DEFINITION_BACKREF"),
@@ -46,6 +54,9 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("strawberry.types.fields.resolver.StrawberryResolver", "info_parameter"),
     ("strawberry.schema.schema", "_OperationContextAwareGraphQLResolveInfo"),
     ("strawberry.schema.schema_converter.CustomGraphQLEnumType", "wrapped_cls"),
+    ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_stream_transport_map"),
+    ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_get_stream_transport"),
+    (WS_HANDLERS, "_OperationStreamClosed"),
 )
 
 

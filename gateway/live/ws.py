@@ -14,7 +14,7 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
-    _OperationStreamClosed,  # private: pinned in tests/live/test_private_names.py
+    _OperationStreamClosed,  # private: listed in gateway.execution.internals, tested
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
 
