@@ -28,13 +28,13 @@ from gateway.http.endpoint import graphql_endpoint
 from gateway.http.health import healthz, metrics_endpoint, readyz
 from gateway.http.middleware import http_middleware
 from gateway.http.persisted_queries import AllowListError, PersistedQueries, load_allow_list
+from gateway.http.subscriptions.admission import exempt_streams
+from gateway.http.subscriptions.view import with_live_updates
 from gateway.http.view import GatewayGraphQL
 from gateway.ide import graphiql
-from gateway.live.admission import exempt_streams
 from gateway.live.hub import LiveHub
 from gateway.live.lifecycle import RevocationWatch, end_subscriptions_at_sigterm
 from gateway.live.limits import SubscriptionLimits
-from gateway.live.view import with_live_updates
 from gateway.observability.logs import configure_logging
 from gateway.observability.request_id import RequestIdMiddleware
 from gateway.settings import Settings, SettingsError, env_name, load_settings

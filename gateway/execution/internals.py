@@ -20,9 +20,9 @@ name                                                   used for
 ``strawberry.schema.schema._OperationContextAwareGraphQLResolveInfo``  the resolver's ``info``
 ``CustomGraphQLEnumType.wrapped_cls``                  enum members serialized by lookup
 ``Schema._schema`` (operation/extension.py)            validation on graphql-core's path
-``AsyncBaseHTTPView._stream_transport_map``            SSE pings (gateway/live/view.py)
-``AsyncBaseHTTPView._get_stream_transport``            which requests stream (gateway/live/view.py)
-``graphql_transport_ws ... _OperationStreamClosed``    a closed operation (gateway/live/ws.py)
+``AsyncBaseHTTPView._stream_transport_map``            SSE pings (http/subscriptions/view)
+``AsyncBaseHTTPView._get_stream_transport``            streamed requests (http/subscriptions/view)
+``graphql_transport_ws ... _OperationStreamClosed``    closed operations (http/subscriptions/ws)
 =====================================================  =======================================
 """
 

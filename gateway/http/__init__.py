@@ -11,5 +11,6 @@
 App-wide: ``admission`` (the in-flight bound, its queue and paced refusals), ``body_limit``,
 ``middleware`` (CORS, gzip), ``drain`` (SIGTERM behind a balancer), ``health`` (liveness,
 readiness, metrics). Conventions: ``persisted_queries``, ``caching`` (Cache-Control),
-``media_types``, ``errors`` and ``refusals`` (prebuilt 413, 429, 503).
+``media_types``, ``errors`` and ``refusals`` (prebuilt 413, 429, 503). ``subscriptions``: the
+transports of subscriptions (graphql-transport-ws, GraphQL over SSE).
 """

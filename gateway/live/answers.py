@@ -30,6 +30,8 @@ _TOKEN_TIMES = ("iat", "exp")
 class Answer:
     """One sent answer, reduced for comparison.
 
+    >>> from datetime import UTC, datetime
+    >>> now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
     >>> a = Answer.of({"data": {"x": 1}}, now)
     >>> a.differs_from(None)
     True

@@ -34,9 +34,11 @@ class RevocationWatch:
     One indexed query per check for every key with a subscription open on this worker (the key
     verifier's cache would take up to its TTL longer).
 
-    >>> watch = RevocationWatch(hub, pool)
-    >>> watch.start()
-    >>> await watch.stop()
+    Example (in the lifespan, with the worker's hub and pool)::
+
+        watch = RevocationWatch(hub, pool)
+        watch.start()
+        await watch.stop()
     """
 
     def __init__(self, hub: LiveHub, pool: asyncpg.Pool, interval_s: float = REVOCATION_CHECK_S):

@@ -17,7 +17,8 @@ class SubscriptionLimits:
     Rounds beyond ``rounds_at_once`` wait their turn: a thousand clients reconnecting together
     (a restart) queue for the pool instead of failing on its acquire timeout.
 
-    >>> SubscriptionLimits(per_key=100, per_worker=10_000, rounds_at_once=20)
+    >>> SubscriptionLimits(per_key=100, per_worker=10_000, rounds_at_once=20).per_key
+    100
     """
 
     per_key: int

@@ -24,8 +24,10 @@ async def rounds(info_context: Context) -> AsyncGenerator[LiveContext, None]:
     subscription's answer was sent (graphql-core resolves each value before asking for the
     next), so what the round read is complete.
 
-    >>> async for ctx in rounds(info.context):
-    ...     yield await list_cart_promotions(ctx, customer_id, False, None)
+    Example (a subscription resolver)::
+
+        async for ctx in rounds(info.context):
+            yield await personalized_offers(ctx, customer_id, request)
     """
     ctx = live_context(info_context)
     session = ctx.session()

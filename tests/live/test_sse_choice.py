@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from gateway.live.sse import prefers_event_stream
+from gateway.http.subscriptions.sse import prefers_event_stream
 
 URQL = (
     "application/graphql-response+json, application/graphql+json, application/json, "

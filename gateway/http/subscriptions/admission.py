@@ -7,7 +7,7 @@ from typing import Any
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.live.sse import prefers_event_stream
+from gateway.http.subscriptions.sse import prefers_event_stream
 
 
 def is_event_stream(scope: Scope) -> bool:
@@ -21,7 +21,9 @@ def is_event_stream(scope: Scope) -> bool:
 class ExemptStreams:
     """Runs ``middleware_class`` on every request except SSE streams, which go straight on.
 
-    >>> Middleware(ExemptStreams, middleware_class=AdmissionMiddleware, limit=64)
+    Example::
+
+        Middleware(ExemptStreams, middleware_class=AdmissionMiddleware, limit=64)
     """
 
     def __init__(self, app: ASGIApp, middleware_class: Any, **options: Any) -> None:

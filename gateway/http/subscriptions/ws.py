@@ -18,8 +18,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
 
+from gateway.http.subscriptions.stream import changed_only
 from gateway.live.context import LiveContext
-from gateway.live.stream import changed_only
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):

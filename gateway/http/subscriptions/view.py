@@ -21,11 +21,11 @@ from gateway.auth.keys import KeyVerifier
 from gateway.auth.principal import DEVELOPMENT, Principal
 from gateway.context import Clock, Context, build_context
 from gateway.errors import GatewayError
+from gateway.http.subscriptions.sse import PreferredSSETransport
+from gateway.http.subscriptions.stream import changed_only
+from gateway.http.subscriptions.ws import LiveWSHandler, TextWebSocketAdapter
 from gateway.live.context import LiveContext, LiveSession
 from gateway.live.hub import LiveHub
-from gateway.live.sse import PreferredSSETransport
-from gateway.live.stream import changed_only
-from gateway.live.ws import LiveWSHandler, TextWebSocketAdapter
 from gateway.settings import Settings
 
 # Seconds a client has to send connection_init after the WebSocket opens.

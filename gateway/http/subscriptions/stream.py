@@ -23,7 +23,9 @@ async def changed_only(
     ``gateway.live.answers`` compares them, is dropped: a notification or a wake-up that did
     not change this subscriber's answer sends nothing.
 
-    >>> results = changed_only(await schema.stream(query, context_value=ctx), ctx)
+    Example::
+
+        results = changed_only(await schema.stream(query, context_value=ctx), ctx)
     """
     last: Answer | None = None
     async with aclosing(source) as results:
