@@ -47,7 +47,8 @@ def test_a_short_overload_run_on_a_small_bound(database_dsn: str, tmp_path: Path
     figures = overload_figures("overload", split)
     assert split.admitted > 0 and split.shed > 0 and split.other == 0
     assert figures["overload_admitted_p99_ms"] is not None
-    assert 0 < figures["overload_shed_pct"] < 100
+    assert 0 < split.shed_share < 1  # paced refusals: few, so the rounded percentage may be 0.0
+    assert 0 <= figures["overload_shed_pct"] < 100
     assert set(figures["overload_statuses"]) == {"200", "503"}
 
 

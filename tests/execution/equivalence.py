@@ -105,7 +105,12 @@ def _operations(block: str) -> list[tuple[str, frozenset[str]]]:
         document = parse(block)
     except GraphQLSyntaxError:
         return []  # SDL excerpts and sketches are not operations
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    # Subscriptions run through subscribe(), not execute(): tests/live covers them.
+    operations = [
+        d
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode) and d.operation.value != "subscription"
+    ]
     rest = [d for d in document.definitions if not isinstance(d, OperationDefinitionNode)]
     if any(d.kind != "fragment_definition" for d in rest):
         return []  # type definitions (SDL)

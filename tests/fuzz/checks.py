@@ -27,6 +27,25 @@ def leaked_internals(text: str) -> list[str]:
     return [match.group(0) for match in _LEAK.finditer(text)]
 
 
+def sse_payloads(text: str) -> list[str]:
+    r"""The ``next`` events' data of an SSE body, then ``"complete"`` if it completed.
+
+    >>> sse_payloads('event: next\ndata: {"data": {}}\n\nevent: complete\ndata:\n\n')
+    ['{"data": {}}', 'complete']
+    """
+    found: list[str] = []
+    for block in text.split("\n\n"):
+        lines = dict(
+            line.split(":", 1) for line in block.splitlines() if ":" in line and line[0] != ":"
+        )
+        event = lines.get("event", "").strip()
+        if event == "next":
+            found.append(lines.get("data", "").strip())
+        elif event == "complete":
+            found.append("complete")
+    return found
+
+
 def assert_well_behaved(response: httpx.Response) -> None:
     """No 5xx, a JSON object body, a coded error for every error, nothing internal leaked."""
     context = f"{response.request.method} {response.request.url} -> {response.status_code}"
@@ -37,6 +56,14 @@ def assert_well_behaved(response: httpx.Response) -> None:
         assert found and found[-1]["hasNext"] is False, f"{context}: {response.text[:500]}"
         entries = [*found, *(patch for part in found for patch in part.get("incremental", ()))]
         errors = [error for entry in entries for error in entry.get("errors") or ()]
+    elif content_type.startswith("text/event-stream"):  # GraphQL over SSE: every event checked
+        events = sse_payloads(response.text)
+        assert events and events[-1] == "complete", f"{context}: {response.text[:500]}"
+        found = [orjson.loads(event) for event in events[:-1]]
+        assert all(isinstance(p, dict) and ("data" in p or "errors" in p) for p in found), (
+            f"{context}: {response.text[:500]}"
+        )
+        errors = [error for payload in found for error in payload.get("errors") or ()]
     else:
         # application/graphql-response+json when the client prefers it (GraphQL over HTTP).
         assert content_type.startswith(("application/json", "application/graphql-response+json")), (

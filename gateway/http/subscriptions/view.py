@@ -8,12 +8,15 @@ from types import MappingProxyType
 from typing import Any
 
 import asyncpg
+from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.streaming import HTTPStreamTransport
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.auth.authenticate import authenticate
@@ -26,6 +29,7 @@ from gateway.http.subscriptions.stream import changed_only
 from gateway.http.subscriptions.ws import LiveWSHandler, TextWebSocketAdapter
 from gateway.live.context import LiveContext, LiveSession
 from gateway.live.hub import LiveHub
+from gateway.operation.documents import parse_document
 from gateway.settings import Settings
 
 # Seconds a client has to send connection_init after the WebSocket opens.
@@ -118,6 +122,14 @@ class LiveView:
             return await super().execute_operation(  # type: ignore[misc]
                 request, request_adapter, request_data, context, root_value, sub_response
             )
+        assert isinstance(request_data, GraphQLRequestData)
+        if not request_data.query:
+            raise HTTPException(400, "No GraphQL query found in the request")
+        try:
+            parse_document(request_data.query, self.settings.max_query_tokens)
+        except GraphQLError as error:
+            # Answered as JSON, like any request that never starts: nothing to stream.
+            return ExecutionResult(data=None, errors=[error])
         ctx = LiveContext.wrap(context, self._session(request.state.pool))
         source = await super().execute_operation(  # type: ignore[misc]
             request, request_adapter, request_data, ctx, root_value, sub_response
