@@ -10,7 +10,7 @@ runs on graphql-core instead (counted in ``gateway_operations_total{path="fallba
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
@@ -133,7 +133,10 @@ def compile_operation(
         raise Unsupported(f"no {operation.operation.value} type")
     root = compiler.object_plan(root_type, (operation.selection_set,))
     return OperationPlan(
-        operation.operation.value, root, serial=operation.operation is OperationType.MUTATION
+        operation.operation.value,
+        root,
+        serial=operation.operation is OperationType.MUTATION,
+        fragments=compiler.fragments,
     )
 
 
@@ -410,6 +413,3 @@ def _has_variable(value: ValueNode) -> bool:
     if isinstance(value, ObjectValueNode):
         return any(_has_variable(f.value) for f in value.fields)
     return False
-
-
-Planner = Callable[[tuple[bool, ...]], OperationPlan]

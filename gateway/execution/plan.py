@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from graphql import FieldNode, GraphQLField, GraphQLObjectType, GraphQLOutputType
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLOutputType,
+)
 
 
 class Read(Enum):
@@ -106,6 +112,8 @@ class OperationPlan:
     operation_type: str  # "query" | "mutation"
     root: ObjectPlan
     serial: bool  # mutations: root fields one after the other
+    # The document's fragments by name, for the resolvers' ``info``.
+    fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict)
 
 
 def describe(plan: OperationPlan) -> str:

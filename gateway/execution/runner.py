@@ -16,7 +16,6 @@ from collections.abc import Awaitable
 from typing import Any
 
 from graphql import (
-    DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
@@ -97,8 +96,8 @@ class Run:
         "answer",
         "context",
         "data_nulled",
-        "document_fragments",
         "errors",
+        "fragments",
         "infos",
         "operation",
         "pending",
@@ -110,14 +109,13 @@ class Run:
     def __init__(
         self,
         schema: GraphQLSchema,
-        document: DocumentNode,
         operation: OperationDefinitionNode,
         variables: VariableValues,
         context: Any,
         root_value: Any,
     ) -> None:
         self.schema = schema
-        self.document_fragments = document
+        self.fragments: dict[str, FragmentDefinitionNode] = {}
         self.operation = operation
         self.variables = variables
         self.context = context
@@ -131,6 +129,7 @@ class Run:
     async def execute(self, plan: OperationPlan) -> dict[str, Any] | None:
         """The operation's data (None when a null reached the root); errors in ``errors``."""
         root = plan.root
+        self.fragments = plan.fragments
         data = self.answer
         try:
             for field_plan in root.fields:
@@ -235,11 +234,7 @@ class Run:
                 field_plan.parent_type,
                 Path(path, field_plan.key, field_plan.parent_type.name),
                 self.schema,
-                {
-                    d.name.value: d
-                    for d in self.document_fragments.definitions
-                    if isinstance(d, FragmentDefinitionNode)
-                },
+                self.fragments,
                 self.root_value,
                 self.operation,
                 self.variables.coerced,

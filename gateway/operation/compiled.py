@@ -8,7 +8,6 @@ subscriptions): the caller then runs the operation on graphql-core.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,8 +41,6 @@ from gateway.operation.error_codes import Stage, classify, coded
 from gateway.operation.guards import after_operation, before_execution, round_trips
 from gateway.operation.identity_cache import IdentityMemo
 from gateway.settings import Settings
-
-logger = logging.getLogger("gateway")
 
 # Most plans one operation keeps, one per combination of its variable @include / @skip values.
 MAX_PLANS_PER_OPERATION = 16
@@ -133,7 +130,7 @@ class CompiledOperations:
             OPERATION_PATHS.labels("fallback").inc()
             return None
         OPERATION_PATHS.labels("compiled").inc()
-        run = Run(self.schema, document, planned.operation, variables, context, root_value)
+        run = Run(self.schema, planned.operation, variables, context, root_value)
         data = await run.execute(plan)
         errors = [classify(e) for e in run.errors_in_document_order()]
         return self._finish(context, operation_name, data, errors, started)
