@@ -37,6 +37,11 @@ def test_a_short_overload_run_on_a_small_bound(database_dsn: str, tmp_path: Path
         "DATABASE_URL": database_dsn,
         "GATEWAY_DATA_DIR": str(tmp_path / "state"),
         "GATEWAY_MAX_IN_FLIGHT": "2",
+        # No queue and a short pacing delay: 20 connections against 2 slots must see refusals
+        # inside the 2 s run, however fast the machine serves (with the default queue of 16 a
+        # fast machine served every request within its wait, and none was refused).
+        "GATEWAY_ADMISSION_QUEUE": "0",
+        "GATEWAY_REFUSAL_DELAY_MS": "100",
         "GATEWAY_LOG_LEVEL": "WARNING",
     }
     with running_gateway(env, log=tmp_path / "serve.log") as (base, _process):
