@@ -16,7 +16,7 @@ from gateway.live.hub import LiveHub, Subscriber
 _RENEWED = tuple(f.name for f in fields(Context) if f.name not in ("principal", "request"))
 
 
-@dataclass
+@dataclass(slots=True)
 class LiveSession:
     """What a subscription needs beyond a request's context: the hub, and fresh contexts."""
 

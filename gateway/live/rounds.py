@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime
 
@@ -40,7 +39,7 @@ async def rounds(info_context: Context) -> AsyncGenerator[LiveContext, None]:
             # receives it), not when it is sent: a slow client holds no slot.
             await session.take_slot()
             try:
-                subscriber.woken.clear()
+                subscriber.woken = False
                 started = hub.sequence
                 ctx.renew()
                 ROUNDS.inc()
@@ -66,7 +65,4 @@ async def _wait(subscriber: Subscriber, expires: datetime | None, clock: Clock) 
     timeout = None
     if expires is not None:
         timeout = max(0.0, (expires - clock()).total_seconds()) + WAKE_MARGIN_S
-    try:
-        await asyncio.wait_for(subscriber.woken.wait(), timeout)
-    except TimeoutError:
-        return
+    await subscriber.wait(timeout)

@@ -43,8 +43,9 @@ class Subscription:
         include_supplementary: IncludeSupplementaryArgument = False,
         status: StatusFilterArgument = None,
     ) -> AsyncGenerator[list[CartPromotion], None]:
-        selected = selected_names(info)
-        async with aclosing(rounds(info.context)) as live:
+        selected, context = selected_names(info), info.context
+        del info  # its nodes and selected fields are not needed again while the subscription rests
+        async with aclosing(rounds(context)) as live:
             async for ctx in live:
                 listing = await _listing(ctx, customer_id, include_supplementary, status, selected)
                 yield listing
@@ -65,10 +66,11 @@ class Subscription:
             strawberry.argument(description="The customer and the request's context."),
         ],
     ) -> AsyncGenerator[PersonalizedOffersPayload, None]:
-        request = input.to_request()
-        async with aclosing(rounds(info.context)) as live:
+        request, customer_id, context = input.to_request(), input.customer_id, info.context
+        del info, input  # not needed again while the subscription rests
+        async with aclosing(rounds(context)) as live:
             async for ctx in live:
-                result = await personalized_offers(ctx, input.customer_id, request)
+                result = await personalized_offers(ctx, customer_id, request)
                 payload = PersonalizedOffersPayload.from_result(result)
                 del result
                 yield payload

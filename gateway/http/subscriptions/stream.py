@@ -42,10 +42,20 @@ async def changed_only(
                 "errors": [error.formatted for error in result.errors or ()],
             }
             answer = Answer.of(payload, ctx.now)
+            del payload
             if not answer.differs_from(last):
                 ANSWERS.labels("dropped").inc()
+                _forget(result)
                 continue
             if last is not None:
                 ANSWERS.labels("sent").inc()
             last = answer
             yield result
+            _forget(result)  # sent: the layers above still refer to it while the next waits
+
+
+def _forget(result: ExecutionResult) -> None:
+    """Empty a result's data in place: strawberry's and graphql-core's results share the dict,
+    and each layer's frame keeps its last result while a subscription rests (~3 KB each)."""
+    if isinstance(result.data, dict):
+        result.data.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Mapping
 from contextlib import aclosing
 from typing import Any
@@ -16,7 +17,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     Operation,
     _OperationStreamClosed,  # private: listed in gateway.execution.internals, tested
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    CompleteMessage,
+    SubscribeMessage,
+)
 
 from gateway.http.subscriptions.stream import changed_only
 from gateway.live.context import LiveContext
@@ -60,6 +64,14 @@ class LiveWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pinger
         await super().shutdown()
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """strawberry's, the query text interned: a thousand subscribers of one query keep one
+        copy of it (each operation holds its text while it runs)."""
+        payload = message.get("payload")
+        if isinstance(payload, dict) and isinstance(payload.get("query"), str):
+            payload["query"] = sys.intern(payload["query"])
+        await super().handle_subscribe(message)
 
     async def _ping(self) -> None:
         interval = float(getattr(self.view, "live_ping_s", 10.0))
