@@ -9,8 +9,10 @@ import asyncpg
 from graphql import GraphQLError
 
 from gateway.auth.principal import Principal
+from gateway.cache.tags import CacheTags
 from gateway.context import Clock, Context
 from gateway.live.hub import LiveHub, Subscriber
+from gateway.live.waves import Wave
 
 # Rebuilt every round: what one request would get fresh (its principal and request stay).
 _RENEWED = tuple(f.name for f in fields(Context) if f.name not in ("principal", "request"))
@@ -28,17 +30,28 @@ class LiveSession:
     authorization: str | None = None
     subscriber: Subscriber | None = None
     holds_slot: bool = False
+    # The wave whose slot this round shares (None: a slot of its own).
+    wave: Wave | None = None
 
-    async def take_slot(self) -> None:
-        """Wait for one of the hub's round slots (a round holds pool connections)."""
-        await self.hub.round_slots.acquire()
+    async def take_slot(self, wave: Wave | None = None) -> None:
+        """Wait for one of the hub's round slots (a round holds pool connections), or join
+        ``wave``, whose rounds share one."""
+        if wave is None:
+            await self.hub.round_slots.acquire()
+        else:
+            await wave.enter(self.hub.round_slots)
+        self.wave = wave
         self.holds_slot = True
 
     def give_slot(self) -> None:
         """Give the slot back once the round's answer is complete (idempotent)."""
         if self.holds_slot:
             self.holds_slot = False
-            self.hub.round_slots.release()
+            wave, self.wave = self.wave, None
+            if wave is None:
+                self.hub.round_slots.release()
+            else:
+                wave.leave(self.hub.round_slots)
 
 
 @dataclass
@@ -65,12 +78,25 @@ class LiveContext(Context):
             self, LiveSession(session.hub, session.pool, session.fresh, session.clock)
         )
 
-    def renew(self) -> None:
-        """A fresh round: new loaders, database access, clock reading and cache tags."""
+    def renew(self, wave: Wave | None = None) -> int:
+        """A fresh round: new loaders, database access, clock reading and cache tags.
+
+        In a ``wave`` the loaders, database access and clock reading are the wave's (the cache
+        tags stay the round's own). Returns the hub's sequence the round's reads are at least
+        as recent as: now, or when the wave's context was made.
+        """
         session = self.session()
-        fresh = session.fresh(self.principal)
+        principal = self.principal
+        sequence = session.hub.sequence
+        if wave is None:
+            fresh = session.fresh(principal)
+        else:
+            fresh, sequence = wave.shared(lambda: session.fresh(principal), sequence)
         for name in _RENEWED:
             setattr(self, name, getattr(fresh, name))
+        if wave is not None:
+            self.cache = CacheTags()
+        return sequence
 
     def rest(self) -> None:
         """Between rounds: drop the last round's loaders and database access (memory).

@@ -13,6 +13,7 @@ from gateway.auth.principal import DEVELOPMENT, Principal
 from gateway.errors import GatewayError
 from gateway.live.limits import SubscriptionLimits, too_many
 from gateway.live.metrics import OPEN
+from gateway.live.waves import Wave
 
 # Above this many changed keys remembered, they are forgotten and counted as one change of all.
 MAX_TRACKED = 100_000
@@ -38,11 +39,14 @@ class Subscriber:
     closed: bool = False
     ending: bool = False
     error: GatewayError | None = None
+    # The rounds it was woken with, when one notification woke several (None: alone).
+    wave: Wave | None = None
     _waiter: asyncio.Future[None] | None = None
 
-    def wake(self) -> None:
-        """Run the subscription's operation again."""
+    def wake(self, wave: Wave | None = None) -> None:
+        """Run the subscription's operation again (in ``wave``, with the others woken with it)."""
         self.woken = True
+        self.wave = wave
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -188,8 +192,9 @@ class LiveHub:
                 if isinstance(present, Subscriber):
                     present.wake()
                 elif present is not None:
+                    wave = Wave()
                     for subscriber in present:
-                        subscriber.wake()
+                        subscriber.wake(wave)
                 return
         self._all_changed = self.sequence
         self.wake_all()
@@ -201,9 +206,10 @@ class LiveHub:
         return any(self._changed.get(key, 0) > sequence for key in keys)
 
     def wake_all(self) -> None:
-        """Every subscriber runs its operation again (a catalog change, a reconnect)."""
+        """Every subscriber runs its operation again, all in one wave (a catalog change)."""
+        wave = Wave()
         for subscriber in self._all:
-            subscriber.wake()
+            subscriber.wake(wave)
 
     def key_ids(self) -> list[str]:
         """The API keys with a subscription open."""

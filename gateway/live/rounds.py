@@ -37,11 +37,13 @@ async def rounds(info_context: Context) -> AsyncGenerator[LiveContext, None]:
         while not subscriber.ending:
             # The slot is given back when the round's answer is complete (``changed_only``
             # receives it), not when it is sent: a slow client holds no slot.
-            await session.take_slot()
+            # Woken with others by one notification: a round of their wave (shared loaders).
+            await session.take_slot(subscriber.wave)
             try:
-                subscriber.woken = False
-                started = hub.sequence
-                ctx.renew()
+                wave = session.wave
+                subscriber.woken, subscriber.wave = False, None
+                started = ctx.renew(wave)
+                del wave
                 ROUNDS.inc()
                 yield ctx
             finally:
