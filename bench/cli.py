@@ -6,6 +6,7 @@ From a shell::
     gateway bench --scale 0.01 --duration 5     # quick run
     gateway bench                                # 100,000 customers, 10 s per scenario
     gateway bench --soak --scale 0.05            # 5 minutes at 80 % of the mix's maximum
+    gateway bench --live-only                    # 1,000 subscriptions of each kind, one worker
 """
 
 from __future__ import annotations
@@ -58,6 +59,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not measure replica_read_share (a streaming replica 2 s behind)",
     )
     parser.add_argument(
+        "--live-subscribers",
+        type=int,
+        default=1_000,
+        help="subscriptions of each kind in the live-updates phase (default 1,000; the targets "
+        "are read at 1,000 or more)",
+    )
+    parser.add_argument(
+        "--skip-live", action="store_true", help="do not run the live-updates phase"
+    )
+    parser.add_argument(
+        "--live-only",
+        action="store_true",
+        help="instead: only the live-updates phase (subscriptions on one worker)",
+    )
+    parser.add_argument(
         "--soak",
         action="store_true",
         help="instead: measure the mix's maximum (--warmup, --duration), then hold the gateway at "
@@ -96,6 +112,16 @@ def run_from_args(argv: Sequence[str]) -> int:
     if args.soak and (not 10 <= args.soak_seconds <= 3600 or not 0 < args.soak_fraction <= 1):
         print("gateway bench: --soak-seconds 10..3600, --soak-fraction (0, 1]", file=sys.stderr)
         return 2
+    if not 1 <= args.live_subscribers <= 10_000:
+        print("gateway bench: --live-subscribers 1..10000", file=sys.stderr)
+        return 2
+    if args.live_only:  # no wrk, no dataset
+        from bench.run import run_live_only
+
+        figures = run_live_only(BenchOptions(live_subscribers=args.live_subscribers), _log)
+        print(table(figures))
+        print(json_line(figures), flush=True)
+        return 0
     require_wrk()  # before minutes of building the dataset, not after
     options = BenchOptions(
         scale=args.scale,
@@ -109,6 +135,7 @@ def run_from_args(argv: Sequence[str]) -> int:
         skip_yoga=args.skip_yoga,
         defer_requests=args.defer_requests,
         skip_replica=args.skip_replica,
+        live_subscribers=0 if args.skip_live else args.live_subscribers,
     )
     if not 1 <= args.defer_requests <= 10_000:
         print("gateway bench: --defer-requests 1..10000", file=sys.stderr)

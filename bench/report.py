@@ -23,7 +23,8 @@ REQUIRED_KEYS = (
     "workers2_over_workers1", "defer_first_part_over_listing", "replica_read_share",
     "paired_cart_over_yoga", "paired_yoga_cpu_over_cart", "paired_cart_over_postgraphile",
     "paired_cart_cpu_over_floor", "paired_hello_over_bare", "paired_cart_hot_over_bare",
-    "paired_personalized_hot_over_bare",
+    "paired_personalized_hot_over_bare", "live_p99_ms", "live_stray_rounds",
+    "live_idle_kb_per_subscription", "live_catalog_fanout_s",
 )  # fmt: skip
 
 # The latency targets, at the paced share of the maximum (``paced_fraction``, 80 %).
@@ -38,6 +39,9 @@ MET_ONCE = (
 )  # fmt: skip
 
 Check = Callable[[Figures], bool | None]
+
+# The live-updates targets are read from a phase with this many subscriptions or more.
+LIVE_SUBSCRIBERS = 1_000
 
 
 def _ratio(top: object, bottom: object) -> float | None:
@@ -97,6 +101,19 @@ def _paced_latency_ok(name: str) -> Check:
         return p99 <= MAX_P99_MS and p99 <= MAX_P99_OVER_P50 * p50
 
     return _met_once(f"{name}_paced")(check)
+
+
+def _live_at_most(key: str, limit: float) -> Check:
+    """``figures[key] <= limit``, read only from a live phase of ``LIVE_SUBSCRIBERS`` or more
+    (a smaller one, such as the test's, is not measured)."""
+
+    def check(f: Figures) -> bool | None:
+        subscribers = f.get("live_subscribers")
+        if not isinstance(subscribers, int) or subscribers < LIVE_SUBSCRIBERS:
+            return None
+        return _at_most(key, limit)(f)
+
+    return check
 
 
 def _answers_equal(key: str) -> Check:
@@ -187,6 +204,22 @@ TARGETS: dict[str, tuple[str, Check]] = {
         "replica_read_share >= 0.9 (cold carts, replica 2 s behind, other customers written)",
         lambda f: f["replica_read_share"] >= 0.9 if _known(f, "replica_read_share") else None,
     ),
+    "live_redemption_p99": (
+        "1,000 subscriptions, one worker: redemption to its subscriber p99 <= 100 ms",
+        _live_at_most("live_p99_ms", 100),
+    ),
+    "live_stray_rounds": (
+        "1,000 subscriptions: a redemption wakes no other customer's subscriber",
+        _live_at_most("live_stray_rounds", 0),
+    ),
+    "live_idle_memory": (
+        "1,000 subscriptions: idle memory per subscription <= 20 KB (worker RSS)",
+        _live_at_most("live_idle_kb_per_subscription", 20),
+    ),
+    "live_catalog_fanout": (
+        "a catalog change reaches 1,000 offers subscribers within 2 s",
+        _live_at_most("live_catalog_fanout_s", 2),
+    ),
 }
 
 # The figure each target reads, shown beside it (the paired ones: the geometric mean).
@@ -211,6 +244,10 @@ TARGET_FIGURES: dict[str, tuple[str, ...]] = {
     "overload_goodput": ("overload_flood_goodput",),
     "overload_admitted_p99": ("overload_flood_admitted_p99_ms",),
     "replica_read_share": ("replica_read_share",),
+    "live_redemption_p99": ("live_p99_ms",),
+    "live_stray_rounds": ("live_stray_rounds",),
+    "live_idle_memory": ("live_idle_kb_per_subscription",),
+    "live_catalog_fanout": ("live_catalog_fanout_s",),
 }
 
 
@@ -365,6 +402,20 @@ def _target_line(name: str, target: Mapping[str, Any], figures: Mapping[str, Any
     return f"  target {name:<26} {target['target']:<76} {measured:>12}  {met}"
 
 
+def live_line(figures: Mapping[str, Any]) -> str:
+    """The live-updates phase in one line ("-" where not measured)."""
+    n = show(figures.get("live_subscribers"))
+    return (
+        f"live updates, {n} subscriptions on one worker: redemption to its update p50 "
+        f"{show(figures.get('live_p50_ms'))} / p99 {show(figures.get('live_p99_ms'))} ms "
+        f"(p99 {show(figures.get('live_after_response_p99_ms'))} ms after the answer), stray "
+        f"rounds {show(figures.get('live_stray_rounds'))}; idle "
+        f"{show(figures.get('live_idle_kb_per_subscription'))} KB per subscription; a catalog "
+        f"change reached all {n} offers subscribers in "
+        f"{show(figures.get('live_catalog_fanout_s'))} s"
+    )
+
+
 def table(figures: Mapping[str, Any]) -> str:
     """The human-readable table."""
     lines = [
@@ -427,6 +478,7 @@ def table(figures: Mapping[str, Any]) -> str:
         f"({show(figures.get('overload_capacity_rps'))} rps with the bench's connections, "
         "same gateway)"
     )
+    lines.append(live_line(figures))
     lines.append("")
     for name, target in figures.get("targets", {}).items():
         lines.append(_target_line(name, target, figures))

@@ -83,6 +83,8 @@ class BenchOptions:
     # Sequential requests for the deferred cart's first part (each customer: both queries).
     defer_requests: int = 100
     skip_replica: bool = False
+    # The live-updates phase: subscriptions of each kind on one worker (0: skipped).
+    live_subscribers: int = 1_000
 
 
 @dataclass
@@ -138,7 +140,8 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
     paced = sum(1 for scenario in plan if scenario.paced_bodies)
     peers = (0 if options.skip_postgraphile else 1) + (0 if options.skip_yoga else 1)
     load_runs = len(plan) + 2 * paced + 3 + 2 + peers
-    phase = Phases(log, 4 + load_runs, load_runs, options.warmup_s + options.duration_s + 2)
+    phases = 4 + load_runs + (1 if options.live_subscribers else 0)
+    phase = Phases(log, phases, load_runs, options.warmup_s + options.duration_s + 2)
     with ExitStack() as stack:
         phase("dataset")
         info = prepare_dataset(stack, options, log)
@@ -188,11 +191,33 @@ def run_bench(options: BenchOptions, log: Log) -> Figures:
             figures["notes"].append("replica_read_share skipped (--skip-replica)")
         else:
             _replica_share(options, workdir, env, log, figures)
+        if options.live_subscribers:
+            phase(f"live updates: {options.live_subscribers:,} subscriptions on one worker")
+            _live(options, info.dsn, workdir, log, figures)
+        else:
+            figures["notes"].append("live updates skipped (--skip-live)")
     figures["duration_s"] = options.duration_s
     figures["connections"] = options.connections
     figures["scale"] = options.scale
     figures["paced_fraction"] = options.paced_fraction
     return add_ratios_and_targets(figures)
+
+
+def run_live_only(options: BenchOptions, log: Log) -> Figures:
+    """Only the live-updates figures: their own database on the bench's server, one worker."""
+    figures: Figures = {"notes": []}
+    with ExitStack() as stack:
+        server_dsn = _server_dsn(stack)
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gateway-bench-")))
+        _live(options, server_dsn, workdir, log, figures)
+    return add_ratios_and_targets(figures)
+
+
+def _live(options: BenchOptions, dsn: str, workdir: Path, log: Log, figures: Figures) -> None:
+    from bench.live import LiveOptions, run_live
+
+    live = LiveOptions(subscribers=options.live_subscribers)
+    figures.update(run_live(dsn, workdir, live, log))
 
 
 def run_first_part_only(options: BenchOptions, log: Log) -> Figures:
@@ -229,18 +254,23 @@ def _first_part(
 def prepare_dataset(stack: ExitStack, options: BenchOptions, log: Log) -> DatasetInfo:
     """The dataset of ``options.scale`` on DATABASE_URL's server (or an embedded one that
     ``stack`` stops), built or reused."""
-    settings = load_settings()
-    server_dsn = settings.database_url
-    if not server_dsn:
-        embedded = EmbeddedPostgres(settings.data_dir / "postgres")
-        stack.callback(embedded.stop)
-        server_dsn = embedded.start()
+    server_dsn = _server_dsn(stack)
     shape = Shape.at(options.scale)
     log(f"dataset: {describe_shape(shape)} in database {options.database!r} ...")
     info = asyncio.run(ensure_dataset(server_dsn, options.database, shape, rebuild=options.rebuild))
     how = "reused (it took" if info.reused else "built in"
     log(f"dataset {how} {info.seconds:.1f} s{')' if info.reused else ''}: {show(info.row_counts)}")
     return info
+
+
+def _server_dsn(stack: ExitStack) -> str:
+    """DATABASE_URL, or an embedded server's (which ``stack`` stops)."""
+    settings = load_settings()
+    if settings.database_url:
+        return settings.database_url
+    embedded = EmbeddedPostgres(settings.data_dir / "postgres")
+    stack.callback(embedded.stop)
+    return embedded.start()
 
 
 def _dataset_figures(info: DatasetInfo) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from gateway.auth.principal import DEVELOPMENT, Principal
 from gateway.errors import GatewayError
+from gateway.live.alarms import Alarms
 from gateway.live.limits import SubscriptionLimits, too_many
 from gateway.live.metrics import OPEN
 from gateway.live.waves import Wave
@@ -51,27 +52,22 @@ class Subscriber:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def wait(self, timeout_s: float | None) -> None:
+    async def wait(self, timeout_s: float | None, alarms: Alarms) -> None:
         """Until woken (at once when it was since ``woken`` was cleared) or ``timeout_s`` passed.
 
-        A timer handle, not ``asyncio.wait_for``: that wraps the wait in a task of its own.
+        The hub's ``alarms`` keep the time, not ``asyncio.wait_for`` (a task per wait) or a
+        timer per subscriber.
         """
         if self.woken:
             return
         loop = asyncio.get_running_loop()
         waiter = self._waiter = loop.create_future()
-        timer = None if timeout_s is None else loop.call_later(timeout_s, _resolve, waiter)
+        if timeout_s is not None:
+            alarms.at(loop.time() + timeout_s, waiter)
         try:
             await waiter
         finally:
             self._waiter = None
-            if timer is not None:
-                timer.cancel()
-
-
-def _resolve(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
 
 
 class LiveHub:
@@ -105,6 +101,7 @@ class LiveHub:
         # Rounds in flight hold pool connections: at most this many at once.
         self.round_slots = asyncio.Semaphore(limits.rounds_at_once)
         self._idle: Any = None
+        self.alarms = Alarms()
 
     def idle_context(self, fresh: Callable[[Principal], Any]) -> Any:
         """One context every resting subscription points at (never used to read anything)."""

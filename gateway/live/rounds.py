@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 from datetime import datetime
 
 from gateway.context import Clock, Context
+from gateway.live.alarms import Alarms
 from gateway.live.context import LiveContext, live_context
 from gateway.live.hub import Subscriber
 from gateway.live.metrics import ROUNDS
@@ -55,16 +56,18 @@ async def rounds(info_context: Context) -> AsyncGenerator[LiveContext, None]:
             del tags
             if hub.changed_since(started, subscriber.watched):
                 continue
-            await _wait(subscriber, expires, session.clock)
+            await _wait(subscriber, expires, session.clock, hub.alarms)
         if subscriber.error is not None:
             raise subscriber.error
     finally:
         hub.release(subscriber)
 
 
-async def _wait(subscriber: Subscriber, expires: datetime | None, clock: Clock) -> None:
+async def _wait(
+    subscriber: Subscriber, expires: datetime | None, clock: Clock, alarms: Alarms
+) -> None:
     """Until a notification wakes ``subscriber`` or ``expires`` passes."""
     timeout = None
     if expires is not None:
         timeout = max(0.0, (expires - clock()).total_seconds()) + WAKE_MARGIN_S
-    await subscriber.wait(timeout)
+    await subscriber.wait(timeout, alarms)

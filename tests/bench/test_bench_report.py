@@ -77,7 +77,9 @@ def test_each_single_run_target_is_missed_just_past_its_bound() -> None:
          "sql_round_trips_entities_100": 5, "evaluator_10k_p50_ms": 1.0, "rss_mb": 150.1,
          "defer_first_part_over_listing": 1.1, "replica_read_share": 0.89,
          "overload_flood_goodput": 0.799, "overload_flood_statuses": {"200": 1, "503": 1},
-         "overload_flood_admitted_p99_ms": 250.1, **AT_THE_BOUNDS, "notes": []}
+         "overload_flood_admitted_p99_ms": 250.1, **AT_THE_BOUNDS,
+         "live_subscribers": 1000, "live_p99_ms": 100.1, "live_stray_rounds": 1,
+         "live_idle_kb_per_subscription": 20.1, "live_catalog_fanout_s": 2.001, "notes": []}
     )  # fmt: skip
     assert figures["targets_missed"] == sorted(
         [
@@ -91,6 +93,10 @@ def test_each_single_run_target_is_missed_just_past_its_bound() -> None:
             "replica_read_share",
             "overload_goodput",  # 0.799 x capacity
             "overload_admitted_p99",  # 250.1 ms
+            "live_redemption_p99",
+            "live_stray_rounds",
+            "live_idle_memory",
+            "live_catalog_fanout",
         ]
     )
     assert figures["targets"]["round_trips_cart_full"]["met"] is True
@@ -159,3 +165,14 @@ def test_the_report_shows_no_python_internals() -> None:
     assert describe_shape(Shape.at(1.0)) == (
         "100,000 customers, 2,000 plays, 1,000,000 ledger rows"
     )
+
+
+def test_the_live_targets_are_met_at_their_bounds_and_read_only_at_1000_subscriptions() -> None:
+    at_bounds = {"live_subscribers": 1000, "live_p99_ms": 100.0, "live_stray_rounds": 0,
+                 "live_idle_kb_per_subscription": 20.0, "live_catalog_fanout_s": 2.0}  # fmt: skip
+    live = ("live_redemption_p99", "live_stray_rounds", "live_idle_memory", "live_catalog_fanout")
+    met = add_ratios_and_targets({**at_bounds, "notes": []})
+    assert all(met["targets"][name]["met"] is True for name in live)
+    small = add_ratios_and_targets({**at_bounds, "live_subscribers": 20, "notes": []})
+    assert all(small["targets"][name]["met"] is None for name in live)
+    assert "live updates, 1,000 subscriptions on one worker" in table(met)
