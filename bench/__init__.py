@@ -29,7 +29,10 @@ The load and what is measured:
 - ``first_part``: the deferred cart's first part over the listing alone;
 - ``replica_share``: the cold reads a streaming replica 2 s behind answers (the replica from
   ``tests.streaming_replica``);
-- ``soak``: the gateway held at a fraction of its maximum for minutes.
+- ``soak``: the gateway held at a fraction of its maximum for minutes;
+- ``live``: live updates on one worker (subscriptions open, redemptions reaching their
+  subscriber, idle memory, a catalog change's fan-out), over ``ws_session``'s
+  graphql-transport-ws client (``--live-only``: this phase alone).
 
 The peers:
 
