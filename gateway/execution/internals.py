@@ -23,6 +23,7 @@ name                                                   used for
 ``AsyncBaseHTTPView._stream_transport_map``            SSE pings (http/subscriptions/view)
 ``AsyncBaseHTTPView._get_stream_transport``            streamed requests (http/subscriptions/view)
 ``graphql_transport_ws ... _OperationStreamClosed``    closed operations (http/subscriptions/ws)
+``graphql Executor._relevant_sub_fields``              a subscription event's memo (live/executor)
 =====================================================  =======================================
 """
 
@@ -57,6 +58,7 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_stream_transport_map"),
     ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_get_stream_transport"),
     (WS_HANDLERS, "_OperationStreamClosed"),
+    ("graphql.execution.executor.Executor", "_relevant_sub_fields"),
 )
 
 

@@ -16,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from gateway.live.executor import LiveExecutor
 from gateway.observability.tracing import tracing_extensions
 from gateway.operation.compiled import CompiledOperations
 from gateway.operation.extension import gateway_extension
@@ -96,6 +97,8 @@ def build_schema(
         subscription=Subscription,
         types=SCHEMA_TYPES,
         extensions=[gateway_extension(settings), *tracing],
+        # Subscription events memoize apart (graphql-core's copies grew one shared memo).
+        execution_context_class=LiveExecutor,
         federation_version=FEDERATION_VERSION,
         max_entities=settings.max_entities,
         # @defer / @stream (graphql-core 3.3's incremental execution): see docs/frontends.md.
