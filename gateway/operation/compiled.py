@@ -1,9 +1,10 @@
 """Operations run from compiled plans: parse, limits, validation and plans cached per document.
 
 Per request only what depends on the request runs: the variables are coerced, the plan for their
-``@include`` / ``@skip`` values is looked up, and the plan is run (``gateway.execution``).
-``execute`` returns None for what plans do not cover (introspection, ``@defer`` / ``@stream``,
-subscriptions): the caller then runs the operation on graphql-core.
+``@include`` / ``@skip`` / ``@defer`` values is looked up, and the plan is run
+(``gateway.execution``). A deferred answer is graphql-core's incremental result (its initial part
+now, the later parts as they come). ``execute`` returns None for what plans do not cover
+(introspection, ``@stream``, subscriptions): the caller then runs the operation on graphql-core.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from graphql import (
     DirectiveNode,
     DocumentNode,
+    ExperimentalIncrementalExecutionResults,
     GraphQLError,
     OperationDefinitionNode,
     get_operation_ast,
@@ -27,7 +29,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from gateway.execution import OperationPlan, Unsupported, compile_operation, describe
-from gateway.execution.compiler import condition_values, conditions
+from gateway.execution.compiler import NullDeferCondition, condition_values, conditions
+from gateway.execution.deferral import incremental_result
 from gateway.execution.internals import graphql_schema
 from gateway.execution.runner import Run
 from gateway.observability.metrics import OPERATION_PATHS
@@ -80,7 +83,7 @@ class CompiledOperations:
         root_value: Any,
         operation_name: str | None,
         allowed_operation_types: Iterable[OperationType],
-    ) -> ExecutionResult | None:
+    ) -> ExecutionResult | ExperimentalIncrementalExecutionResults | None:
         """The operation's result, or None when it must run on graphql-core.
 
         Raises strawberry's ``MissingQueryError``, ``CannotGetOperationTypeError`` and
@@ -125,6 +128,9 @@ class CompiledOperations:
             return self._finish(context, operation_name, None, coerce_errors, started)
         try:
             plan = self._plan(document, planned, variables.coerced)
+        except NullDeferCondition:  # graphql-core's error for this request, not the operation's
+            OPERATION_PATHS.labels("fallback").inc()
+            return None
         except Unsupported as reason:
             planned.unsupported = str(reason)
             OPERATION_PATHS.labels("fallback").inc()
@@ -133,6 +139,10 @@ class CompiledOperations:
         run = Run(self.schema, planned.operation, variables, context, root_value)
         data = await run.execute(plan)
         errors = [classify(e) for e in run.errors_in_document_order()]
+        later = run.later_work() if data is not None else None
+        if data is not None and later is not None:  # @defer: later parts coded as they are sent
+            after_operation(context, operation_name, errors, started)
+            return incremental_result(data, errors, later)
         return self._finish(context, operation_name, data, errors, started)
 
     def plan_text(self, query: str, operation_name: str | None = None) -> str:

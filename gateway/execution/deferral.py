@@ -1,0 +1,242 @@
+"""``@defer`` in compiled plans: deferred fields run after the initial part, as in graphql-core.
+
+graphql-core 3.3 (graphql-js 17's algorithm) collects every field with the ``@defer`` fragment it
+sits in. At each object, the fields its part sends run at once; the others form *execution
+groups*, keyed by the set of fragments that want them (a field both deferred and not is sent
+once, with the initial part; one in two sibling fragments runs once, for both). Each object where
+a fragment opens gets a *delivery group* (the fragment at that path: one pending id).
+
+The compiler works the split out once (``split_deferred``, ``DeferSite`` in the plan). At run time
+``deferring_completer`` makes the delivery groups and execution groups graphql-core makes, in its
+order, and ``incremental_result`` hands them to graphql-core's own scheduler and publisher: the
+ids, paths, labels, ``subPath`` s, batches and failures of the later parts are graphql-core's.
+Each execution group runs when the scheduler starts it, in a ``Run`` of its own (its errors, its
+nulls stopping at the group: a null reaching it fails the whole fragment, as graphql-core does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+from graphql import ExperimentalIncrementalExecutionResults, GraphQLError
+from graphql.execution.incremental import (
+    Computation,
+    DeliveryGroup,
+    ExecutionGroup,
+    ExecutionGroupValue,
+    IncrementalPublisher,
+    Work,
+    WorkResult,
+)
+from graphql.pyutils import AbortSignal, Path
+
+from gateway.execution.plan import DeferredFields, DeferUsage, ObjectPlan
+from gateway.execution.runner import Run, _Frame, _Null, document_position
+
+Fields = dict[str, list[tuple[Any, DeferUsage | None]]]
+Complete = Any  # (run, source, frame) -> dict
+
+
+def split_deferred(
+    fields: Fields, running: tuple[DeferUsage, ...]
+) -> tuple[Fields, list[tuple[tuple[DeferUsage, ...], Fields]]]:
+    """graphql-core's ``build_execution_plan``: the fields sent with the part that runs
+    ``running`` (the initial part: none), and the others grouped by the fragments that want them.
+
+    >>> from graphql import parse
+    >>> deferred = DeferUsage("later", None, parse("{ a @defer }").definitions[0])
+    >>> now, later = split_deferred({"a": [(1, None)], "b": [(2, deferred), (3, None)],
+    ...                              "c": [(4, deferred)]}, ())
+    >>> list(now), [(len(u), list(f)) for u, f in later]
+    (['a', 'b'], [(1, ['c'])])
+    """
+    if not running and all(u is None for details in fields.values() for _, u in details):
+        return fields, []
+    now: Fields = {}
+    later: dict[frozenset[int], tuple[tuple[DeferUsage, ...], Fields]] = {}
+    for key, details in fields.items():
+        usages = _filtered(details)
+        if len(usages) == len(running) and all(any(u is r for r in running) for u in usages):
+            now[key] = details
+            continue
+        later.setdefault(frozenset(map(id, usages)), (usages, {}))[1][key] = details
+    return now, list(later.values())
+
+
+def _filtered(details: list[tuple[Any, DeferUsage | None]]) -> tuple[DeferUsage, ...]:
+    """The fragments a field is deferred by: none if one of its nodes is not deferred, and
+    without those inside another of the set."""
+    usages: list[DeferUsage] = []
+    for _, usage in details:
+        if usage is None:
+            return ()
+        if not any(usage is u for u in usages):
+            usages.append(usage)
+    kept = []
+    for usage in usages:
+        parent = usage.parent
+        while parent is not None and not any(parent is u for u in usages):
+            parent = parent.parent
+        if parent is None:
+            kept.append(usage)
+    return tuple(kept)
+
+
+def deferring_completer(plan: ObjectPlan, complete: Complete) -> Complete:
+    """``plan``'s completion wrapped: the fragments opening at the object get their delivery
+    groups (before its fields run, so nested ones find their parent), the deferred fields their
+    execution groups (after, as graphql-core appends them)."""
+    site = plan.defer
+    assert site is not None and complete is not None
+    opened_usages = site.opened
+    later = site.later
+
+    def deferring(run: Run, source: Any, frame: _Frame | None) -> dict[str, Any]:
+        groups = _groups_at(run, frame)
+        path = _path(frame)
+        opened: list[DeliveryGroup] = []
+        if opened_usages:
+            groups = dict(groups)
+            for usage in opened_usages:
+                parent = None if usage.parent is None else groups[usage.parent]
+                group = groups[usage] = DeliveryGroup(path, usage.label, parent)
+                opened.append(group)
+            if frame is None:
+                run.base_groups = groups
+            else:
+                frame.groups = groups
+        data: dict[str, Any] = complete(run, source, frame)
+        run.later_groups.extend(opened)
+        for fields in later:
+            delivery_groups = [groups[u] for u in fields.usages]
+            task = _GroupTask(run, fields, delivery_groups, source, frame, groups)
+            computation = Computation(task, task.abort)
+            run.later_tasks.append((ExecutionGroup(task.delivery_groups, computation, path), frame))
+        return data
+
+    return deferring
+
+
+def _groups_at(run: Run, frame: _Frame | None) -> dict[Any, Any]:
+    while frame is not None:
+        if frame.groups is not None:
+            return frame.groups
+        frame = frame.parent
+    return run.base_groups or {}
+
+
+def _path(frame: _Frame | None) -> Path | None:
+    path = None
+    for key in frame.path() if frame is not None else ():
+        path = Path(path, key, None)
+    return path
+
+
+_HELD = object()
+
+
+class _GroupTask:
+    """One execution group: its fields run on the object, in a run of their own."""
+
+    __slots__ = ("delivery_groups", "fields", "frame", "groups", "parent", "run", "source")
+
+    def __init__(
+        self,
+        parent: Run,
+        fields: DeferredFields,
+        delivery_groups: list[DeliveryGroup],
+        source: Any,
+        frame: _Frame | None,
+        groups: dict[Any, Any],
+    ) -> None:
+        self.parent = parent
+        self.fields = fields
+        self.delivery_groups = delivery_groups
+        self.source = source
+        self.frame = frame
+        self.groups = groups
+        self.run: Run | None = None
+
+    def __call__(self) -> WorkResult | Awaitable[WorkResult]:
+        """Run the fields: the part at once when no read waits, else a coroutine."""
+        parent = self.parent
+        run = self.run = Run(
+            parent.schema, parent.operation, parent.variables, parent.context, parent.root_value
+        )
+        run.fragments = parent.fragments
+        run.base_groups = self.groups
+        keys = self.frame.path() if self.frame is not None else []
+        top = _top_frame(keys)
+        try:
+            data = run._object(self.fields.plan, self.source, top)
+        except _Null:
+            raise _fatal(run) from None
+        if top is not None:
+            top.container[top.key] = data
+        if run.pending:
+            return self._later(run, keys, data)
+        return self._result(run, keys, data)
+
+    async def _later(self, run: Run, keys: list[str | int], data: dict[str, Any]) -> WorkResult:
+        await run._settle()
+        if run.data_nulled:
+            raise _fatal(run)
+        return self._result(run, keys, data)
+
+    def _result(self, run: Run, keys: list[str | int], data: dict[str, Any]) -> WorkResult:
+        errors = run.errors
+        if len(errors) > 1:
+            depth = len(keys)
+            errors = sorted(errors, key=lambda e: document_position(data, (e.path or ())[depth:]))
+        value = ExecutionGroupValue(self.delivery_groups, keys, data, errors or None)
+        work = run.later_work()
+        return WorkResult(value, None if work is None else Work(work[0], work[1]))
+
+    def abort(self, _reason: BaseException | None = None) -> None:
+        """The scheduler gave up on the group (the client left): close what never ran."""
+        if self.run is not None:
+            self.run._abandon()
+
+
+def _top_frame(keys: list[str | int]) -> _Frame | None:
+    """Frames for the object's path: paths and infos as in the initial part, but a null stops
+    at the group (none of them is nullable, and each holds itself)."""
+    frame = None
+    for key in keys:
+        frame = _Frame(frame, {key: _HELD}, key, False)
+        frame.value = _HELD
+    return frame
+
+
+def _fatal(run: Run) -> GraphQLError:
+    fatal = run.fatal or (run.errors[-1] if run.errors else None)
+    run._abandon()
+    return fatal or GraphQLError("a deferred fragment failed")
+
+
+class _Publishing:
+    """What graphql-core's publisher asks of its executor; plans have nothing to cancel (the
+    scheduler aborts the groups themselves)."""
+
+    abort_signal: AbortSignal | None = None
+
+    def abort_error(self) -> Exception:
+        return RuntimeError("the operation was aborted")
+
+    async def cancel_incremental_work(self, reason: BaseException | None = None) -> None:
+        return None
+
+    def run_async_work_finished_hook(self) -> None:
+        return None
+
+
+def incremental_result(
+    data: dict[str, Any], errors: list[GraphQLError], later: tuple[list[Any], list[Any]]
+) -> ExperimentalIncrementalExecutionResults:
+    """The initial part (``data``, ``errors`` and the pending fragments) and the later parts, as
+    graphql-core's publisher builds them from the run's groups (``Run.later_work``)."""
+    groups, tasks = later
+    return IncrementalPublisher().build_response(
+        data, errors or None, Work(groups, tasks), _Publishing()
+    )
