@@ -20,7 +20,9 @@ from collections.abc import Awaitable
 from typing import Any
 
 from graphql import ExperimentalIncrementalExecutionResults, GraphQLError
-from graphql.execution.incremental import (
+from graphql.pyutils import AbortSignal, Path
+
+from gateway.execution.internals import (
     Computation,
     DeliveryGroup,
     ExecutionGroup,
@@ -29,8 +31,6 @@ from graphql.execution.incremental import (
     Work,
     WorkResult,
 )
-from graphql.pyutils import AbortSignal, Path
-
 from gateway.execution.plan import DeferredFields, DeferUsage, ObjectPlan
 from gateway.execution.runner import Run, _Frame, _Null, document_position
 

@@ -23,6 +23,12 @@ name                                                   used for
 ``AsyncBaseHTTPView._stream_transport_map``            SSE pings (http/subscriptions/view)
 ``AsyncBaseHTTPView._get_stream_transport``            streamed requests (http/subscriptions/view)
 ``graphql_transport_ws ... _OperationStreamClosed``    closed operations (http/subscriptions/ws)
+``graphql.execution.incremental.DeliveryGroup``        ``@defer``: a fragment at a path (deferral)
+``graphql.execution.incremental.ExecutionGroup``       ``@defer``: deferred fields of an object
+``graphql.execution.incremental.ExecutionGroupValue``  ``@defer``: what a group sends
+``graphql.execution.incremental.Computation``          ``@defer``: a group run when started
+``graphql.execution.incremental.Work``, ``WorkResult``  ``@defer``: groups handed to the scheduler
+``graphql.execution.incremental.IncrementalPublisher``  ``@defer``: ids, parts and batches
 =====================================================  =======================================
 """
 
@@ -32,6 +38,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import GraphQLSchema
+from graphql.execution.incremental import (
+    Computation,
+    DeliveryGroup,
+    ExecutionGroup,
+    ExecutionGroupValue,
+    IncrementalPublisher,
+    Work,
+    WorkResult,
+)
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments as _convert_arguments
@@ -40,6 +55,17 @@ DEFINITION_BACKREF: str = GraphQLCoreConverter.DEFINITION_BACKREF
 ResolveInfo = _OperationContextAwareGraphQLResolveInfo
 
 WS_HANDLERS = "strawberry.subscriptions.protocols.graphql_transport_ws.handlers"
+INCREMENTAL = "graphql.execution.incremental"
+
+__all__ = [
+    "Computation",
+    "DeliveryGroup",
+    "ExecutionGroup",
+    "ExecutionGroupValue",
+    "IncrementalPublisher",
+    "Work",
+    "WorkResult",
+]
 
 PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("strawberry.schema.schema.Schema", "_schema"),
@@ -57,6 +83,13 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_stream_transport_map"),
     ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_get_stream_transport"),
     (WS_HANDLERS, "_OperationStreamClosed"),
+    (INCREMENTAL, "DeliveryGroup"),
+    (INCREMENTAL, "ExecutionGroup"),
+    (INCREMENTAL, "ExecutionGroupValue"),
+    (INCREMENTAL, "Computation"),
+    (INCREMENTAL, "Work"),
+    (INCREMENTAL, "WorkResult"),
+    (INCREMENTAL, "IncrementalPublisher"),
 )
 
 
