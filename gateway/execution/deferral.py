@@ -32,7 +32,7 @@ from gateway.execution.internals import (
     WorkResult,
 )
 from gateway.execution.plan import DeferredFields, DeferUsage, ObjectPlan
-from gateway.execution.runner import Run, _Frame, _Null, document_position
+from gateway.execution.runner import Run, _dead, _Frame, _Null, document_position
 
 Fields = dict[str, list[tuple[Any, DeferUsage | None]]]
 Complete = Any  # (run, source, frame) -> dict
@@ -83,6 +83,39 @@ def _filtered(details: list[tuple[Any, DeferUsage | None]]) -> tuple[DeferUsage,
     return tuple(kept)
 
 
+class _Later:
+    """A run's ``@defer`` state: what it made, in graphql-core's order (``Run.deferred``)."""
+
+    __slots__ = ("base_groups", "groups", "paths", "request", "tasks")
+
+    def __init__(self, run: Run, base_groups: dict[Any, Any] | None = None) -> None:
+        # What a group's own run needs of this one (held apart from the run: no cycle).
+        self.request = (
+            run.schema, run.operation, run.variables, run.context, run.root_value, run.fragments,
+        )  # fmt: skip
+        self.base_groups = base_groups or {}  # the delivery groups open at the run's top
+        self.groups: list[DeliveryGroup] = []
+        self.tasks: list[tuple[ExecutionGroup, _Frame | None]] = []
+        self.paths: dict[_Frame, Path | None] = {}  # the objects' parents' paths
+
+
+def _later(run: Run) -> _Later:
+    later: _Later | None = run.deferred
+    if later is None:
+        later = run.deferred = _Later(run)
+    return later
+
+
+def later_work(run: Run) -> tuple[list[Any], list[Any]] | None:
+    """The delivery groups and execution groups ``run`` made, without those under a place
+    nulled since (graphql-core drops them); None when no execution group is left."""
+    later: _Later | None = run.deferred
+    if later is None:
+        return None
+    tasks = [task for task, frame in later.tasks if not _dead(frame)]
+    return (later.groups, tasks) if tasks else None
+
+
 def deferring_completer(plan: ObjectPlan, complete: Complete) -> Complete:
     """``plan``'s completion wrapped: the fragments opening at the object get their delivery
     groups (before its fields run, so nested ones find their parent), the deferred fields their
@@ -90,11 +123,12 @@ def deferring_completer(plan: ObjectPlan, complete: Complete) -> Complete:
     site = plan.defer
     assert site is not None and complete is not None
     opened_usages = site.opened
-    later = site.later
+    deferred = site.later
 
     def deferring(run: Run, source: Any, frame: _Frame | None) -> dict[str, Any]:
-        groups = _groups_at(run, frame)
-        path = _path(frame)
+        later = _later(run)
+        groups = _groups_at(later, frame)
+        path = _path(later, frame)
         opened: list[DeliveryGroup] = []
         if opened_usages:
             groups = dict(groups)
@@ -103,70 +137,76 @@ def deferring_completer(plan: ObjectPlan, complete: Complete) -> Complete:
                 group = groups[usage] = DeliveryGroup(path, usage.label, parent)
                 opened.append(group)
             if frame is None:
-                run.base_groups = groups
+                later.base_groups = groups
             else:
                 frame.groups = groups
         data: dict[str, Any] = complete(run, source, frame)
-        run.later_groups.extend(opened)
-        for fields in later:
+        later.groups.extend(opened)
+        for fields in deferred:
             delivery_groups = [groups[u] for u in fields.usages]
-            task = _GroupTask(run, fields, delivery_groups, source, frame, groups)
+            task = _GroupTask(later.request, fields, delivery_groups, source, path, groups)
             computation = Computation(task, task.abort)
-            run.later_tasks.append((ExecutionGroup(task.delivery_groups, computation, path), frame))
+            later.tasks.append((ExecutionGroup(delivery_groups, computation, path), frame))
         return data
 
     return deferring
 
 
-def _groups_at(run: Run, frame: _Frame | None) -> dict[Any, Any]:
+def _groups_at(later: _Later, frame: _Frame | None) -> dict[Any, Any]:
     while frame is not None:
         if frame.groups is not None:
             return frame.groups
         frame = frame.parent
-    return run.base_groups or {}
+    return later.base_groups
 
 
-def _path(frame: _Frame | None) -> Path | None:
-    path = None
-    for key in frame.path() if frame is not None else ():
-        path = Path(path, key, None)
-    return path
+def _path(later: _Later, frame: _Frame | None) -> Path | None:
+    """The object's path, its parent's made once per run (the items of a list share it)."""
+    if frame is None:
+        return None
+    parent = frame.parent
+    if parent is None:
+        return Path(None, frame.key, None)
+    paths = later.paths
+    above = paths.get(parent)
+    if above is None:
+        above = paths[parent] = _path(later, parent)
+    return Path(above, frame.key, None)
 
 
 _HELD = object()
+_Request = tuple[Any, Any, Any, Any, Any, Any]
 
 
 class _GroupTask:
     """One execution group: its fields run on the object, in a run of their own."""
 
-    __slots__ = ("delivery_groups", "fields", "frame", "groups", "parent", "run", "source")
+    __slots__ = ("delivery_groups", "fields", "groups", "path", "request", "run", "source")
 
     def __init__(
         self,
-        parent: Run,
+        request: _Request,
         fields: DeferredFields,
         delivery_groups: list[DeliveryGroup],
         source: Any,
-        frame: _Frame | None,
+        path: Path | None,
         groups: dict[Any, Any],
     ) -> None:
-        self.parent = parent
+        self.request = request
         self.fields = fields
         self.delivery_groups = delivery_groups
         self.source = source
-        self.frame = frame
+        self.path = path
         self.groups = groups
         self.run: Run | None = None
 
     def __call__(self) -> WorkResult | Awaitable[WorkResult]:
         """Run the fields: the part at once when no read waits, else a coroutine."""
-        parent = self.parent
-        run = self.run = Run(
-            parent.schema, parent.operation, parent.variables, parent.context, parent.root_value
-        )
-        run.fragments = parent.fragments
-        run.base_groups = self.groups
-        keys = self.frame.path() if self.frame is not None else []
+        schema, operation, variables, context, root_value, fragments = self.request
+        run = self.run = Run(schema, operation, variables, context, root_value)
+        run.fragments = fragments
+        run.deferred = _Later(run, self.groups)
+        keys = self.path.as_list() if self.path is not None else []
         top = _top_frame(keys)
         try:
             data = run._object(self.fields.plan, self.source, top)
@@ -190,7 +230,8 @@ class _GroupTask:
             depth = len(keys)
             errors = sorted(errors, key=lambda e: document_position(data, (e.path or ())[depth:]))
         value = ExecutionGroupValue(self.delivery_groups, keys, data, errors or None)
-        work = run.later_work()
+        work = later_work(run)
+        self.run = None
         return WorkResult(value, None if work is None else Work(work[0], work[1]))
 
     def abort(self, _reason: BaseException | None = None) -> None:

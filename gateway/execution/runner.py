@@ -96,15 +96,13 @@ class Run:
 
     __slots__ = (
         "answer",
-        "base_groups",
         "context",
         "data_nulled",
+        "deferred",
         "errors",
         "fatal",
         "fragments",
         "infos",
-        "later_groups",
-        "later_tasks",
         "operation",
         "pending",
         "root_value",
@@ -132,11 +130,7 @@ class Run:
         self.data_nulled = False
         self.fatal: GraphQLError | None = None  # the error whose null reached the root
         self.answer: dict[str, Any] = {}  # the data as built, kept when a null reaches the root
-        # @defer (``deferral``): the delivery groups open at the root, the groups and the
-        # execution groups (with the frame of their object) this run made, in graphql-core's order.
-        self.base_groups: dict[Any, Any] | None = None
-        self.later_groups: list[Any] = []
-        self.later_tasks: list[tuple[Any, _Frame | None]] = []
+        self.deferred: Any = None  # @defer: what the run leaves for later parts (``deferral``)
 
     async def execute(self, plan: OperationPlan) -> dict[str, Any] | None:
         """The operation's data (None when a null reached the root); errors in ``errors``."""
@@ -159,13 +153,6 @@ class Run:
             self._abandon()
             return None
         return None if self.data_nulled else data
-
-    def later_work(self) -> tuple[list[Any], list[Any]] | None:
-        """``@defer``: the delivery groups and execution groups this run made, without those
-        under a place nulled since (graphql-core drops them); None when no execution group is
-        left."""
-        tasks = [task for task, frame in self.later_tasks if not _dead(frame)]
-        return (self.later_groups, tasks) if tasks else None
 
     def _abandon(self) -> None:
         """Close what will never be awaited (a null reached the root first)."""

@@ -30,7 +30,7 @@ from strawberry.types.graphql import OperationType
 
 from gateway.execution import OperationPlan, Unsupported, compile_operation, describe
 from gateway.execution.compiler import NullDeferCondition, condition_values, conditions
-from gateway.execution.deferral import incremental_result
+from gateway.execution.deferral import incremental_result, later_work
 from gateway.execution.internals import graphql_schema
 from gateway.execution.runner import Run
 from gateway.observability.metrics import OPERATION_PATHS
@@ -139,7 +139,7 @@ class CompiledOperations:
         run = Run(self.schema, planned.operation, variables, context, root_value)
         data = await run.execute(plan)
         errors = [classify(e) for e in run.errors_in_document_order()]
-        later = run.later_work() if data is not None else None
+        later = later_work(run) if data is not None else None
         if data is not None and later is not None:  # @defer: later parts coded as they are sent
             after_operation(context, operation_name, errors, started)
             return incremental_result(data, errors, later)
