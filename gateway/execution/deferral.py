@@ -16,6 +16,7 @@ nulls stopping at the group: a null reaching it fails the whole fragment, as gra
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
@@ -86,7 +87,7 @@ def _filtered(details: list[tuple[Any, DeferUsage | None]]) -> tuple[DeferUsage,
 class _Later:
     """A run's ``@defer`` state: what it made, in graphql-core's order (``Run.deferred``)."""
 
-    __slots__ = ("base_groups", "groups", "paths", "request", "tasks")
+    __slots__ = ("base_groups", "frames", "groups", "paths", "request", "tasks")
 
     def __init__(self, run: Run, base_groups: dict[Any, Any] | None = None) -> None:
         # What a group's own run needs of this one (held apart from the run: no cycle).
@@ -95,7 +96,8 @@ class _Later:
         )  # fmt: skip
         self.base_groups = base_groups or {}  # the delivery groups open at the run's top
         self.groups: list[DeliveryGroup] = []
-        self.tasks: list[tuple[ExecutionGroup, _Frame | None]] = []
+        self.tasks: list[ExecutionGroup] = []
+        self.frames: list[_Frame | None] = []  # each task's object
         self.paths: dict[_Frame, Path | None] = {}  # the objects' parents' paths
 
 
@@ -112,7 +114,9 @@ def later_work(run: Run) -> tuple[list[Any], list[Any]] | None:
     later: _Later | None = run.deferred
     if later is None:
         return None
-    tasks = [task for task, frame in later.tasks if not _dead(frame)]
+    tasks = [
+        task for task, frame in zip(later.tasks, later.frames, strict=True) if not _dead(frame)
+    ]
     return (later.groups, tasks) if tasks else None
 
 
@@ -129,24 +133,23 @@ def deferring_completer(plan: ObjectPlan, complete: Complete) -> Complete:
         later = _later(run)
         groups = _groups_at(later, frame)
         path = _path(later, frame)
-        opened: list[DeliveryGroup] = []
         if opened_usages:
             groups = dict(groups)
             for usage in opened_usages:
                 parent = None if usage.parent is None else groups[usage.parent]
-                group = groups[usage] = DeliveryGroup(path, usage.label, parent)
-                opened.append(group)
+                groups[usage] = DeliveryGroup(path, usage.label, parent)
             if frame is None:
                 later.base_groups = groups
             else:
                 frame.groups = groups
         data: dict[str, Any] = complete(run, source, frame)
-        later.groups.extend(opened)
+        if opened_usages:
+            later.groups.extend([groups[usage] for usage in opened_usages])
         for fields in deferred:
             delivery_groups = [groups[u] for u in fields.usages]
             task = _GroupTask(later.request, fields, delivery_groups, source, path, groups)
-            computation = Computation(task, task.abort)
-            later.tasks.append((ExecutionGroup(delivery_groups, computation, path), frame))
+            later.tasks.append(ExecutionGroup(delivery_groups, Computation(task), path))
+            later.frames.append(frame)
         return data
 
     return deferring
@@ -181,7 +184,7 @@ _Request = tuple[Any, Any, Any, Any, Any, Any]
 class _GroupTask:
     """One execution group: its fields run on the object, in a run of their own."""
 
-    __slots__ = ("delivery_groups", "fields", "groups", "path", "request", "run", "source")
+    __slots__ = ("delivery_groups", "fields", "groups", "path", "request", "source")
 
     def __init__(
         self,
@@ -198,12 +201,11 @@ class _GroupTask:
         self.source = source
         self.path = path
         self.groups = groups
-        self.run: Run | None = None
 
     def __call__(self) -> WorkResult | Awaitable[WorkResult]:
         """Run the fields: the part at once when no read waits, else a coroutine."""
         schema, operation, variables, context, root_value, fragments = self.request
-        run = self.run = Run(schema, operation, variables, context, root_value)
+        run = Run(schema, operation, variables, context, root_value)
         run.fragments = fragments
         run.deferred = _Later(run, self.groups)
         keys = self.path.as_list() if self.path is not None else []
@@ -219,7 +221,11 @@ class _GroupTask:
         return self._result(run, keys, data)
 
     async def _later(self, run: Run, keys: list[str | int], data: dict[str, Any]) -> WorkResult:
-        await run._settle()
+        try:
+            await run._settle()
+        except asyncio.CancelledError:  # the scheduler gave up (the client left)
+            run._abandon()
+            raise
         if run.data_nulled:
             raise _fatal(run)
         return self._result(run, keys, data)
@@ -231,13 +237,7 @@ class _GroupTask:
             errors = sorted(errors, key=lambda e: document_position(data, (e.path or ())[depth:]))
         value = ExecutionGroupValue(self.delivery_groups, keys, data, errors or None)
         work = later_work(run)
-        self.run = None
         return WorkResult(value, None if work is None else Work(work[0], work[1]))
-
-    def abort(self, _reason: BaseException | None = None) -> None:
-        """The scheduler gave up on the group (the client left): close what never ran."""
-        if self.run is not None:
-            self.run._abandon()
 
 
 def _top_frame(keys: list[str | int]) -> _Frame | None:
