@@ -207,6 +207,20 @@ DEFERRED: list[tuple[str, dict[str, Any] | None]] = [
         """{ cartPromotions(customerId: "nobody") { promotionId ... @defer { promotionName } } }""",
         None,
     ),
+    # Under a mutation's field (run serially), and a spread deferred by a variable.
+    (
+        f"""mutation {{ redeemCartPromotion(input: {{customerId: "demo-loyal", promotionId:
+          "acme-welcome10", transactionId: "eq-defer", amount: "5.00", idempotencyKey: "eq-d"}})
+          {{ __typename ... on Redemption {{ redemptionId
+            ... @defer(label: "after") {{ restrictions {{ customer {{ {LIMIT} }} }} }} }} }} }}""",
+        None,
+    ),
+    (
+        """query ($c: ID!, $later: Boolean) { cartPromotions(customerId: $c) {
+          promotionId ...Name @defer(if: $later, label: "name") }
+        } fragment Name on CartPromotion { promotionName earnedStatus }""",
+        {"c": "demo-loyal"},
+    ),
 ]
 
 # Variables the offer lifecycle examples take: a decision token, then the fulfillment made.
