@@ -276,7 +276,7 @@ def incremental_result(
     data: dict[str, Any], errors: list[GraphQLError], later: tuple[list[Any], list[Any]]
 ) -> ExperimentalIncrementalExecutionResults:
     """The initial part (``data``, ``errors`` and the pending fragments) and the later parts, as
-    graphql-core's publisher builds them from the run's groups (``Run.later_work``)."""
+    graphql-core's publisher builds them from the run's groups (``later_work``)."""
     groups, tasks = later
     return IncrementalPublisher().build_response(
         data, errors or None, Work(groups, tasks), _Publishing()

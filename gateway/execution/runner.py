@@ -5,7 +5,9 @@ returns an awaitable leaves a slot; the slots of one pass are awaited together (
 across the whole pass) and completed in turn, which may leave more. Null propagation follows
 GraphQL: a null (or an error) in a non-null position nulls the nearest nullable parent, and
 work still pending under a nulled parent is dropped with its errors, as graphql-core cancels it.
-Errors carry graphql-core's messages, paths and locations.
+Errors carry graphql-core's messages, paths and locations. An object whose plan defers fields
+(``@defer``) completes through ``deferral``'s completer, which keeps in ``Run.deferred`` what the
+run leaves for later parts.
 """
 
 from __future__ import annotations
