@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from tests.docs_pages import DOCS, blocks
 from tests.federation.node import HERE, accounts_sdl, compose, require_node_project
 from tests.http.multipart import merge_parts, parts
 from tests.live.wire import sse_stream, ws_session
@@ -171,13 +172,11 @@ REDEEM = """mutation Redeem($input: RedeemCartPromotionInput!) {
   redeemCartPromotion(input: $input) { __typename } }"""
 # Hive Gateway subscribes to this subgraph over GraphQL over SSE (its HTTP executor's default:
 # GET with Accept: text/event-stream) and sends the transport entry's headers with every
-# subgraph request, subscriptions included: the router key authenticates them all.
-ROUTER_KEY = """export const gatewayConfig = {
-  transportEntries: {
-    offers: { headers: [["authorization", "Bearer {env.OFFERS_ROUTER_KEY}"]] },
-  },
-};
-"""
+# subgraph request, subscriptions included: the router key authenticates them all. The test runs
+# the configuration as docs/federation.md shows it.
+[DOCUMENTED_CONFIG] = [
+    b.text for b in blocks(DOCS / "federation.md") if b.info == "js filename=gateway.config.mjs"
+]
 
 
 async def _next_event(events: AsyncIterator[tuple[str, str]], timeout_s: float) -> dict[str, Any]:
@@ -219,7 +218,7 @@ async def test_a_subscription_through_hive_gateway_sees_a_redemption(
     with _hive_gateway(
         database_dsn,
         tmp_path,
-        ROUTER_KEY,
+        DOCUMENTED_CONFIG,
         offers_env={"GATEWAY_REQUIRE_API_KEYS": "true"},
         router_env={"OFFERS_ROUTER_KEY": key},
         offers_headers={"authorization": f"Bearer {key}"},
@@ -235,12 +234,18 @@ async def test_a_subscription_through_hive_gateway_sees_a_redemption(
             first_sse = await _next_event(events, 20)
             first_ws = (await ws.message("cart", timeout_s=20))["payload"]
             keyless = await http.post(offers_url, json={"query": REDEEM, "variables": redemption})
+            metrics = await http.get(
+                offers_url.replace("/graphql", "/metrics"),
+                headers={"authorization": f"Bearer {key}"},
+            )
 
             redeemed = await http.post(router_url, json={"query": REDEEM, "variables": redemption})
             update_sse = await _next_event(events, 10)
             update_ws = (await ws.message("cart", timeout_s=10))["payload"]
 
     assert "UNAUTHENTICATED" in keyless.text, "the subgraph itself requires a key"
+    # The router keeps one subgraph stream per client subscription, both on the router's key.
+    assert "gateway_subscriptions_open 2.0" in metrics.text.splitlines()
     assert redeemed.json()["data"]["redeemCartPromotion"]["__typename"] == "Redemption"
     before = _remaining(first_sse)
     assert _remaining(first_ws) == before
