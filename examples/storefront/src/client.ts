@@ -13,7 +13,6 @@ import { GRAPHQL_URL, GRAPHQL_WS_URL } from "./config";
  */
 const wsLink = new GraphQLWsLink(createClient({ url: GRAPHQL_WS_URL, lazy: true }));
 
-
 /**
  * The whole client set-up. Every object the gateway returns has a schema-wide unique `id`, so
  * InMemoryCache's default identity (`__typename` + `id`) normalizes it: no `typePolicies`, no
