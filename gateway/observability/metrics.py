@@ -32,6 +32,11 @@ SQL_ROUND_TRIPS = Histogram(
 SHED = Counter(
     "gateway_shed_requests_total", "Requests refused with 503 OVERLOADED (worker at capacity)."
 )
+ADMISSION_BOUND = Gauge(
+    "gateway_admission_bound",
+    "Requests a worker admits at once now: GATEWAY_MAX_IN_FLIGHT, lowered while its event loop "
+    "runs late.",
+)
 RATE_LIMITED = Counter(
     "gateway_rate_limited_requests_total", "Requests refused with 429 RATE_LIMITED."
 )
