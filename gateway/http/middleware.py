@@ -10,8 +10,8 @@ import re
 
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
 
+from gateway.http.compression import Compression
 from gateway.settings import Settings
 
 # Development default: any port of the machine's own loopback names (a frontend dev server on
@@ -92,5 +92,5 @@ def http_middleware(settings: Settings) -> list[Middleware]:
     cors = cors_middleware(settings)
     # Level 6, not starlette's 9: a 120 KB JSON body takes 1.3 ms instead of 4.2 ms on the event
     # loop, for 7 % more bytes.
-    gzip = Middleware(GZipMiddleware, minimum_size=settings.gzip_minimum_size, compresslevel=6)
+    gzip = Middleware(Compression, minimum_size=settings.gzip_minimum_size, compresslevel=6)
     return [cors, gzip] if cors is not None else [gzip]
