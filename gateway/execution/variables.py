@@ -68,6 +68,10 @@ class _Slow(Exception):
     """A value the fast path does not take: graphql-core coerces the whole set instead."""
 
 
+# An input field's default when it has none and is non-null, or has one that does not coerce.
+_MUST_BE_GIVEN: Any = object()
+
+
 class VariableCoercer:
     """The variables of one operation, coerced as ``get_variable_values`` coerces them.
 
@@ -162,7 +166,10 @@ class _Variable:
             if self.literal is not None:
                 default = self.default
                 if default is Undefined:  # a list or object: fresh per request, as graphql-core
-                    default = coerce_input_literal(self.literal, self.type)
+                    try:
+                        default = coerce_input_literal(self.literal, self.type)
+                    except Exception:  # an input field's invalid default: graphql-core reports
+                        raise _Slow from None
                     if default is Undefined:
                         raise _Slow
                 coerced[name] = default
@@ -213,12 +220,12 @@ class _Converters:
             fields: list[tuple[str, str, Convert, Any]] = []
             convert = self._objects[type_.name] = _input_object(type_, fields)
             for name, field in type_.fields.items():
-                default: Any = Undefined
+                default: Any = _MUST_BE_GIVEN
                 if not is_required_input_field(field):
-                    try:
+                    try:  # Undefined: no default, the field is left out
                         default = coerce_default_value(field)
                     except Exception:  # an invalid default: graphql-core reports it
-                        default = _Slow
+                        default = _MUST_BE_GIVEN
                 fields.append((name, field.out_name or name, self.of(field.type), default))
         return convert
 
@@ -265,9 +272,10 @@ def _input_object(
         for name, out_name, convert, default in fields:
             given = value.get(name, Undefined)
             if given is Undefined:
-                if default is Undefined or default is _Slow:  # required, or an invalid default
+                if default is _MUST_BE_GIVEN:
                     raise _Slow
-                coerced[out_name] = default
+                if default is not Undefined:
+                    coerced[out_name] = default
             else:
                 coerced[out_name] = convert(given)
         if one_of and not _one_of(value, coerced):
