@@ -98,6 +98,10 @@ class Values:
         valid = self._valid(type_)
         return st.one_of(valid, valid, valid, self._broken(type_))
 
+    def valid(self, type_: Any) -> st.SearchStrategy[Any]:
+        """A value ``type_`` takes (for a custom scalar: most often)."""
+        return self._valid(type_)
+
     def _valid(self, type_: Any) -> st.SearchStrategy[Any]:
         if isinstance(type_, GraphQLNonNull):
             return self._valid_non_null(type_.of_type)
