@@ -23,6 +23,10 @@ name                                                   used for
 ``AsyncBaseHTTPView._stream_transport_map``            SSE pings (http/subscriptions/view)
 ``AsyncBaseHTTPView._get_stream_transport``            streamed requests (http/subscriptions/view)
 ``graphql_transport_ws ... _OperationStreamClosed``    closed operations (http/subscriptions/ws)
+``graphql.language.parser.MAX_NESTING_DEPTH``          variables: graphql-core's nesting limit
+``graphql.utilities.coerce_input_value``               variables: an input field's default, as
+``.coerce_default_value``                              graphql-core memoizes it
+``graphql.execution.get_variable_signature``           variables: a definition's signature
 =====================================================  =======================================
 """
 
@@ -32,6 +36,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import GraphQLSchema
+from graphql.execution.get_variable_signature import get_variable_signature
+from graphql.language.parser import MAX_NESTING_DEPTH
+from graphql.utilities.coerce_input_value import coerce_default_value
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments as _convert_arguments
@@ -57,7 +64,24 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_stream_transport_map"),
     ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_get_stream_transport"),
     (WS_HANDLERS, "_OperationStreamClosed"),
+    ("graphql.language.parser", "MAX_NESTING_DEPTH"),
+    ("graphql.utilities.coerce_input_value", "coerce_default_value"),
+    ("graphql.execution.get_variable_signature", "get_variable_signature"),
 )
+
+__all__ = [
+    "DEFINITION_BACKREF",
+    "MAX_NESTING_DEPTH",
+    "PRIVATE_NAMES",
+    "WS_HANDLERS",
+    "ResolveInfo",
+    "coerce_default_value",
+    "convert_arguments",
+    "default_resolver",
+    "get_variable_signature",
+    "graphql_schema",
+    "strawberry_definition",
+]
 
 
 def graphql_schema(strawberry_schema: Any) -> GraphQLSchema:
