@@ -29,7 +29,9 @@ The load and what is measured:
 - ``first_part``: the deferred cart's first part over the listing alone;
 - ``replica_share``: the cold reads a streaming replica 2 s behind answers (the replica from
   ``tests.streaming_replica``);
-- ``soak``: the gateway held at a fraction of its maximum for minutes.
+- ``soak``: the gateway held at a fraction of its maximum for minutes;
+- ``coercion``: per-call time of coercing the operations' variables, graphql-core against the
+  compiled coercer (on its own: ``python -m bench.coercion``).
 
 The peers:
 

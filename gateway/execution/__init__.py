@@ -7,6 +7,8 @@
   GraphQL's null propagation, error paths and locations.
 - ``plan``: what a plan holds, and ``describe`` to print one.
 - ``codegen``: Python source generated per object plan, completing its fields inline.
+- ``variables``: ``VariableCoercer``, the operation's variables coerced by a function built once
+  per operation (graphql-core's ``get_variable_values`` for any value it does not take).
 - ``inputs``: converters of argument values, worked out once per argument type.
 - ``leaves``: serializers for scalar and enum leaves.
 - ``internals``: every private name of strawberry or graphql-core used here, in one list that

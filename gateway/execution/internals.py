@@ -29,6 +29,10 @@ name                                                   used for
 ``graphql.execution.incremental.Computation``          ``@defer``: a group run when started
 ``graphql.execution.incremental.Work``, ``WorkResult``  ``@defer``: groups handed to the scheduler
 ``graphql.execution.incremental.IncrementalPublisher``  ``@defer``: ids, parts and batches
+``graphql.language.parser.MAX_NESTING_DEPTH``          variables: graphql-core's nesting limit
+``graphql.utilities.coerce_input_value``               variables: an input field's default, as
+``.coerce_default_value``                              graphql-core memoizes it
+``graphql.execution.get_variable_signature``           variables: a definition's signature
 =====================================================  =======================================
 """
 
@@ -38,6 +42,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import GraphQLSchema
+from graphql.execution.get_variable_signature import get_variable_signature
 from graphql.execution.incremental import (
     Computation,
     DeliveryGroup,
@@ -47,6 +52,8 @@ from graphql.execution.incremental import (
     Work,
     WorkResult,
 )
+from graphql.language.parser import MAX_NESTING_DEPTH
+from graphql.utilities.coerce_input_value import coerce_default_value
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments as _convert_arguments
@@ -58,13 +65,24 @@ WS_HANDLERS = "strawberry.subscriptions.protocols.graphql_transport_ws.handlers"
 INCREMENTAL = "graphql.execution.incremental"
 
 __all__ = [
+    "DEFINITION_BACKREF",
+    "MAX_NESTING_DEPTH",
+    "PRIVATE_NAMES",
+    "WS_HANDLERS",
     "Computation",
     "DeliveryGroup",
     "ExecutionGroup",
     "ExecutionGroupValue",
     "IncrementalPublisher",
+    "ResolveInfo",
     "Work",
     "WorkResult",
+    "coerce_default_value",
+    "convert_arguments",
+    "default_resolver",
+    "get_variable_signature",
+    "graphql_schema",
+    "strawberry_definition",
 ]
 
 PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
@@ -90,6 +108,9 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     (INCREMENTAL, "Work"),
     (INCREMENTAL, "WorkResult"),
     (INCREMENTAL, "IncrementalPublisher"),
+    ("graphql.language.parser", "MAX_NESTING_DEPTH"),
+    ("graphql.utilities.coerce_input_value", "coerce_default_value"),
+    ("graphql.execution.get_variable_signature", "get_variable_signature"),
 )
 
 

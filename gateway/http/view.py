@@ -138,8 +138,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
     async def run(  # type: ignore[override]
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET
     ) -> Response:
-        """strawberry's ``run``; a request error is 4xx for a graphql-response+json client."""
+        """strawberry's ``run``; a request error is 4xx for a graphql-response+json client.
+
+        A WebSocket (strawberry's ``__call__`` runs it here too) has no request state: it is
+        handed back as it is.
+        """
         response = await super().run(request, context, root_value)
+        if request.scope["type"] != "http":
+            return response
         status = request_state(request.scope).request_error_status
         if status is not None:
             response.status_code = status

@@ -22,7 +22,6 @@ from graphql import (
     OperationDefinitionNode,
     get_operation_ast,
 )
-from graphql.execution.values import get_variable_values
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -33,6 +32,7 @@ from gateway.execution.compiler import NullDeferCondition, condition_values, con
 from gateway.execution.deferral import incremental_result, later_work
 from gateway.execution.internals import graphql_schema
 from gateway.execution.runner import Run
+from gateway.execution.variables import VariableCoercer
 from gateway.observability.metrics import OPERATION_PATHS
 from gateway.operation.documents import (
     CACHE_SIZE,
@@ -56,6 +56,7 @@ class Planned:
     operation: OperationDefinitionNode
     operation_type: OperationType
     conditions: tuple[DirectiveNode, ...]
+    coerce_variables: VariableCoercer
     unsupported: str | None = None
     plans: dict[tuple[bool, ...], OperationPlan] = field(default_factory=dict)
 
@@ -114,12 +115,8 @@ class CompiledOperations:
         refusal = before_execution(context, planned.operation_type, document)
         if refusal is not None:
             return self._finish(context, operation_name, None, [refusal], started)
-        variables = get_variable_values(
-            self.schema,
-            planned.operation.variable_definitions or (),
-            variable_values or {},
-            max_errors=50,
-            hide_suggestions=self.hide_suggestions,
+        variables = planned.coerce_variables(
+            variable_values or {}, max_errors=50, hide_suggestions=self.hide_suggestions
         )
         if isinstance(variables, list):
             if self.hide_suggestions:
@@ -173,7 +170,8 @@ class CompiledOperations:
         if operation is None:
             return None
         operation_type = OperationType(operation.operation.value)
-        planned = Planned(operation, operation_type, conditions(document, operation))
+        coercer = VariableCoercer(self.schema, operation.variable_definitions or ())
+        planned = Planned(operation, operation_type, conditions(document, operation), coercer)
         if operation_type is OperationType.SUBSCRIPTION:
             planned.unsupported = "subscription"
         return planned

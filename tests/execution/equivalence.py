@@ -21,10 +21,22 @@ from typing import Any
 import asyncpg
 import orjson
 from graphql import (
+    ArgumentNode,
     ExperimentalIncrementalExecutionResults,
+    GraphQLInputType,
+    GraphQLSchema,
+    NameNode,
     OperationDefinitionNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    VariableDefinitionNode,
+    VariableNode,
+    Visitor,
     parse,
+    parse_type,
     print_ast,
+    value_from_ast_untyped,
+    visit,
 )
 from graphql.error import GraphQLSyntaxError
 
@@ -234,6 +246,65 @@ def client_operations() -> list[tuple[str, str, dict[str, Any]]]:
                     variables = {n: CLIENT_VARIABLES[n] for n in names}
                     found.append((f"{source.name}:{name}", constants[name], variables))
     return found
+
+
+@dataclass(frozen=True)
+class Lifted:
+    """An operation whose arguments were made variables: the variables' types and given values."""
+
+    query: str
+    types: dict[str, GraphQLInputType]
+    literals: dict[str, Any]
+
+
+def lift_arguments(schema: GraphQLSchema, query: str) -> Lifted:
+    """``query`` with each literal argument replaced by a variable of the argument's type.
+
+    >>> import graphql
+    >>> schema = graphql.build_schema("type Query { a(n: Int!, s: [String]): Int }")
+    >>> lifted = lift_arguments(schema, '{ a(n: 3, s: "x") }')
+    >>> print(lifted.query)
+    query ($a0: Int!, $a1: [String]) {
+      a(n: $a0, s: $a1)
+    }
+    >>> lifted.literals
+    {'a0': 3, 'a1': 'x'}
+    """
+    type_info = TypeInfo(schema)
+    types: dict[str, GraphQLInputType] = {}
+    literals: dict[str, Any] = {}
+
+    class Lift(Visitor):
+        def leave_argument(self, node: ArgumentNode, *_: Any) -> ArgumentNode | None:
+            argument_type = type_info.get_input_type()
+            if argument_type is None or isinstance(node.value, VariableNode):
+                return None
+            name = f"a{len(types)}"
+            types[name] = argument_type
+            literals[name] = value_from_ast_untyped(node.value)
+            return ArgumentNode(name=node.name, value=VariableNode(name=NameNode(value=name)))
+
+        def leave_operation_definition(
+            self, node: OperationDefinitionNode, *_: Any
+        ) -> OperationDefinitionNode:
+            definitions = tuple(
+                VariableDefinitionNode(
+                    variable=VariableNode(name=NameNode(value=name)),
+                    type=parse_type(str(type_)),
+                    directives=(),
+                )
+                for name, type_ in types.items()
+            )
+            return OperationDefinitionNode(
+                operation=node.operation,
+                name=node.name,
+                variable_definitions=(*(node.variable_definitions or ()), *definitions),
+                directives=node.directives,
+                selection_set=node.selection_set,
+            )
+
+    lifted = visit(parse(query), TypeInfoVisitor(type_info, Lift()))
+    return Lifted(print_ast(lifted), types, literals)
 
 
 # Values the engine and the plain executor get differently on purpose: random ids.

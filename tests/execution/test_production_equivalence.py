@@ -4,13 +4,15 @@ Corpus: every operation of the README's (and docs/') GraphQL blocks, the benchma
 GraphiQL's default query, hand-written cases for what plans treat specially (unions,
 mutations run serially, nullable lists, errors with locations and extensions, ``@skip`` /
 ``@include`` false), and a generated corpus (hypothesis-graphql over ``schema.graphql``, fixed
-seed, bounded). See ``tests.execution.equivalence`` for how both sides run.
+seed, bounded), run as generated and with its arguments made variables given random values.
+See ``tests.execution.equivalence`` for how both sides run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -37,8 +39,10 @@ from tests.execution.equivalence import (
     answer_id,
     client_operations,
     documented_operations,
+    lift_arguments,
     without_random_ids,
 )
+from tests.execution.variable_values import Values
 from tests.fuzz.scalars import CUSTOM_SCALARS
 
 CUSTOMERS = ["demo-loyal", "demo-b2c", "demo-none", "demo-b2b", "demo-multibrand", "nobody"]
@@ -340,6 +344,69 @@ GENERATED = 60
 )
 async def test_generated_operations(twins: Twins, operation: str) -> None:
     await twins.compare(operation)
+
+
+GENERATED_WITH_VARIABLES = 40
+
+
+@st.composite
+def _with_variables(draw: st.DrawFn, values: Values) -> tuple[str, dict[str, Any]]:
+    """A generated operation with its arguments as variables, and values for them.
+
+    The values, for the whole operation: the generated literals; values drawn valid for their
+    types; or, variable by variable, the literal, a drawn value (mostly valid; else null, a
+    wrong type, a single value for a list, missing or extra fields) or none at all.
+    """
+    operation = draw(
+        st.one_of(
+            queries(SDL_SCHEMA, custom_scalars=CUSTOM_SCALARS),
+            mutations(SDL_SCHEMA, custom_scalars=CUSTOM_SCALARS),
+        )
+    )
+    lifted = lift_arguments(SDL_SCHEMA, operation)
+    mode = draw(st.sampled_from(["literals", "valid", "mixed"]))
+    variables = {}
+    for name, type_ in lifted.types.items():
+        choice = {"literals": 1, "valid": 5}.get(mode) or draw(st.integers(0, 7))
+        if choice == 0:
+            continue  # not given
+        if choice < 4:
+            variables[name] = lifted.literals[name]
+        else:
+            variables[name] = draw(values.valid(type_) if choice == 5 else values.of(type_))
+    return lifted.query, variables
+
+
+async def test_generated_operations_with_variables(twins: Twins) -> None:
+    # hypothesis-graphql writes arguments as literals: here they become variables, given values
+    # that are coerced per request (tests/execution/test_variables.py checks the coercer alone).
+    loop = asyncio.get_running_loop()
+    seen: Counter[str] = Counter()
+
+    @settings(
+        max_examples=GENERATED_WITH_VARIABLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(case=_with_variables(Values(SDL_SCHEMA)))
+    def check(case: tuple[str, dict[str, Any]]) -> None:
+        query, variables = case
+        compared = asyncio.run_coroutine_threadsafe(twins.compare(query, variables), loop)
+        answer = compared.result(timeout=60)
+        seen["with variables"] += bool(variables)
+        seen["data"] += any(v is not None for v in (answer["data"] or {}).values())
+        invalid = any(e["message"].startswith("Variable '$") for e in answer["errors"])
+        seen["invalid variables" if invalid else "ran"] += 1
+
+    # Hypothesis runs in a thread: the comparisons run on this loop, where the pools live.
+    await asyncio.to_thread(check)
+
+    # Most operations had variables, most ran, some on real data; some variables were refused.
+    assert seen["with variables"] >= GENERATED_WITH_VARIABLES // 2, seen
+    assert seen["ran"] >= GENERATED_WITH_VARIABLES // 2 and seen["data"] >= 3, seen
+    assert seen["invalid variables"] >= 5, seen
 
 
 def test_the_generated_corpus_reads_the_schema_file() -> None:

@@ -24,6 +24,7 @@ from gateway.auth.keys import KeyVerifier
 from gateway.auth.principal import DEVELOPMENT, Principal
 from gateway.context import Clock, Context, build_context
 from gateway.errors import GatewayError
+from gateway.http.middleware import origin_allowed
 from gateway.http.subscriptions.sse import PreferredSSETransport
 from gateway.http.subscriptions.stream import changed_only
 from gateway.http.subscriptions.ws import LiveWSHandler, TextWebSocketAdapter
@@ -73,6 +74,16 @@ class LiveView:
             return build_context(pool, settings, clock=clock, principal=principal)
 
         return LiveSession(self.live_hub, pool, fresh, clock, authorization)
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """A page on another origin may subscribe where CORS lets it query: the same origins.
+
+        strawberry asks only for a cross-origin handshake and refuses it by default (403), which
+        would keep every storefront on its own origin from subscribing. No cookie authenticates
+        a socket here (the key comes in ``connection_init``), so the list guards what CORS
+        guards for HTTP.
+        """
+        return origin_allowed(self.settings, origin)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """A WebSocket connection's context (its principal set by connection_init)."""
