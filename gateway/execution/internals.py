@@ -22,6 +22,7 @@ name                                                   used for
 ``Schema._schema`` (operation/extension.py)            validation on graphql-core's path
 ``AsyncBaseHTTPView._stream_transport_map``            SSE pings (http/subscriptions/view)
 ``AsyncBaseHTTPView._get_stream_transport``            streamed requests (http/subscriptions/view)
+``AsyncBaseHTTPView._process_stream_result``           a deferred answer's parts (http/view)
 ``graphql_transport_ws ... _OperationStreamClosed``    closed operations (http/subscriptions/ws)
 ``graphql.execution.incremental.DeliveryGroup``        ``@defer``: a fragment at a path (deferral)
 ``graphql.execution.incremental.ExecutionGroup``       ``@defer``: deferred fields of an object
@@ -100,6 +101,7 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("strawberry.schema.schema_converter.CustomGraphQLEnumType", "wrapped_cls"),
     ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_stream_transport_map"),
     ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_get_stream_transport"),
+    ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_process_stream_result"),
     (WS_HANDLERS, "_OperationStreamClosed"),
     (INCREMENTAL, "DeliveryGroup"),
     (INCREMENTAL, "ExecutionGroup"),
