@@ -9,12 +9,13 @@ from typing import Any
 
 import asyncpg
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, get_operation_ast
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.streaming import HTTPStreamTransport
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -137,10 +138,15 @@ class LiveView:
         if not request_data.query:
             raise HTTPException(400, "No GraphQL query found in the request")
         try:
-            parse_document(request_data.query, self.settings.max_query_tokens)
+            document = parse_document(request_data.query, self.settings.max_query_tokens)
         except GraphQLError as error:
             # Answered as JSON, like any request that never starts: nothing to stream.
             return ExecutionResult(data=None, errors=[error])
+        name = request_data.operation_name
+        if not isinstance(name, str | None) or get_operation_ast(document, name) is None:
+            # As strawberry answers a query naming no operation of its document (a 400), rather
+            # than failing inside the stream.
+            raise HTTPException(400, CannotGetOperationTypeError(name).as_http_error_reason())
         ctx = LiveContext.wrap(context, self._session(request.state.pool))
         source = await super().execute_operation(  # type: ignore[misc]
             request, request_adapter, request_data, ctx, root_value, sub_response
