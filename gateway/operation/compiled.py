@@ -47,6 +47,9 @@ from gateway.settings import Settings
 
 # Most plans one operation keeps, one per combination of its variable @include / @skip values.
 MAX_PLANS_PER_OPERATION = 16
+# The two series of the operation-path metric, looked up once.
+COMPILED = OPERATION_PATHS.labels("compiled")
+FALLBACK = OPERATION_PATHS.labels("fallback")
 
 
 @dataclass(eq=False)
@@ -110,7 +113,7 @@ class CompiledOperations:
         if errors:
             return self._finish(context, operation_name, None, errors, started)
         if planned.unsupported is not None:
-            OPERATION_PATHS.labels("fallback").inc()
+            FALLBACK.inc()
             return None
         refusal = before_execution(context, planned.operation_type, document)
         if refusal is not None:
@@ -126,13 +129,13 @@ class CompiledOperations:
         try:
             plan = self._plan(document, planned, variables.coerced)
         except NullDeferCondition:  # graphql-core's error for this request, not the operation's
-            OPERATION_PATHS.labels("fallback").inc()
+            FALLBACK.inc()
             return None
         except Unsupported as reason:
             planned.unsupported = str(reason)
-            OPERATION_PATHS.labels("fallback").inc()
+            FALLBACK.inc()
             return None
-        OPERATION_PATHS.labels("compiled").inc()
+        COMPILED.inc()
         run = Run(self.schema, planned.operation, variables, context, root_value)
         data = await run.execute(plan)
         errors = [classify(e) for e in run.errors_in_document_order()]
