@@ -32,7 +32,9 @@ The load and what is measured:
 - ``soak``: the gateway held at a fraction of its maximum for minutes;
 - ``live``: live updates on one worker (subscriptions open, redemptions reaching their
   subscriber, idle memory, a catalog change's fan-out), over ``ws_session``'s
-  graphql-transport-ws client (``--live-only``: this phase alone).
+  graphql-transport-ws client (``--live-only``: this phase alone);
+- ``coercion``: per-call time of coercing the operations' variables, graphql-core against the
+  compiled coercer (on its own: ``python -m bench.coercion``).
 
 The peers:
 

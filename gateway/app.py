@@ -179,6 +179,7 @@ def admission_middleware(settings: Settings) -> list[Middleware]:
             queue=settings.admission_queue,
             queue_wait_s=settings.admission_queue_wait_ms / 1000,
             refusal_delay_s=settings.refusal_delay_ms / 1000,
+            target_lag_s=settings.admission_target_lag_ms / 1000,
         )
     ]
 

@@ -189,6 +189,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Longest a request waits in that queue for a slot before it is refused.",
     )
+    admission_target_lag_ms: int = Field(
+        default=10,
+        ge=0,
+        description="While the worker's event loop runs later than this (its core saturated), "
+        "the in-flight bound is lowered (x0.9 every 25 ms, to an eighth of it, at least 4) and "
+        "then grows back to GATEWAY_MAX_IN_FLIGHT: under a flood, admitted requests keep their "
+        "latency. A slow database does not lower it. `0`: a fixed bound.",
+    )
     refusal_delay_ms: int = Field(
         default=2000,
         ge=0,

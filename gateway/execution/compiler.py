@@ -34,6 +34,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    StringValueNode,
     ValueNode,
     VariableNode,
     is_leaf_type,
@@ -43,12 +44,16 @@ from graphql.execution.values import VariableValues, get_argument_values
 
 from gateway.execution import internals
 from gateway.execution.codegen import object_completer, pure_completer
+from gateway.execution.deferral import deferring_completer, split_deferred
 from gateway.execution.inputs import Convert, converter
 from gateway.execution.leaves import serializer
 from gateway.execution.plan import (
     AbstractPlan,
     ArgumentsFromVariables,
     CompletionPlan,
+    DeferredFields,
+    DeferSite,
+    DeferUsage,
     FieldPlan,
     LeafPlan,
     ListPlan,
@@ -59,6 +64,14 @@ from gateway.execution.plan import (
 from gateway.execution.runner import Run
 
 _INTROSPECTION_FIELDS = frozenset(("__schema", "__type"))
+# Directives whose ``if`` may be a variable: a plan is built per combination of their values.
+_CONDITIONS = ("include", "skip", "defer")
+
+# A field node and the ``@defer`` fragment it was collected under (None: not deferred).
+_Detail = tuple[FieldNode, DeferUsage | None]
+_Fields = dict[str, list[_Detail]]
+# Selection sets to collect from, each with the ``@defer`` fragment it sits in.
+_Sets = tuple[tuple[SelectionSetNode, DeferUsage | None], ...]
 
 
 class Unsupported(Exception):
@@ -81,7 +94,7 @@ def conditions(
             return
         for selection in selection_set.selections:
             for directive in selection.directives or ():
-                if directive.name.value in ("include", "skip") and _variable_condition(directive):
+                if directive.name.value in _CONDITIONS and _variable_condition(directive):
                     found.append(directive)
             if isinstance(selection, FieldNode | InlineFragmentNode):
                 visit(selection.selection_set)
@@ -95,16 +108,29 @@ def conditions(
     return tuple(found)
 
 
+class NullDeferCondition(Unsupported):
+    """``@defer(if: $v)`` with ``$v`` null: graphql-core's error, for this request only."""
+
+
 def condition_values(
     directives: tuple[DirectiveNode, ...], variables: Mapping[str, Any]
 ) -> tuple[bool, ...]:
-    """Whether each of ``directives`` lets its selection through, for these variables."""
+    """Whether each of ``directives`` lets its selection through (``@defer``: defers), for
+    these variables."""
     values = []
     for directive in directives:
         condition = _variable_condition(directive)
         assert condition is not None
+        name = directive.name.value
+        if name == "defer":
+            # ``if: Boolean! = true``: an absent variable defers, a null one is an error.
+            deferred = variables.get(condition.name.value, True)
+            if deferred is None:
+                raise NullDeferCondition("@defer(if: null)")
+            values.append(deferred is not False)
+            continue
         value = variables.get(condition.name.value) is True
-        values.append(value if directive.name.value == "include" else not value)
+        values.append(value if name == "include" else not value)
     return tuple(values)
 
 
@@ -117,8 +143,9 @@ def compile_operation(
 ) -> OperationPlan:
     """The plan of ``operation`` (validated) for one combination of variable conditions.
 
-    Raises ``Unsupported`` for subscriptions, introspection, ``@defer`` / ``@stream``, and fields
-    whose resolvers are not strawberry's plain ones.
+    Raises ``Unsupported`` for subscriptions, introspection, ``@stream``, and fields whose
+    resolvers are not strawberry's plain ones. ``@defer`` is planned as graphql-core runs it
+    (``DeferSite``).
     """
     if operation.operation is OperationType.SUBSCRIPTION:
         raise Unsupported("subscription")
@@ -131,7 +158,7 @@ def compile_operation(
     root_type = schema.get_root_type(operation.operation)
     if root_type is None:
         raise Unsupported(f"no {operation.operation.value} type")
-    root = compiler.object_plan(root_type, (operation.selection_set,))
+    root = compiler.object_plan(root_type, ((operation.selection_set, None),), ())
     return OperationPlan(
         operation.operation.value,
         root,
@@ -150,12 +177,38 @@ class _Compiler:
         self.decided = decided
 
     def object_plan(
-        self, object_type: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...]
+        self,
+        object_type: GraphQLObjectType,
+        selection_sets: _Sets,
+        running: tuple[DeferUsage, ...],
     ) -> ObjectPlan:
-        fields: dict[str, list[FieldNode]] = {}
-        for selection_set in selection_sets:
-            self._collect(object_type, selection_set, fields, set())
-        plans = tuple(self._field_plan(object_type, key, nodes) for key, nodes in fields.items())
+        """The plan of ``object_type`` for the fields of ``selection_sets``, in a part that
+        sends the fields of the ``@defer`` fragments ``running`` (none: the initial part)."""
+        fields: _Fields = {}
+        opened: list[DeferUsage] = []
+        visited: dict[str, list[DirectiveNode | None]] = {}
+        for selection_set, usage in selection_sets:
+            self._collect(object_type, selection_set, fields, opened, visited, usage)
+        now, later = split_deferred(fields, running)
+        plan = self._object_plan(object_type, now, running)
+        if opened or later:
+            plan.defer = DeferSite(
+                tuple(opened),
+                tuple(
+                    DeferredFields(usages, self._object_plan(object_type, grouped, usages))
+                    for usages, grouped in later
+                ),
+            )
+            plan.pure = None
+            plan.complete = deferring_completer(plan, plan.complete)
+        return plan
+
+    def _object_plan(
+        self, object_type: GraphQLObjectType, fields: _Fields, running: tuple[DeferUsage, ...]
+    ) -> ObjectPlan:
+        plans = tuple(
+            self._field_plan(object_type, key, details, running) for key, details in fields.items()
+        )
         definition = internals.strawberry_definition(object_type)
         origin = getattr(definition, "origin", None)
         plan = ObjectPlan(
@@ -172,31 +225,66 @@ class _Compiler:
         self,
         object_type: GraphQLObjectType,
         selection_set: SelectionSetNode,
-        fields: dict[str, list[FieldNode]],
-        visited: set[str],
+        fields: _Fields,
+        opened: list[DeferUsage],
+        visited: dict[str, list[DirectiveNode | None]],
+        usage: DeferUsage | None,
     ) -> None:
+        """graphql-core's ``visit_selection_sets``: fields by response key, each node with the
+        ``@defer`` fragment it is under; the fragments opened here in ``opened``."""
         for selection in selection_set.selections:
             if not self._included(selection.directives):
                 continue
             if isinstance(selection, FieldNode):
                 key = selection.alias.value if selection.alias else selection.name.value
-                fields.setdefault(key, []).append(selection)
+                fields.setdefault(key, []).append((selection, usage))
                 if any(d.name.value == "stream" for d in selection.directives or ()):
                     raise Unsupported("@stream")
                 continue
-            if any(d.name.value == "defer" for d in selection.directives or ()):
-                raise Unsupported("@defer")
             if isinstance(selection, InlineFragmentNode):
-                if self._applies(selection.type_condition, object_type):
-                    self._collect(object_type, selection.selection_set, fields, visited)
+                if not self._applies(selection.type_condition, object_type):
+                    continue
+                deferred = self._deferred(selection.directives, usage)
+                if deferred is not None:
+                    opened.append(deferred)
+                self._collect(
+                    object_type, selection.selection_set, fields, opened, visited,
+                    deferred or usage,
+                )  # fmt: skip
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
-                if name in visited or fragment is None:
+                if fragment is None or not self._applies(fragment.type_condition, object_type):
                     continue
-                visited.add(name)
-                if self._applies(fragment.type_condition, object_type):
-                    self._collect(object_type, fragment.selection_set, fields, visited)
+                deferred = self._deferred(selection.directives, usage)
+                under = deferred or usage
+                seen = visited.setdefault(name, [])
+                if None in seen or (under is not None and under.directive in seen):
+                    continue
+                if deferred is not None:
+                    opened.append(deferred)
+                seen.append(None if under is None else under.directive)
+                self._collect(object_type, fragment.selection_set, fields, opened, visited, under)
+
+    def _deferred(self, directives: Any, parent: DeferUsage | None) -> DeferUsage | None:
+        """The ``@defer`` fragment these directives open (None: not deferred)."""
+        directive = next((d for d in directives or () if d.name.value == "defer"), None)
+        if directive is None:
+            return None
+        decided = self.decided.get(id(directive))
+        label: str | None = None
+        for argument in directive.arguments or ():
+            value = argument.value
+            if argument.name.value == "label":
+                label = value.value if isinstance(value, StringValueNode) else None
+            elif argument.name.value == "if" and decided is None:
+                if not isinstance(value, BooleanValueNode):
+                    raise Unsupported("@defer(if:) neither literal nor a planned variable")
+                if not value.value:
+                    return None
+        if decided is False:
+            return None
+        return DeferUsage(label, parent, directive)
 
     def _included(self, directives: Any) -> bool:
         for directive in directives or ():
@@ -229,8 +317,13 @@ class _Compiler:
         return False
 
     def _field_plan(
-        self, parent_type: GraphQLObjectType, key: str, nodes: list[FieldNode]
+        self,
+        parent_type: GraphQLObjectType,
+        key: str,
+        details: list[_Detail],
+        running: tuple[DeferUsage, ...],
     ) -> FieldPlan:
+        nodes = [node for node, _ in details]
         name = nodes[0].name.value
         if name == "__typename":
             return FieldPlan(key, name, Read.TYPENAME, None, False, tuple(nodes), parent_type,
@@ -238,7 +331,7 @@ class _Compiler:
         if name in _INTROSPECTION_FIELDS:
             raise Unsupported("introspection")
         field_def = parent_type.fields[name]
-        completion, nullable = self._completion(field_def.type, nodes)
+        completion, nullable = self._completion(field_def.type, details, running)
         plan = FieldPlan(
             key, name, Read.ATTRIBUTE, completion, nullable, tuple(nodes), parent_type,
             field_def, field_def.type,
@@ -353,28 +446,33 @@ class _Compiler:
         return internals.convert_arguments(self.strawberry_schema, coerced, field.arguments)
 
     def _completion(
-        self, type_: GraphQLOutputType, nodes: list[FieldNode]
+        self, type_: GraphQLOutputType, details: list[_Detail], running: tuple[DeferUsage, ...]
     ) -> tuple[CompletionPlan, bool]:
         nullable = not isinstance(type_, GraphQLNonNull)
         inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         if isinstance(inner, GraphQLList):
-            item, item_nullable = self._completion(inner.of_type, nodes)
+            item, item_nullable = self._completion(inner.of_type, details, running)
             return ListPlan(item, item_nullable), nullable
         if is_leaf_type(inner):
             return LeafPlan(inner.name, serializer(inner)), nullable
-        selection_sets = tuple(n.selection_set for n in nodes if n.selection_set is not None)
+        selection_sets = tuple(
+            (node.selection_set, usage) for node, usage in details if node.selection_set
+        )
         if isinstance(inner, GraphQLObjectType):
-            return self.object_plan(inner, selection_sets), nullable
+            return self.object_plan(inner, selection_sets, running), nullable
         assert isinstance(inner, GraphQLInterfaceType | GraphQLUnionType)
-        return self._abstract_plan(inner, selection_sets), nullable
+        return self._abstract_plan(inner, selection_sets, running), nullable
 
     def _abstract_plan(
-        self, abstract: GraphQLAbstractType, selection_sets: tuple[SelectionSetNode, ...]
+        self,
+        abstract: GraphQLAbstractType,
+        selection_sets: _Sets,
+        running: tuple[DeferUsage, ...],
     ) -> AbstractPlan:
         by_type: dict[str, ObjectPlan] = {}
         type_names: dict[type, str] = {}
         for object_type in self.schema.get_possible_types(abstract):
-            plan = self.object_plan(object_type, selection_sets)
+            plan = self.object_plan(object_type, selection_sets, running)
             by_type[object_type.name] = plan
             if plan.origin is not None:
                 type_names[plan.origin] = object_type.name

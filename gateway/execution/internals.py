@@ -22,7 +22,18 @@ name                                                   used for
 ``Schema._schema`` (operation/extension.py)            validation on graphql-core's path
 ``AsyncBaseHTTPView._stream_transport_map``            SSE pings (http/subscriptions/view)
 ``AsyncBaseHTTPView._get_stream_transport``            streamed requests (http/subscriptions/view)
+``AsyncBaseHTTPView._process_stream_result``           a deferred answer's parts (http/view)
 ``graphql_transport_ws ... _OperationStreamClosed``    closed operations (http/subscriptions/ws)
+``graphql.execution.incremental.DeliveryGroup``        ``@defer``: a fragment at a path (deferral)
+``graphql.execution.incremental.ExecutionGroup``       ``@defer``: deferred fields of an object
+``graphql.execution.incremental.ExecutionGroupValue``  ``@defer``: what a group sends
+``graphql.execution.incremental.Computation``          ``@defer``: a group run when started
+``graphql.execution.incremental.Work``, ``WorkResult``  ``@defer``: groups handed to the scheduler
+``graphql.execution.incremental.IncrementalPublisher``  ``@defer``: ids, parts and batches
+``graphql.language.parser.MAX_NESTING_DEPTH``          variables: graphql-core's nesting limit
+``graphql.utilities.coerce_input_value``               variables: an input field's default, as
+``.coerce_default_value``                              graphql-core memoizes it
+``graphql.execution.get_variable_signature``           variables: a definition's signature
 ``graphql Executor._relevant_sub_fields``              a subscription event's memo (live/executor)
 =====================================================  =======================================
 """
@@ -33,6 +44,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import GraphQLSchema
+from graphql.execution.get_variable_signature import get_variable_signature
+from graphql.execution.incremental import (
+    Computation,
+    DeliveryGroup,
+    ExecutionGroup,
+    ExecutionGroupValue,
+    IncrementalPublisher,
+    Work,
+    WorkResult,
+)
+from graphql.language.parser import MAX_NESTING_DEPTH
+from graphql.utilities.coerce_input_value import coerce_default_value
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments as _convert_arguments
@@ -41,6 +64,28 @@ DEFINITION_BACKREF: str = GraphQLCoreConverter.DEFINITION_BACKREF
 ResolveInfo = _OperationContextAwareGraphQLResolveInfo
 
 WS_HANDLERS = "strawberry.subscriptions.protocols.graphql_transport_ws.handlers"
+INCREMENTAL = "graphql.execution.incremental"
+
+__all__ = [
+    "DEFINITION_BACKREF",
+    "MAX_NESTING_DEPTH",
+    "PRIVATE_NAMES",
+    "WS_HANDLERS",
+    "Computation",
+    "DeliveryGroup",
+    "ExecutionGroup",
+    "ExecutionGroupValue",
+    "IncrementalPublisher",
+    "ResolveInfo",
+    "Work",
+    "WorkResult",
+    "coerce_default_value",
+    "convert_arguments",
+    "default_resolver",
+    "get_variable_signature",
+    "graphql_schema",
+    "strawberry_definition",
+]
 
 PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("strawberry.schema.schema.Schema", "_schema"),
@@ -57,7 +102,18 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("strawberry.schema.schema_converter.CustomGraphQLEnumType", "wrapped_cls"),
     ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_stream_transport_map"),
     ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_get_stream_transport"),
+    ("strawberry.http.async_base_view.AsyncBaseHTTPView", "_process_stream_result"),
     (WS_HANDLERS, "_OperationStreamClosed"),
+    (INCREMENTAL, "DeliveryGroup"),
+    (INCREMENTAL, "ExecutionGroup"),
+    (INCREMENTAL, "ExecutionGroupValue"),
+    (INCREMENTAL, "Computation"),
+    (INCREMENTAL, "Work"),
+    (INCREMENTAL, "WorkResult"),
+    (INCREMENTAL, "IncrementalPublisher"),
+    ("graphql.language.parser", "MAX_NESTING_DEPTH"),
+    ("graphql.utilities.coerce_input_value", "coerce_default_value"),
+    ("graphql.execution.get_variable_signature", "get_variable_signature"),
     ("graphql.execution.executor.Executor", "_relevant_sub_fields"),
 )
 

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLField,
@@ -63,6 +64,37 @@ class ObjectPlan:
     # selection made only of attributes (None otherwise).
     complete: Callable[[Any, Any, Any], dict[str, Any]] | None = None
     pure: Callable[[Any], dict[str, Any]] | None = None
+    # ``@defer``: the fragments it opens here and the fields it leaves for later parts.
+    defer: DeferSite | None = None
+
+
+@dataclass(slots=True, eq=False)
+class DeferUsage:
+    """One ``@defer`` fragment as field collection meets it (graphql-core's ``DeferUsage``).
+
+    Fields under it point to it; at run time each object where it opens gets a delivery group.
+    """
+
+    label: str | None
+    parent: DeferUsage | None
+    directive: DirectiveNode
+
+
+@dataclass(slots=True, eq=False)
+class DeferredFields:
+    """Fields of an object sent in a later part: those of the fragments ``usages`` (graphql-core's
+    filtered defer-usage set, in its order) that are not already sent with their parent."""
+
+    usages: tuple[DeferUsage, ...]
+    plan: ObjectPlan  # the same object type, only these fields
+
+
+@dataclass(slots=True, eq=False)
+class DeferSite:
+    """What ``@defer`` does at one object: the fragments opening there, the later fields."""
+
+    opened: tuple[DeferUsage, ...]
+    later: tuple[DeferredFields, ...]
 
 
 @dataclass(slots=True, eq=False)
@@ -136,6 +168,10 @@ def _describe_object(plan: ObjectPlan, depth: int, lines: list[str]) -> None:
     for field_plan in plan.fields:
         lines.append("  " * depth + _describe_field(field_plan))
         _describe_completion(field_plan.completion, depth + 1, lines)
+    for later in plan.defer.later if plan.defer is not None else ():
+        labels = ", ".join(u.label or "-" for u in later.usages)
+        lines.append("  " * depth + f"later (@defer {labels})")
+        _describe_object(later.plan, depth + 1, lines)
 
 
 def _describe_field(plan: FieldPlan) -> str:

@@ -5,7 +5,9 @@ returns an awaitable leaves a slot; the slots of one pass are awaited together (
 across the whole pass) and completed in turn, which may leave more. Null propagation follows
 GraphQL: a null (or an error) in a non-null position nulls the nearest nullable parent, and
 work still pending under a nulled parent is dropped with its errors, as graphql-core cancels it.
-Errors carry graphql-core's messages, paths and locations.
+Errors carry graphql-core's messages, paths and locations. An object whose plan defers fields
+(``@defer``) completes through ``deferral``'s completer, which keeps in ``Run.deferred`` what the
+run leaves for later parts.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class _Null(Exception):
 class _Frame:
     """Where an object (or list) sits in the answer, for paths and null propagation."""
 
-    __slots__ = ("container", "key", "nullable", "parent", "value")
+    __slots__ = ("container", "groups", "key", "nullable", "parent", "value")
 
     def __init__(
         self, parent: _Frame | None, container: Any, key: str | int, nullable: bool
@@ -75,6 +77,8 @@ class _Frame:
         self.key = key
         self.nullable = nullable
         self.value: Any = None  # the dict or list built here
+        # ``@defer``: the delivery groups open here, by fragment (``deferral``), when any opens.
+        self.groups: dict[Any, Any] | None = None
 
     def path(self, *tail: str | int) -> list[str | int]:
         keys: list[str | int] = list(reversed(tail))
@@ -96,7 +100,9 @@ class Run:
         "answer",
         "context",
         "data_nulled",
+        "deferred",
         "errors",
+        "fatal",
         "fragments",
         "infos",
         "operation",
@@ -124,7 +130,9 @@ class Run:
         self.pending: list[_Pending] = []
         self.infos: dict[int, Info[Any, Any]] = {}
         self.data_nulled = False
+        self.fatal: GraphQLError | None = None  # the error whose null reached the root
         self.answer: dict[str, Any] = {}  # the data as built, kept when a null reaches the root
+        self.deferred: Any = None  # @defer: what the run leaves for later parts (``deferral``)
 
     async def execute(self, plan: OperationPlan) -> dict[str, Any] | None:
         """The operation's data (None when a null reached the root); errors in ``errors``."""
@@ -132,14 +140,18 @@ class Run:
         self.fragments = plan.fragments
         data = self.answer
         try:
-            for field_plan in root.fields:
-                self.field(field_plan, root, self.root_value, data, None)
-                if plan.serial:
-                    await self._settle()
-                    if self.data_nulled:
-                        return None
+            if root.defer is not None and root.complete is not None:  # @defer at the root
+                data = self.answer = root.complete(self, self.root_value, None)
+            else:
+                for field_plan in root.fields:
+                    self.field(field_plan, root, self.root_value, data, None)
+                    if plan.serial:
+                        await self._settle()
+                        if self.data_nulled:
+                            return None
             await self._settle()
         except _Null:
+            self.fatal = self.errors[-1] if self.errors else None
             self._abandon()
             return None
         return None if self.data_nulled else data
@@ -362,9 +374,11 @@ class Run:
 
     def _error(
         self, error: Exception, field_plan: FieldPlan, frame: _Frame | None, key: str
-    ) -> None:
+    ) -> GraphQLError:
         path = frame.path(key) if frame is not None else [key]
-        self.errors.append(located_error(error, list(field_plan.nodes), path))
+        located = located_error(error, list(field_plan.nodes), path)
+        self.errors.append(located)
+        return located
 
     async def _settle(self) -> None:
         """Await every pending slot, pass by pass, completing each as it comes.
@@ -382,23 +396,27 @@ class Run:
                     values.append(error)
             else:
                 values = await asyncio.gather(*(p[0] for p in batch), return_exceptions=True)
-            failed: list[tuple[FieldPlan, Exception | None, _Frame | None]] = []
+            failed: list[tuple[FieldPlan, Exception | None, GraphQLError | None, _Frame | None]]
+            failed = []
             for (_, field_plan, container, frame), value in zip(batch, values, strict=True):
                 if _dead(frame):
                     continue
                 outcome = self._settle_one(field_plan, value, container, frame)
                 if outcome is not None:
-                    failed.append((field_plan, outcome[0], frame))
+                    reported = self.errors[-1] if outcome[0] is None and self.errors else None
+                    failed.append((field_plan, outcome[0], reported, frame))
             # A parent nulled by several failures reports the first (graphql-core's rule).
-            for field_plan, failure, frame in failed:
+            for field_plan, failure, reported, frame in failed:
                 if self.data_nulled:
                     self._abandon()
                     return
                 if _dead(frame):
                     continue
                 if failure is not None:
-                    self._error(failure, field_plan, frame, field_plan.key)
+                    reported = self._error(failure, field_plan, frame, field_plan.key)
                 self._null_upwards(frame)
+                if self.data_nulled:
+                    self.fatal = reported
 
     def _settle_one(
         self, field_plan: FieldPlan, value: Any, container: dict[str, Any], frame: _Frame | None
@@ -437,9 +455,13 @@ class Run:
 
 
 def _dead(frame: _Frame | None) -> bool:
-    """Whether the place of ``frame`` (or of a parent) was nulled since it was built."""
+    """Whether the place of ``frame`` (or of a parent) was nulled since it was built (or never
+    filled: a null met while it was being completed)."""
     while frame is not None:
-        if frame.container[frame.key] is not frame.value:
+        try:
+            if frame.container[frame.key] is not frame.value:
+                return True
+        except (KeyError, IndexError):
             return True
         frame = frame.parent
     return False

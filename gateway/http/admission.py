@@ -13,6 +13,10 @@ connections, all refused at once, would otherwise come back together, every dela
 such wave stalls the admitted requests behind it. A balancer in front should hold its own queue
 (HAProxy's ``maxconn``, docs/scaling.md), so that the gateway refuses nothing.
 
+The bound adapts (``gateway.http.adaptive_bound``): while the event loop runs late (the core is
+saturated) it is lowered, so admitted requests keep their latency under a flood, and it grows
+back to ``limit`` when the loop is on time.
+
 The refusal itself is prebuilt (``gateway.http.refusals``). Health and metrics paths are never
 refused, so an instance under load is not mistaken for a dead one.
 """
@@ -25,8 +29,9 @@ from collections import deque
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.http.adaptive_bound import AdaptiveBound
 from gateway.http.refusals import Refusal
-from gateway.observability.metrics import SHED
+from gateway.observability.metrics import ADMISSION_BOUND, SHED
 
 OVERLOADED = "OVERLOADED"
 REQUEST_ID = b"x-request-id"
@@ -49,7 +54,8 @@ class AdmissionMiddleware:
 
     >>> from starlette.responses import PlainTextResponse
     >>> app = AdmissionMiddleware(
-    ...     PlainTextResponse("ok"), limit=64, queue=16, queue_wait_s=0.05, refusal_delay_s=2
+    ...     PlainTextResponse("ok"), limit=64, queue=16, queue_wait_s=0.05, refusal_delay_s=2,
+    ...     target_lag_s=0.01,
     ... )
     """
 
@@ -61,9 +67,10 @@ class AdmissionMiddleware:
         queue: int = 0,
         queue_wait_s: float = 0.0,
         refusal_delay_s: float = 0.0,
+        target_lag_s: float = 0.0,
     ) -> None:
         self.app = app
-        self.limit = limit
+        self.bound = AdaptiveBound(limit, target_lag_s=target_lag_s, busy=self._busy)
         self.queue = queue
         self.queue_wait_s = queue_wait_s
         self.refusal_delay_s = refusal_delay_s
@@ -74,7 +81,8 @@ class AdmissionMiddleware:
         if scope["type"] != "http" or scope["path"] in NEVER_SHED:
             await self.app(scope, receive, send)
             return
-        if self.in_flight < self.limit:
+        self.bound.wake()
+        if self.in_flight < self.bound.current:
             self.in_flight += 1
         else:
             arrived = asyncio.get_running_loop().time()
@@ -86,9 +94,14 @@ class AdmissionMiddleware:
         finally:
             self._release()
 
+    def _busy(self) -> bool:
+        ADMISSION_BOUND.set(self.bound.current)
+        return self.in_flight > 0
+
     def _release(self) -> None:
-        """Hand the slot to the first request still waiting, or free it."""
-        while self.waiting:
+        """Hand the slot to the first request still waiting, or free it (none is handed on
+        while more are in flight than the bound, lowered meanwhile, allows)."""
+        while self.waiting and self.in_flight <= self.bound.current:
             waiter = self.waiting.popleft()
             if not waiter.done():
                 waiter.set_result(True)  # the slot passes on: in_flight is unchanged

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.cache.response_cache import ResponseCache
@@ -31,7 +30,7 @@ from gateway.http.authentication import Authentication
 from gateway.http.deadline import Deadline
 from gateway.http.failures import Failures
 from gateway.http.ide_page import IdePage
-from gateway.http.media_types import prefers_graphql_response
+from gateway.http.media_types import first_header, prefers_graphql_response
 from gateway.http.rate_limit import RateLimit, TokenBuckets
 from gateway.http.replica_routing import ReplicaRouting
 from gateway.http.request_state import SCOPE_KEY, RequestState
@@ -62,7 +61,7 @@ class GraphQLEndpoint:
         scope[SCOPE_KEY] = RequestState(
             pool=lifespan["pool"],
             read_pool=lifespan["read_pool"],
-            graphql_response=prefers_graphql_response(Headers(scope=scope).get("accept", "")),
+            graphql_response=prefers_graphql_response(first_header(scope, b"accept")),
             deadline=asyncio.get_running_loop().time() + self.timeout_s,
         )
         await self.pieces(scope, receive, send)
@@ -82,7 +81,7 @@ def graphql_endpoint(
         app = ReplicaRouting(app, freshness)
     if response_cache is not None:
         app = ResponseCaching(app, response_cache, env=settings.env, clock=clock)
-    app = Deadline(app, settings.request_timeout_s)
+    app = Deadline(app)
     if settings.rate_limit is not None:
         app = RateLimit(app, TokenBuckets(settings.rate_limit, settings.rate_limit_bucket))
     app = Authentication(app, require_key=settings.keys_required, verifier=view.key_verifier)

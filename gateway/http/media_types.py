@@ -15,7 +15,8 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from graphql import GraphQLError
 
@@ -25,6 +26,19 @@ GRAPHQL_RESPONSE_CONTENT_TYPE = f"{GRAPHQL_RESPONSE}; charset=utf-8"
 
 # The status of a request error by its code; others are 400.
 _STATUS_BY_CODE = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403}
+
+
+def first_header(scope: Mapping[str, Any], name: bytes) -> str:
+    """The first value of header ``name`` (lower case), or "", as starlette's ``Headers.get``
+    reads it, without building a ``Headers``.
+
+    >>> first_header({"headers": [(b"accept", b"text/html"), (b"accept", b"*/*")]}, b"accept")
+    'text/html'
+    """
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
 
 
 def _quality(params: Sequence[str]) -> float:

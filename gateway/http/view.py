@@ -7,6 +7,7 @@ translation) are the pieces of ``gateway.http.endpoint``. The view reads the req
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import orjson
@@ -85,8 +86,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def _plain_post(self, request: Request) -> Response | None:
         """The common request answered without strawberry's HTTP handling: one operation as a
-        JSON POST, for a client reading JSON. None: anything else, for strawberry's ``run``
-        (the body read here stays readable there).
+        JSON POST, for a client reading JSON or multipart (a deferred answer's parts). None:
+        anything else, for strawberry's ``run`` (the body read here stays readable there).
 
         The answer is the one ``run`` gives: the same context, ``schema.execute``, result
         processing and encoding (tests/http compare the two).
@@ -96,7 +97,6 @@ class GatewayGraphQL(GraphQL[Context, None]):
         accept = headers.get("accept", "")
         if (
             media_type != "application/json"
-            or "multipart" in accept
             or "event-stream" in accept
             or self.persisted_queries.only_known
         ):
@@ -131,15 +131,43 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 deadline=request_state(request.scope).deadline,
                 report_round_trips=not self.settings.is_production,
             )
+            if isinstance(result, ExperimentalIncrementalExecutionResults):
+                return self._multipart(request, result)
         body = await self.process_result(request, result)
         status = request_state(request.scope).request_error_status
         return Response(self.encode_json(body), status or 200, media_type="application/json")
 
+    def _multipart(
+        self, request: Request, result: ExperimentalIncrementalExecutionResults
+    ) -> StreamingResponse:
+        """The parts as strawberry's ``run`` streams them (its formatting, this view's
+        transport), for a client that reads multipart."""
+
+        async def data() -> AsyncGenerator[Any, None]:
+            pending: list[Any] = []
+            part, pending = await self._process_stream_result(
+                request, result.initial_result, pending
+            )
+            yield part
+            async for value in result.subsequent_results:
+                part, pending = await self._process_stream_result(request, value, pending)
+                yield part
+
+        transport = self.multipart_transport_class()
+        stream = transport.stream(data, self.encode_json_string)
+        return StreamingResponse(stream(), status_code=200, headers=dict(transport.headers))
+
     async def run(  # type: ignore[override]
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET
     ) -> Response:
-        """strawberry's ``run``; a request error is 4xx for a graphql-response+json client."""
+        """strawberry's ``run``; a request error is 4xx for a graphql-response+json client.
+
+        A WebSocket (strawberry's ``__call__`` runs it here too) has no request state: it is
+        handed back as it is.
+        """
         response = await super().run(request, context, root_value)
+        if request.scope["type"] != "http":
+            return response
         status = request_state(request.scope).request_error_status
         if status is not None:
             response.status_code = status

@@ -4,6 +4,10 @@ strawberry's ``graphiql.html`` loads React, GraphiQL and the explorer plugin fro
 ``integrity`` hashes. ``gateway ide install`` installs the same npm versions, whose files are
 byte-identical, so rewriting ``https://unpkg.com/<package>@<version>/`` to a local mount keeps the
 hashes valid and the page works without internet.
+
+Subscriptions need nothing more: the page's ``GraphiQL.createFetcher({subscriptionUrl})`` uses
+the graphql-ws client bundled inside ``graphiql.min.js`` (graphql-transport-ws, the Headers pane
+as the ``connection_init`` payload); tests/browser/test_graphiql_browser.py runs one offline.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, NamedTuple
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -30,6 +31,11 @@ SQL_ROUND_TRIPS = Histogram(
 )
 SHED = Counter(
     "gateway_shed_requests_total", "Requests refused with 503 OVERLOADED (worker at capacity)."
+)
+ADMISSION_BOUND = Gauge(
+    "gateway_admission_bound",
+    "Requests a worker admits at once now: GATEWAY_MAX_IN_FLIGHT, lowered while its event loop "
+    "runs late.",
 )
 RATE_LIMITED = Counter(
     "gateway_rate_limited_requests_total", "Requests refused with 429 RATE_LIMITED."
@@ -80,3 +86,41 @@ def operation_label(name: str | None) -> str:
         return "other"
     _seen_names.add(name)
     return name
+
+
+class OperationSeries(NamedTuple):
+    """One operation label's series, looked up once (``labels()`` costs a lock and a tuple)."""
+
+    latency: Any
+    ok: Any
+    error: Any
+
+
+_series: dict[str, OperationSeries] = {}
+_error_series: dict[str, Any] = {}
+
+
+def operation_series(name: str | None) -> OperationSeries:
+    """The latency and outcome series of an operation name (its bounded label's).
+
+    >>> operation_series("Cart") is operation_series("Cart")
+    True
+    """
+    label = operation_label(name)
+    series = _series.get(label)
+    if series is None:
+        series = OperationSeries(
+            LATENCY.labels(label), REQUESTS.labels(label, "ok"), REQUESTS.labels(label, "error")
+        )
+        _series[label] = series
+    return series
+
+
+def error_series(code: str) -> Any:
+    """The errors counter of one code (codes are the service's own: a bounded set)."""
+    series = _error_series.get(code)
+    if series is None:
+        series = ERRORS.labels(code)
+        if len(_error_series) < _MAX_NAMES:
+            _error_series[code] = series
+    return series

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import random
 import re
-import uuid
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -12,6 +12,19 @@ HEADER = b"x-request-id"
 _SANE = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+# Ids tell requests apart in logs and guard nothing: the random module's generator (reseeded in
+# forked workers) will do, at a fraction of uuid4's os.urandom call per request.
+
+
+def new_request_id() -> str:
+    """32 hex digits, as ``uuid4().hex`` gives.
+
+    >>> len(new_request_id()), new_request_id() != new_request_id()
+    (32, True)
+    """
+    return f"{random.getrandbits(128):032x}"
 
 
 def current_request_id() -> str | None:
@@ -35,7 +48,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = next((v for k, v in scope["headers"] if k == HEADER), None)
-        rid = given.decode() if given is not None and _SANE.match(given) else uuid.uuid4().hex
+        rid = given.decode() if given is not None and _SANE.match(given) else new_request_id()
         token = request_id_var.set(rid)
 
         async def send_with_id(message: Message) -> None:

@@ -1,9 +1,10 @@
 """Operations run from compiled plans: parse, limits, validation and plans cached per document.
 
 Per request only what depends on the request runs: the variables are coerced, the plan for their
-``@include`` / ``@skip`` values is looked up, and the plan is run (``gateway.execution``).
-``execute`` returns None for what plans do not cover (introspection, ``@defer`` / ``@stream``,
-subscriptions): the caller then runs the operation on graphql-core.
+``@include`` / ``@skip`` / ``@defer`` values is looked up, and the plan is run
+(``gateway.execution``). A deferred answer is graphql-core's incremental result (its initial part
+now, the later parts as they come). ``execute`` returns None for what plans do not cover
+(introspection, ``@stream``, subscriptions): the caller then runs the operation on graphql-core.
 """
 
 from __future__ import annotations
@@ -16,20 +17,22 @@ from typing import Any
 from graphql import (
     DirectiveNode,
     DocumentNode,
+    ExperimentalIncrementalExecutionResults,
     GraphQLError,
     OperationDefinitionNode,
     get_operation_ast,
 )
-from graphql.execution.values import get_variable_values
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from gateway.execution import OperationPlan, Unsupported, compile_operation, describe
-from gateway.execution.compiler import condition_values, conditions
+from gateway.execution.compiler import NullDeferCondition, condition_values, conditions
+from gateway.execution.deferral import incremental_result, later_work
 from gateway.execution.internals import graphql_schema
 from gateway.execution.runner import Run
+from gateway.execution.variables import VariableCoercer
 from gateway.observability.metrics import OPERATION_PATHS
 from gateway.operation.documents import (
     CACHE_SIZE,
@@ -44,6 +47,9 @@ from gateway.settings import Settings
 
 # Most plans one operation keeps, one per combination of its variable @include / @skip values.
 MAX_PLANS_PER_OPERATION = 16
+# The two series of the operation-path metric, looked up once.
+COMPILED = OPERATION_PATHS.labels("compiled")
+FALLBACK = OPERATION_PATHS.labels("fallback")
 
 
 @dataclass(eq=False)
@@ -53,6 +59,7 @@ class Planned:
     operation: OperationDefinitionNode
     operation_type: OperationType
     conditions: tuple[DirectiveNode, ...]
+    coerce_variables: VariableCoercer
     unsupported: str | None = None
     plans: dict[tuple[bool, ...], OperationPlan] = field(default_factory=dict)
 
@@ -80,7 +87,7 @@ class CompiledOperations:
         root_value: Any,
         operation_name: str | None,
         allowed_operation_types: Iterable[OperationType],
-    ) -> ExecutionResult | None:
+    ) -> ExecutionResult | ExperimentalIncrementalExecutionResults | None:
         """The operation's result, or None when it must run on graphql-core.
 
         Raises strawberry's ``MissingQueryError``, ``CannotGetOperationTypeError`` and
@@ -106,17 +113,13 @@ class CompiledOperations:
         if errors:
             return self._finish(context, operation_name, None, errors, started)
         if planned.unsupported is not None:
-            OPERATION_PATHS.labels("fallback").inc()
+            FALLBACK.inc()
             return None
         refusal = before_execution(context, planned.operation_type, document)
         if refusal is not None:
             return self._finish(context, operation_name, None, [refusal], started)
-        variables = get_variable_values(
-            self.schema,
-            planned.operation.variable_definitions or (),
-            variable_values or {},
-            max_errors=50,
-            hide_suggestions=self.hide_suggestions,
+        variables = planned.coerce_variables(
+            variable_values or {}, max_errors=50, hide_suggestions=self.hide_suggestions
         )
         if isinstance(variables, list):
             if self.hide_suggestions:
@@ -125,14 +128,21 @@ class CompiledOperations:
             return self._finish(context, operation_name, None, coerce_errors, started)
         try:
             plan = self._plan(document, planned, variables.coerced)
+        except NullDeferCondition:  # graphql-core's error for this request, not the operation's
+            FALLBACK.inc()
+            return None
         except Unsupported as reason:
             planned.unsupported = str(reason)
-            OPERATION_PATHS.labels("fallback").inc()
+            FALLBACK.inc()
             return None
-        OPERATION_PATHS.labels("compiled").inc()
+        COMPILED.inc()
         run = Run(self.schema, planned.operation, variables, context, root_value)
         data = await run.execute(plan)
         errors = [classify(e) for e in run.errors_in_document_order()]
+        later = later_work(run) if data is not None else None
+        if data is not None and later is not None:  # @defer: later parts coded as they are sent
+            after_operation(context, operation_name, errors, started)
+            return incremental_result(data, errors, later)
         return self._finish(context, operation_name, data, errors, started)
 
     def plan_text(self, query: str, operation_name: str | None = None) -> str:
@@ -163,7 +173,8 @@ class CompiledOperations:
         if operation is None:
             return None
         operation_type = OperationType(operation.operation.value)
-        planned = Planned(operation, operation_type, conditions(document, operation))
+        coercer = VariableCoercer(self.schema, operation.variable_definitions or ())
+        planned = Planned(operation, operation_type, conditions(document, operation), coercer)
         if operation_type is OperationType.SUBSCRIPTION:
             planned.unsupported = "subscription"
         return planned

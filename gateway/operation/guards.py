@@ -14,13 +14,7 @@ from strawberry.types.graphql import OperationType
 
 from gateway.auth.principal import Scope
 from gateway.cache.tags import is_cacheable_selection
-from gateway.observability.metrics import (
-    ERRORS,
-    LATENCY,
-    REQUESTS,
-    SQL_ROUND_TRIPS,
-    operation_label,
-)
+from gateway.observability.metrics import SQL_ROUND_TRIPS, error_series, operation_series
 from gateway.operation.identity_cache import IdentityMemo
 from gateway.operation.router_scope import ROUTER_FIELDS, root_field_names
 
@@ -67,11 +61,11 @@ def after_operation(
     context: Any, operation_name: str | None, errors: list[GraphQLError] | None, started: float
 ) -> None:
     """Metrics of one operation, and its outcome for the response cache."""
-    label = operation_label(operation_name)
-    LATENCY.labels(label).observe(time.perf_counter() - started)
-    REQUESTS.labels(label, "error" if errors else "ok").inc()
+    series = operation_series(operation_name)
+    series.latency.observe(time.perf_counter() - started)
+    (series.error if errors else series.ok).inc()
     for error in errors or ():
-        ERRORS.labels(str((error.extensions or {}).get("code", "UNKNOWN"))).inc()
+        error_series(str((error.extensions or {}).get("code", "UNKNOWN"))).inc()
     db = getattr(context, "db", None)
     if db is not None:
         SQL_ROUND_TRIPS.observe(db.round_trips.count)

@@ -4,6 +4,10 @@ Needs chromium and npm: ``tests/provision.py`` installs them with apt when missi
 naming the command). GraphiQL's assets come the way a user gets them, from ``serve`` itself: it
 fetches them in the background when missing (the npm registry is then needed), and the test waits
 until the page loads them locally. Never a skip: the page must work offline everywhere.
+
+Two runs: the default query (with the key from the Headers pane, kept across a reload), and a
+subscription over graphql-transport-ws (the key in ``connection_init``), whose pane shows the
+listing, then the count after another client redeems.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Request
+from playwright.async_api import Browser, Page, Request, WebSocket
 
 from gateway.auth.keys import create_key
 from gateway.auth.principal import Scope
@@ -69,64 +75,71 @@ async def _editor(page: Page, selector: str) -> str:
     )
 
 
-async def test_graphiql_runs_the_default_query_offline(
-    browser: Browser, npm: str, database_dsn: str, api_key: str, tmp_path: Path
-) -> None:
-    headers = json.dumps({"Authorization": f"Bearer {api_key}"})
+@pytest.fixture
+def served_ide(npm: str, database_dsn: str, tmp_path: Path) -> Iterator[str]:
+    """The base URL of a ``gateway serve`` that fetches GraphiQL's assets when missing."""
     env = {
         "DATABASE_URL": database_dsn,
         "GATEWAY_DATA_DIR": str(tmp_path / "state"),
         "GATEWAY_IDE_ASSETS_DIR": str(IDE_DIR),
         "GATEWAY_IDE_FETCH": "true",
     }
+    with running_gateway(env, log=tmp_path / "gateway.log") as (base, _process):
+        yield base
+
+
+async def test_graphiql_runs_the_default_query_offline(
+    browser: Browser, served_ide: str, api_key: str
+) -> None:
+    headers = json.dumps({"Authorization": f"Bearer {api_key}"})
     requests: list[Request] = []
-    with running_gateway(env) as (base, _process):
-        await _wait_for_local_assets(base)
-        page = await browser.new_page()
-        page.on("request", lambda request: requests.append(request))
-        page.set_default_timeout(20_000)
+    base = served_ide
+    await _wait_for_local_assets(base)
+    page = await browser.new_page()
+    page.on("request", lambda request: requests.append(request))
+    page.set_default_timeout(20_000)
 
-        # Open GraphiQL, enter the API key in the headers pane, run the default query, read the
-        # result pane.
-        await page.goto(f"{base}/graphql", wait_until="networkidle")
-        await page.wait_for_selector(".graphiql-query-editor .CodeMirror")
-        assert await _editor(page, ".graphiql-query-editor") == DEFAULT_QUERY
-        await page.get_by_role("button", name="Headers").click()
-        await page.click(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror")
-        await page.keyboard.insert_text(headers)
-        await page.click(".graphiql-execute-button")
-        await page.wait_for_function(
-            "() => document.querySelector('.graphiql-response .CodeMirror')"
-            '?.CodeMirror.getValue().match(/"(data|errors)"/)'
-        )
-        result = json.loads(await _editor(page, ".graphiql-response"))
-        ARTIFACTS.mkdir(exist_ok=True)
-        await page.screenshot(path=str(ARTIFACTS / "graphiql.png"), full_page=True)
+    # Open GraphiQL, enter the API key in the headers pane, run the default query, read the
+    # result pane.
+    await page.goto(f"{base}/graphql", wait_until="networkidle")
+    await page.wait_for_selector(".graphiql-query-editor .CodeMirror")
+    assert await _editor(page, ".graphiql-query-editor") == DEFAULT_QUERY
+    await page.get_by_role("button", name="Headers").click()
+    await page.click(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror")
+    await page.keyboard.insert_text(headers)
+    await page.click(".graphiql-execute-button")
+    await page.wait_for_function(
+        "() => document.querySelector('.graphiql-response .CodeMirror')"
+        '?.CodeMirror.getValue().match(/"(data|errors)"/)'
+    )
+    result = json.loads(await _editor(page, ".graphiql-response"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "graphiql.png"), full_page=True)
 
-        # shouldPersistHeaders: after a reload the tab still holds the key and sends it again.
-        # GraphiQL stores the headers shortly after an edit, and the headers editor fills from
-        # that storage after the page loads: wait for each, as a user would see it.
-        await page.wait_for_function(
-            "() => (localStorage.getItem('graphiql:headers') || '').includes('Bearer')"
-        )
-        await page.reload(wait_until="networkidle")
-        await page.wait_for_selector(".graphiql-query-editor .CodeMirror")
-        await page.get_by_role("button", name="Headers").click()
-        await page.wait_for_function(
-            "() => document.querySelector("
-            "'.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror')"
-            "?.CodeMirror.getValue().includes('Bearer')"
-        )
-        persisted = await page.eval_on_selector(
-            ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror",
-            "e => e.CodeMirror.getValue()",
-        )
-        await page.click(".graphiql-execute-button")
-        await page.wait_for_function(
-            "() => document.querySelector('.graphiql-response .CodeMirror')"
-            '?.CodeMirror.getValue().match(/"(data|errors)"/)'
-        )
-        await page.close()
+    # shouldPersistHeaders: after a reload the tab still holds the key and sends it again.
+    # GraphiQL stores the headers shortly after an edit, and the headers editor fills from
+    # that storage after the page loads: wait for each, as a user would see it.
+    await page.wait_for_function(
+        "() => (localStorage.getItem('graphiql:headers') || '').includes('Bearer')"
+    )
+    await page.reload(wait_until="networkidle")
+    await page.wait_for_selector(".graphiql-query-editor .CodeMirror")
+    await page.get_by_role("button", name="Headers").click()
+    await page.wait_for_function(
+        "() => document.querySelector("
+        "'.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror')"
+        "?.CodeMirror.getValue().includes('Bearer')"
+    )
+    persisted = await page.eval_on_selector(
+        ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror",
+        "e => e.CodeMirror.getValue()",
+    )
+    await page.click(".graphiql-execute-button")
+    await page.wait_for_function(
+        "() => document.querySelector('.graphiql-response .CodeMirror')"
+        '?.CodeMirror.getValue().match(/"(data|errors)"/)'
+    )
+    await page.close()
 
     assert "errors" not in result, result
     assert result["data"]["personalizedOffers"]["offers"], "demo-b2c is shown an offer"
@@ -146,3 +159,123 @@ async def test_graphiql_runs_the_default_query_offline(
     assert len(runs) == 2, "the query was posted to /graphql, before and after the reload"
     assert [r.headers.get("authorization") for r in runs] == [f"Bearer {api_key}"] * 2
     assert json.loads(persisted) == json.loads(headers)
+
+
+SUBSCRIPTION = """subscription LoyalCart {
+  cartPromotionsChanged(customerId: "demo-loyal") {
+    id
+    promotionId
+    restrictions { customer { kpi remainingRedemption } }
+  }
+}"""
+REDEEM = """mutation Redeem($input: RedeemCartPromotionInput!) {
+  redeemCartPromotion(input: $input) { __typename } }"""
+PROMOTION = "acme-welcome10"  # demo-loyal holds it, with a per-customer redemption limit
+RESPONSE = "() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue()"
+# The response pane shows ``promotionId``'s per-customer remaining count ``remaining``.
+SHOWS_REMAINING = """([promotionId, remaining]) => {
+  try {
+    const text = document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue();
+    const promotion = JSON.parse(text).data.cartPromotionsChanged
+      .find((p) => p.promotionId === promotionId);
+    const limit = promotion.restrictions.customer.find((r) => r.kpi === 'REDEMPTION');
+    return String(limit.remainingRedemption) === String(remaining);
+  } catch {
+    return false;
+  }
+}"""
+LIVE_WAIT_S = 5  # a redemption's update reaches its subscriber in well under a second
+
+
+async def test_graphiql_runs_a_subscription_offline_with_the_key_in_connection_init(
+    browser: Browser, served_ide: str, api_key: str
+) -> None:
+    base = served_ide
+    await _wait_for_local_assets(base)
+    page = await browser.new_page()
+    page.set_default_timeout(20_000)
+    requests: list[Request] = []
+    frames: list[tuple[str, str, dict[str, Any]]] = []  # (socket URL, direction, message)
+
+    def on_websocket(socket: WebSocket) -> None:
+        def record(direction: str) -> Any:
+            return lambda payload: frames.append((socket.url, direction, json.loads(payload)))
+
+        socket.on("framesent", record("sent"))
+        socket.on("framereceived", record("received"))
+
+    page.on("request", lambda request: requests.append(request))
+    page.on("websocket", on_websocket)
+
+    # Type the subscription (GraphiQL mirrors the editor into the URL once it has taken it),
+    # enter the key, run: the first message is the current listing.
+    await page.goto(f"{base}/graphql", wait_until="networkidle")
+    await page.wait_for_selector(".graphiql-query-editor .CodeMirror")
+    await page.eval_on_selector(
+        ".graphiql-query-editor .CodeMirror", "(e, q) => e.CodeMirror.setValue(q)", SUBSCRIPTION
+    )
+    await page.wait_for_function("() => location.search.includes('LoyalCart')")
+    await page.get_by_role("button", name="Headers").click()
+    await page.click(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror")
+    await page.keyboard.insert_text(json.dumps({"Authorization": f"Bearer {api_key}"}))
+    await page.click(".graphiql-execute-button")
+    await page.wait_for_function(f"() => ({RESPONSE})()?.includes('cartPromotionsChanged')")
+    first = json.loads(await _editor(page, ".graphiql-response"))
+    before = _remaining(first)
+
+    # A redemption by another client: the running subscription shows the new count.
+    started = time.monotonic()
+    await _redeem(f"{base}/graphql")
+    after = before - 1
+    await page.wait_for_function(
+        SHOWS_REMAINING, arg=[PROMOTION, after], timeout=LIVE_WAIT_S * 1000
+    )
+    print(f"redemption shown in GraphiQL after {(time.monotonic() - started) * 1000:.0f} ms")
+    update = json.loads(await _editor(page, ".graphiql-response"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "graphiql-subscription.png"), full_page=True)
+    await page.close()
+
+    assert "errors" not in first, first
+    assert _remaining(update) == after
+    sockets = {url for url, _, _ in frames}
+    assert sockets == {f"{base.replace('http://', 'ws://')}/graphql"}, "one socket, to /graphql"
+    sent = [message for _, direction, message in frames if direction == "sent"]
+    assert sent[0] == {
+        "type": "connection_init",
+        "payload": {"Authorization": f"Bearer {api_key}"},
+    }, "the key from the Headers pane goes in connection_init"
+    [subscribe] = [m for m in sent if m["type"] == "subscribe"]
+    assert subscribe["payload"]["operationName"] == "LoyalCart"
+    received = [message["type"] for _, direction, message in frames if direction == "received"]
+    assert received[:3] == ["connection_ack", "next", "next"], received
+    posted = [json.loads(r.post_data or "{}") for r in requests if r.method == "POST"]
+    assert not [body for body in posted if "LoyalCart" in body.get("query", "")], (
+        "the subscription ran over the WebSocket, not HTTP"
+    )
+    hosts = {urlsplit(r.url).hostname for r in requests if urlsplit(r.url).scheme in ("http", "ws")}
+    assert hosts == {"127.0.0.1"}, "nothing loaded from the internet"
+
+
+def _remaining(answer: dict[str, Any]) -> int:
+    [promotion] = [
+        p for p in answer["data"]["cartPromotionsChanged"] if p["promotionId"] == PROMOTION
+    ]
+    [limit] = [r for r in promotion["restrictions"]["customer"] if r["kpi"] == "REDEMPTION"]
+    return int(limit["remainingRedemption"])
+
+
+async def _redeem(graphql_url: str) -> None:
+    """A redemption by another client than the page: an HTTP mutation from here."""
+    variables = {
+        "input": {
+            "customerId": "demo-loyal",
+            "promotionId": PROMOTION,
+            "transactionId": "t-graphiql-live",
+            "amount": "1.00",
+            "idempotencyKey": "graphiql-live",
+        }
+    }
+    async with httpx.AsyncClient(timeout=10) as http:
+        answer = await http.post(graphql_url, json={"query": REDEEM, "variables": variables})
+    assert answer.json()["data"]["redeemCartPromotion"]["__typename"] == "Redemption", answer.text

@@ -4,16 +4,19 @@ Builds the page with Vite (``npm ci`` from its lockfile first, when needed), ser
 and ``gateway serve`` on another (a real cross-origin preflight: Apollo Client sends its
 client-awareness headers), then checks what a shopper sees: the listing before its deferred
 restrictions, a redemption that updates the shown remaining count through the normalized cache
-alone, the offer recorded as VIEWED once, accept and dismiss, and no console errors.
+alone, a redemption made by another client showing up live (the page's subscription), the offer
+recorded as VIEWED once, accept and dismiss, and no console errors.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,7 @@ from urllib.parse import quote, urlsplit
 import asyncpg
 import httpx
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Request, expect
+from playwright.async_api import Browser, ConsoleMessage, Page, Request, WebSocket, expect
 
 from tests.clients.node import restriction_reads_held
 from tests.provision import require_npm_project
@@ -35,6 +38,11 @@ PROMOTION = "acme-welcome10"  # issued to the customer below; 3 redemptions per 
 ISSUE = """mutation Issue($customerIds: [ID!]!) {
   issueCartPromotion(promotionId: "acme-welcome10", customerIds: $customerIds) { issuedCustomerIds }
 }"""
+REDEEM = """mutation RedeemElsewhere($input: RedeemCartPromotionInput!) {
+  redeemCartPromotion(input: $input) { __typename } }"""
+# How long a redemption made elsewhere may take to show on the open page (measured: well
+# under a second; the gateway's own target is 100 ms to the subscriber).
+LIVE_WAIT_S = 5
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +72,8 @@ class Storefront:
     posts: list[tuple[str, dict[str, Any], dict[str, str]]] = field(default_factory=list)
     preflights: list[dict[str, Any]] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    # graphql-transport-ws messages on the page's WebSockets, as (direction, message).
+    socket_messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def operations(self, name: str) -> list[dict[str, Any]]:
         """Variables of every POST to the gateway that carried operation ``name``."""
@@ -116,8 +126,16 @@ async def storefront(browser: Browser, served: tuple[str, str]) -> AsyncIterator
         if message.type == "error":
             shop.console_errors.append(message.text)
 
+    def on_websocket(socket: WebSocket) -> None:
+        def record(direction: str) -> Callable[[str | bytes], None]:
+            return lambda payload: shop.socket_messages.append((direction, json.loads(payload)))
+
+        socket.on("framesent", record("sent"))
+        socket.on("framereceived", record("received"))
+
     page.on("request", on_request)
     page.on("console", on_console)
+    page.on("websocket", on_websocket)
     page.on("pageerror", lambda error: shop.console_errors.append(str(error)))
     # Chromium reports CORS preflights only through the DevTools protocol.
     devtools = await page.context.new_cdp_session(page)
@@ -172,6 +190,73 @@ async def test_storefront_defers_limits_and_updates_them_from_the_cache(
     assert await _offer_events(database_dsn) == [("viewed", 1), ("accepted", 1)]
     _assert_cross_origin_with_client_awareness(storefront)
     assert storefront.console_errors == []
+
+
+async def test_storefront_shows_a_redemption_made_elsewhere_without_reloading(
+    storefront: Storefront,
+) -> None:
+    page = storefront.page
+    row = page.get_by_test_id(f"promotion-{PROMOTION}")
+    customer_limit = row.get_by_test_id("limit-CUSTOMER-REDEMPTION")
+
+    # The page shows the count, and its subscription has sent the current listing.
+    await page.goto(storefront.page_url)
+    await expect(customer_limit).to_have_text(re.compile(r"^3 of 3 redemptions left for you"))
+    await _until(lambda: len(_next_messages(storefront)) == 1, "the subscription's first message")
+    await page.evaluate("window.sameDocument = true")
+
+    # Another client (a POS, another tab) redeems: the open page shows it, with no reload.
+    started = time.monotonic()
+    await _redeem_elsewhere(storefront.graphql_url, "elsewhere-1")
+    await expect(customer_limit).to_have_text(
+        re.compile(r"^2 of 3 redemptions left for you"), timeout=LIVE_WAIT_S * 1000
+    )
+    shown_after_s = time.monotonic() - started
+    print(f"redemption elsewhere shown after {shown_after_s * 1000:.0f} ms")
+
+    assert await page.evaluate("window.sameDocument === true"), "the page was not reloaded"
+    assert len(storefront.operations("CartPromotions")) == 1, "the listing was not fetched again"
+    assert storefront.operations("Redeem") == [], "the page itself redeemed nothing"
+    [subscribe] = [m for d, m in storefront.socket_messages if m["type"] == "subscribe"]
+    assert subscribe["payload"]["operationName"] == "CartPromotionsChanged"
+    assert subscribe["payload"]["variables"] == {"customerId": CUSTOMER}
+    [_first, update] = _next_messages(storefront)
+    [promotion] = [
+        p
+        for p in update["payload"]["data"]["cartPromotionsChanged"]
+        if p["promotionId"] == PROMOTION
+    ]
+    assert promotion["restrictions"]["customer"][0]["remainingRedemption"] == "2"
+    assert storefront.console_errors == []
+
+
+def _next_messages(storefront: Storefront) -> list[dict[str, Any]]:
+    return [m for d, m in storefront.socket_messages if d == "received" and m["type"] == "next"]
+
+
+async def _until(condition: Callable[[], bool], what: str, timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {what} within {timeout_s:.0f} s")
+        await asyncio.sleep(0.05)
+
+
+async def _redeem_elsewhere(graphql_url: str, key: str) -> None:
+    """A redemption by another client: an HTTP mutation from here, not from the page."""
+    variables = {
+        "input": {
+            "customerId": CUSTOMER,
+            "promotionId": PROMOTION,
+            "transactionId": f"txn-{key}",
+            "cartId": f"cart-{key}",
+            "amount": "5.00",
+            "idempotencyKey": key,
+        }
+    }
+    async with httpx.AsyncClient(timeout=10) as http:
+        answer = await http.post(graphql_url, json={"query": REDEEM, "variables": variables})
+    assert answer.json()["data"]["redeemCartPromotion"]["__typename"] == "Redemption", answer.text
 
 
 async def test_storefront_dismisses_the_offer(storefront: Storefront, database_dsn: str) -> None:

@@ -279,7 +279,7 @@ async def test_unexpected_errors_are_masked_and_coded() -> None:
     ("query", "reason"),
     [
         ("{ __schema { queryType { name } } }", "introspection"),
-        ("{ items { name ... @defer { count } } }", "@defer"),
+        ("{ items { name tags @stream(initialCount: 1) } }", "@stream"),
     ],
 )
 async def test_what_plans_do_not_cover_falls_back(query: str, reason: str) -> None:

@@ -105,3 +105,22 @@ def test_strawberry_enums_wrap_their_python_class() -> None:
 
     assert isinstance(status, CustomGraphQLEnumType) and isinstance(status, GraphQLEnumType)
     assert status.wrapped_cls is PromotionStatus
+
+
+def test_the_incremental_scheduler_takes_groups_as_deferral_builds_them() -> None:
+    # gateway.execution.deferral builds these by position and reads these fields.
+    def parameters(cls: object) -> list[str]:
+        return list(inspect.signature(cls).parameters)  # type: ignore[arg-type]
+
+    assert parameters(internals.DeliveryGroup) == ["path", "label", "parent"]
+    assert parameters(internals.ExecutionGroup) == ["groups", "computation", "path"]
+    assert parameters(internals.Computation) == ["fn", "on_abort"]
+    assert internals.ExecutionGroupValue._fields == ("delivery_groups", "path", "data", "errors")
+    assert internals.Work._fields == ("groups", "tasks", "streams")
+    assert internals.WorkResult._fields == ("value", "work")
+    assert parameters(internals.IncrementalPublisher().build_response) == [
+        "data",
+        "errors",
+        "work",
+        "context",
+    ]

@@ -4,12 +4,15 @@ Corpus: every operation of the README's (and docs/') GraphQL blocks, the benchma
 GraphiQL's default query, hand-written cases for what plans treat specially (unions,
 mutations run serially, nullable lists, errors with locations and extensions, ``@skip`` /
 ``@include`` false), and a generated corpus (hypothesis-graphql over ``schema.graphql``, fixed
-seed, bounded). See ``tests.execution.equivalence`` for how both sides run.
+seed, bounded), run as generated and with its arguments made variables given random values.
+See ``tests.execution.equivalence`` for how both sides run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, queries
 
-from bench import scenarios
+from bench import first_part, scenarios
 from gateway.db import create_pool
 from gateway.ide.default_query import DEFAULT_QUERY
 from gateway.operation import compiled
@@ -34,9 +37,12 @@ from tests.dsn import dsn_with_database
 from tests.execution.equivalence import (
     Twins,
     answer_id,
+    client_operations,
     documented_operations,
+    lift_arguments,
     without_random_ids,
 )
+from tests.execution.variable_values import Values
 from tests.fuzz.scalars import CUSTOM_SCALARS
 
 CUSTOMERS = ["demo-loyal", "demo-b2c", "demo-none", "demo-b2b", "demo-multibrand", "nobody"]
@@ -75,6 +81,8 @@ def _bench_operations() -> list[tuple[str, dict[str, Any] | None]]:
         (scenarios.HELLO, None),
         *((scenarios.PERSONALIZED, {"input": i}) for i in offers),
         *((scenarios.CART, {"customerId": c}) for c in CUSTOMERS),
+        *((first_part.DEFERRED_CART, {"customerId": c}) for c in CUSTOMERS),
+        (first_part.LISTING, {"customerId": "demo-loyal"}),
         (scenarios.ENTITIES, {"representations": representations}),
         (DEFAULT_QUERY, None),
     ]
@@ -153,6 +161,72 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any] | None]] = [
 ]
 
 
+LIMIT = "level kpi maxLimit remainingRedemption"
+
+# @defer: every part (pending ids, paths, labels, subPaths, completed, errors) and the merged
+# answer. Nested fragments, labels, conditions (literal and variable), fragments under a list,
+# on fields that fail, on fragment spreads, deferred and not at once, at the root.
+DEFERRED: list[tuple[str, dict[str, Any] | None]] = [
+    (
+        f"""query ($c: ID!) {{ cartPromotions(customerId: $c, includeSupplementary: true) {{
+          promotionId
+          ... @defer(label: "limits") {{
+            restrictions {{ cart {{ {LIMIT} }} customer {{ {LIMIT} }} }}
+            ... @defer(label: "programs") {{ supplementaryCriteria {{ programType }} }}
+          }} }} }}""",
+        {"c": "demo-loyal"},
+    ),
+    (
+        """query ($c: ID!, $later: Boolean!) { cartPromotions(customerId: $c) {
+          promotionId ... @defer(if: $later) { promotionName earnedType }
+          ... @defer(if: false) { validTill } } }""",
+        {"c": "demo-b2c", "later": True},
+    ),
+    (
+        """query ($c: ID!, $later: Boolean!) { cartPromotions(customerId: $c) {
+          promotionId ... @defer(if: $later) { promotionName earnedType } } }""",
+        {"c": "demo-b2c", "later": False},
+    ),
+    (
+        f"""query ($c: ID!) {{ cartPromotions(customerId: $c) {{
+          promotionId ...Limits @defer(label: "spread")
+          restrictions {{ promotion {{ kpi }} ... @defer {{ customer {{ {LIMIT} }} }} }} }} }}
+        fragment Limits on CartPromotion {{ promotionName restrictions {{ cart {{ kpi }} }} }}""",
+        {"c": "demo-loyal"},
+    ),
+    (
+        """{ ok: cartPromotions(customerId: "demo-loyal") { promotionId }
+          ... @defer(label: "bad") { bad: cartPromotions(customerId: "") { promotionId } }
+          ... @defer(label: "offers") {
+            offers: personalizedOffers(input: {customerId: "demo-multibrand"}) { expiresAt } } }""",
+        None,
+    ),
+    (
+        """query ($r: [_Any!]!) { _entities(representations: $r) { __typename
+          ... on Customer { id ... @defer(label: "cart") { cartPromotions { promotionId
+            ... @defer(label: "deep") { restrictions { customer { kpi } } } } } } } }""",
+        {"r": [{"__typename": "Customer", "id": c} for c in CUSTOMERS]},
+    ),
+    (
+        """{ cartPromotions(customerId: "nobody") { promotionId ... @defer { promotionName } } }""",
+        None,
+    ),
+    # Under a mutation's field (run serially), and a spread deferred by a variable.
+    (
+        f"""mutation {{ redeemCartPromotion(input: {{customerId: "demo-loyal", promotionId:
+          "acme-welcome10", transactionId: "eq-defer", amount: "5.00", idempotencyKey: "eq-d"}})
+          {{ __typename ... on Redemption {{ redemptionId
+            ... @defer(label: "after") {{ restrictions {{ customer {{ {LIMIT} }} }} }} }} }} }}""",
+        None,
+    ),
+    (
+        """query ($c: ID!, $later: Boolean) { cartPromotions(customerId: $c) {
+          promotionId ...Name @defer(if: $later, label: "name") }
+        } fragment Name on CartPromotion { promotionName earnedStatus }""",
+        {"c": "demo-loyal"},
+    ),
+]
+
 # Variables the offer lifecycle examples take: a decision token, then the fulfillment made.
 LIFECYCLE_VARIABLES = frozenset({"id", "f"})
 TOKEN_QUERY = """query ($i: PersonalizedOffersInput!) { personalizedOffers(input: $i) {
@@ -166,11 +240,20 @@ async def test_documented_benchmarked_and_hand_written_operations(twins: Twins) 
     unknown = [d.where for d in lifecycle if not d.variable_names <= LIFECYCLE_VARIABLES]
     assert unknown == [], "give these a '# variables: {...}' line in their block"
     corpus = [(d.query, d.variables) for d in documented if d not in lifecycle]
-    corpus += _bench_operations() + HAND_WRITTEN
+    clients = client_operations()
+    assert len(clients) >= 5, "the storefront's and client tests' queries should be found"
+    corpus += _bench_operations() + [(q, v) for _, q, v in clients] + HAND_WRITTEN + DEFERRED
 
     answers = [await twins.compare(query, variables) for query, variables in corpus]
+    # Only introspection and @stream run on graphql-core (subscriptions are left out above).
+    assert twins.engine.compiled is not None
+    plans = [twins.engine.compiled.plan_text(query) for query, _ in corpus]
+    fallbacks = {text for text in plans if text.startswith("runs on graphql-core")}
+    assert fallbacks <= {"runs on graphql-core: introspection", "runs on graphql-core: @stream"}
     answers += await _offer_lifecycle(twins, [d.query for d in lifecycle])
 
+    # Deferred operations run on plans, and answer in parts.
+    assert len([a for a in answers if "parts" in a]) >= len(DEFERRED) - 2
     # The corpus reaches data and errors both, not only empty answers.
     assert sum(1 for a in answers if a.get("data") and not a.get("errors")) >= len(corpus) // 2
     assert {e["extensions"]["code"] for a in answers for e in a.get("errors", ())} >= {
@@ -263,6 +346,69 @@ async def test_generated_operations(twins: Twins, operation: str) -> None:
     await twins.compare(operation)
 
 
+GENERATED_WITH_VARIABLES = 40
+
+
+@st.composite
+def _with_variables(draw: st.DrawFn, values: Values) -> tuple[str, dict[str, Any]]:
+    """A generated operation with its arguments as variables, and values for them.
+
+    The values, for the whole operation: the generated literals; values drawn valid for their
+    types; or, variable by variable, the literal, a drawn value (mostly valid; else null, a
+    wrong type, a single value for a list, missing or extra fields) or none at all.
+    """
+    operation = draw(
+        st.one_of(
+            queries(SDL_SCHEMA, custom_scalars=CUSTOM_SCALARS),
+            mutations(SDL_SCHEMA, custom_scalars=CUSTOM_SCALARS),
+        )
+    )
+    lifted = lift_arguments(SDL_SCHEMA, operation)
+    mode = draw(st.sampled_from(["literals", "valid", "mixed"]))
+    variables = {}
+    for name, type_ in lifted.types.items():
+        choice = {"literals": 1, "valid": 5}.get(mode) or draw(st.integers(0, 7))
+        if choice == 0:
+            continue  # not given
+        if choice < 4:
+            variables[name] = lifted.literals[name]
+        else:
+            variables[name] = draw(values.valid(type_) if choice == 5 else values.of(type_))
+    return lifted.query, variables
+
+
+async def test_generated_operations_with_variables(twins: Twins) -> None:
+    # hypothesis-graphql writes arguments as literals: here they become variables, given values
+    # that are coerced per request (tests/execution/test_variables.py checks the coercer alone).
+    loop = asyncio.get_running_loop()
+    seen: Counter[str] = Counter()
+
+    @settings(
+        max_examples=GENERATED_WITH_VARIABLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(case=_with_variables(Values(SDL_SCHEMA)))
+    def check(case: tuple[str, dict[str, Any]]) -> None:
+        query, variables = case
+        compared = asyncio.run_coroutine_threadsafe(twins.compare(query, variables), loop)
+        answer = compared.result(timeout=60)
+        seen["with variables"] += bool(variables)
+        seen["data"] += any(v is not None for v in (answer["data"] or {}).values())
+        invalid = any(e["message"].startswith("Variable '$") for e in answer["errors"])
+        seen["invalid variables" if invalid else "ran"] += 1
+
+    # Hypothesis runs in a thread: the comparisons run on this loop, where the pools live.
+    await asyncio.to_thread(check)
+
+    # Most operations had variables, most ran, some on real data; some variables were refused.
+    assert seen["with variables"] >= GENERATED_WITH_VARIABLES // 2, seen
+    assert seen["ran"] >= GENERATED_WITH_VARIABLES // 2 and seen["data"] >= 3, seen
+    assert seen["invalid variables"] >= 5, seen
+
+
 def test_the_generated_corpus_reads_the_schema_file() -> None:
     sdl = Path(ROOT / "schema.graphql").read_text()
 
@@ -281,14 +427,29 @@ FAULTY_CART = """query ($customerId: ID!, $supplementary: Boolean!) {
     ... on Customer { cartPromotions { promotionId validTill } }
   }
 }"""
+# The same reads deferred: faults in later parts, and parents nulled before their part is sent.
+FAULTY_DEFERRED = """query ($customerId: ID!, $supplementary: Boolean!) {
+  cartPromotions(customerId: $customerId, includeSupplementary: $supplementary) {
+    promotionId earnedType
+    ... @defer(label: "name") { promotionName }
+    ... @defer(label: "limits") {
+      restrictions { customer { kpi maxLimit remainingRedemption } promotion { kpi } }
+      supplementaryCriteria { loyaltyProgramId programType }
+    }
+  }
+  again: _entities(representations: [{__typename: "Customer", id: "demo-loyal"}]) {
+    ... on Customer { cartPromotions { promotionId promotionName ... @defer { validTill } } }
+  }
+}"""
 
 
+@pytest.mark.parametrize("query", [FAULTY_CART, FAULTY_DEFERRED], ids=["whole", "deferred"])
 @pytest.mark.parametrize(
     "fault",
     ["none", "null name", "bad kpi", "restrictions raise", "restrictions null name"],
 )
 async def test_faults_in_resolvers_propagate_alike(
-    twins: Twins, monkeypatch: pytest.MonkeyPatch, fault: str
+    twins: Twins, monkeypatch: pytest.MonkeyPatch, fault: str, query: str
 ) -> None:
     # The same faults on both sides, every other promotion: nulls in non-null fields (the null
     # climbs to the nearest nullable parent), values a leaf cannot serialize, exceptions in a
@@ -327,13 +488,14 @@ async def test_faults_in_resolvers_propagate_alike(
     monkeypatch.setattr(CartPromotion, "from_listed", faulty_listed)
     monkeypatch.setattr(Restriction, "from_state_under", faulty_state)
 
-    for supplementary in (False, True):
+    for supplementary, merged in itertools.product((False, True), (False, True)):
         seen.clear()
         built.clear()
         variables = {"customerId": "demo-loyal", "supplementary": supplementary}
-        expected = await twins.run(twins.plain, FAULTY_CART, variables)
+        expected = await twins.run(twins.plain, query, variables, merged=merged)
         seen.clear()
         built.clear()
-        actual = await twins.run(twins.engine, FAULTY_CART, variables)
-        assert actual == expected, (fault, supplementary)
-        assert bool(actual["errors"]) is (fault != "none"), actual
+        actual = await twins.run(twins.engine, query, variables, merged=merged)
+        assert actual == expected, (fault, supplementary, merged)
+        if "parts" not in actual:
+            assert bool(actual["errors"]) is (fault != "none"), actual

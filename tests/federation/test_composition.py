@@ -28,6 +28,9 @@ def test_schema_composes_with_an_accounts_subgraph(composer: str, tmp_path: Path
     assert done.returncode == 0, done.stderr
     supergraph = out.read_text()
     assert "cartPromotions" in supergraph and "personalizedOffers" in supergraph
+    # The subscriptions compose too (Hive Gateway routes them: test_hive_gateway.py).
+    assert "type Subscription" in supergraph
+    assert "cartPromotionsChanged" in supergraph and "personalizedOfferChanged" in supergraph
     assert "name: String" in supergraph
 
 

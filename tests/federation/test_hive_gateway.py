@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from tests.docs_pages import DOCS, blocks
 from tests.federation.node import HERE, accounts_sdl, compose, require_node_project
 from tests.http.multipart import merge_parts, parts
-from tests.serving import free_port, running_gateway, running_process
+from tests.live.wire import sse_stream, ws_session
+from tests.serving import create_keys_with_cli, free_port, running_gateway, running_process
 
 SUPERGRAPH_QUERY = """
 {
@@ -40,15 +46,30 @@ def _answers_graphql(url: str) -> Callable[[], bool]:
 
 
 @contextmanager
-def _hive_gateway(database_dsn: str, tmp_path: Path, config: str = "") -> Iterator[tuple[str, str]]:
-    """This gateway and the accounts subgraph composed behind Hive Gateway: (router, offers)."""
+def _hive_gateway(
+    database_dsn: str,
+    tmp_path: Path,
+    config: str = "",
+    *,
+    offers_env: dict[str, str] | None = None,
+    router_env: dict[str, str] | None = None,
+    offers_headers: dict[str, str] | None = None,
+) -> Iterator[tuple[str, str]]:
+    """This gateway and the accounts subgraph composed behind Hive Gateway: (router, offers).
+
+    ``offers_env`` is added to this gateway's environment, ``router_env`` to Hive Gateway's;
+    ``offers_headers`` go with the request for this gateway's SDL. Both processes are stopped
+    (SIGTERM, then SIGKILL after 30 s) when the block ends, however it ends.
+    """
     require_node_project()
     accounts_port, router_port = free_port(), free_port()
     accounts_url = f"http://127.0.0.1:{accounts_port}/graphql"
     accounts = accounts_sdl(tmp_path)
 
     with (
-        running_gateway({"DATABASE_URL": database_dsn}) as (offers_base, _),
+        running_gateway(
+            {"DATABASE_URL": database_dsn, **(offers_env or {})}, log=tmp_path / "offers.log"
+        ) as (offers_base, _),
         running_process(
             [sys.executable, str(HERE / "accounts.py"), str(accounts_port)],
             _answers_graphql(accounts_url),
@@ -57,9 +78,11 @@ def _hive_gateway(database_dsn: str, tmp_path: Path, config: str = "") -> Iterat
     ):
         offers_sdl = tmp_path / "offers.graphql"
         offers_sdl.write_text(
-            httpx.post(f"{offers_base}/graphql", json={"query": "{ _service { sdl } }"}).json()[
-                "data"
-            ]["_service"]["sdl"]
+            httpx.post(
+                f"{offers_base}/graphql",
+                json={"query": "{ _service { sdl } }"},
+                headers=offers_headers,
+            ).json()["data"]["_service"]["sdl"]
         )
         supergraph = tmp_path / "supergraph.graphql"
         composed = compose(
@@ -78,7 +101,13 @@ def _hive_gateway(database_dsn: str, tmp_path: Path, config: str = "") -> Iterat
             config_file.write_text(config)
             hive += ["--config-path", str(config_file)]
         hive += ["supergraph", str(supergraph), "--host", "127.0.0.1", "--port", str(router_port)]
-        with running_process(hive, _answers_graphql(router_url), cwd=HERE):
+        with running_process(
+            hive,
+            _answers_graphql(router_url),
+            cwd=HERE,
+            env={**os.environ, **(router_env or {})},
+            log=tmp_path / "hive-gateway.log",
+        ):
             yield router_url, f"{offers_base}/graphql"
 
 
@@ -135,3 +164,89 @@ def test_defer_through_hive_gateway(database_dsn: str, tmp_path: Path) -> None:
     assert "cartPromotions" not in first["data"]["customer"]
     assert found[-1]["hasNext"] is False
     assert merge_parts(found) == whole["data"], (response.text, whole)
+
+
+LIVE_CART = """subscription Cart($id: ID!) { cartPromotionsChanged(customerId: $id) {
+  id promotionId restrictions { customer { remainingRedemption } } } }"""
+REDEEM = """mutation Redeem($input: RedeemCartPromotionInput!) {
+  redeemCartPromotion(input: $input) { __typename } }"""
+# Hive Gateway subscribes to this subgraph over GraphQL over SSE (its HTTP executor's default:
+# GET with Accept: text/event-stream) and sends the transport entry's headers with every
+# subgraph request, subscriptions included: the router key authenticates them all. The test runs
+# the configuration as docs/federation.md shows it.
+[DOCUMENTED_CONFIG] = [
+    b.text for b in blocks(DOCS / "federation.md") if b.info == "js filename=gateway.config.mjs"
+]
+
+
+async def _next_event(events: AsyncIterator[tuple[str, str]], timeout_s: float) -> dict[str, Any]:
+    """The payload of the next ``next`` event (heartbeat comments skipped) within ``timeout_s``."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for event, data in events:
+                if event == "next":
+                    return dict(json.loads(data))
+                assert event == "comment", (event, data)
+    except TimeoutError:
+        raise AssertionError(f"no event through the router in {timeout_s} s") from None
+    raise AssertionError("the event stream ended")
+
+
+def _remaining(payload: dict[str, Any]) -> int:
+    assert "errors" not in payload, payload
+    [promotion] = [
+        p for p in payload["data"]["cartPromotionsChanged"] if p["promotionId"] == "acme-welcome10"
+    ]
+    return int(promotion["restrictions"]["customer"][0]["remainingRedemption"])
+
+
+async def test_a_subscription_through_hive_gateway_sees_a_redemption(
+    database_dsn: str, tmp_path: Path
+) -> None:
+    [key] = create_keys_with_cli(
+        database_dsn, {"router": (("router", "read", "write"), ("acme",))}
+    ).values()
+    redemption = {
+        "input": {
+            "customerId": "demo-loyal",
+            "promotionId": "acme-welcome10",
+            "transactionId": "t-through-hive",
+            "amount": "1.00",
+            "idempotencyKey": "through-hive",
+        }
+    }
+    with _hive_gateway(
+        database_dsn,
+        tmp_path,
+        DOCUMENTED_CONFIG,
+        offers_env={"GATEWAY_REQUIRE_API_KEYS": "true"},
+        router_env={"OFFERS_ROUTER_KEY": key},
+        offers_headers={"authorization": f"Bearer {key}"},
+    ) as (router_url, offers_url):
+        # Every wait is bounded: a stream that never answers fails the test, it does not hang it.
+        async with (
+            asyncio.timeout(60),
+            httpx.AsyncClient(timeout=10) as http,
+            sse_stream(router_url, LIVE_CART, {"id": "demo-loyal"}) as events,
+            ws_session(router_url) as ws,
+        ):
+            await ws.subscribe("cart", LIVE_CART, id="demo-loyal")
+            first_sse = await _next_event(events, 20)
+            first_ws = (await ws.message("cart", timeout_s=20))["payload"]
+            keyless = await http.post(offers_url, json={"query": REDEEM, "variables": redemption})
+            metrics = await http.get(
+                offers_url.replace("/graphql", "/metrics"),
+                headers={"authorization": f"Bearer {key}"},
+            )
+
+            redeemed = await http.post(router_url, json={"query": REDEEM, "variables": redemption})
+            update_sse = await _next_event(events, 10)
+            update_ws = (await ws.message("cart", timeout_s=10))["payload"]
+
+    assert "UNAUTHENTICATED" in keyless.text, "the subgraph itself requires a key"
+    # The router keeps one subgraph stream per client subscription, both on the router's key.
+    assert "gateway_subscriptions_open 2.0" in metrics.text.splitlines()
+    assert redeemed.json()["data"]["redeemCartPromotion"]["__typename"] == "Redemption"
+    before = _remaining(first_sse)
+    assert _remaining(first_ws) == before
+    assert _remaining(update_sse) == _remaining(update_ws) == before - 1

@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
+from websockets.typing import Origin
 
-from tests.live.wire import sse_stream, ws_session
+from tests.live.wire import PROTOCOL, sse_stream, ws_session
 from tests.serving import running_gateway
 
 CART = """subscription Cart($id: ID!) { cartPromotionsChanged(customerId: $id) {
@@ -124,3 +126,20 @@ async def test_a_shared_limit_reaches_other_holders_who_show_it_and_wakes_no_one
 
     assert int(shared_remaining(update)) == int(shared_remaining(first)) - 1
     assert after - before == 1, "only the subscriber showing the shared limit re-ran"
+
+
+async def _handshake(graphql_url: str, origin: str) -> int:
+    """The HTTP status of a browser-like WebSocket handshake from a page on ``origin``."""
+    url = graphql_url.replace("http://", "ws://")
+    try:
+        async with websockets.connect(url, subprotocols=[PROTOCOL], origin=Origin(origin)):  # type: ignore[list-item]
+            return 101
+    except websockets.InvalidStatus as refused:
+        return refused.response.status_code
+
+
+async def test_pages_on_origins_cors_allows_may_open_a_websocket_others_not(served: str) -> None:
+    # Development: CORS allows any port of the loopback names, and nothing else.
+    assert await _handshake(served, "http://localhost:5173") == 101
+    assert await _handshake(served, "http://127.0.0.1:4173") == 101
+    assert await _handshake(served, "https://shop.evil.example") == 403

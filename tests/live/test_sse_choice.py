@@ -38,3 +38,19 @@ async def test_a_query_asked_as_an_event_stream_is_one_event_then_complete(
     assert response.headers["content-type"].startswith("text/event-stream")
     events = [line for line in response.text.splitlines() if line.startswith("event:")]
     assert events == ["event: next", "event: complete"]
+
+
+async def test_an_event_stream_naming_no_operation_of_its_document_is_a_coded_400(
+    client: httpx.AsyncClient,
+) -> None:
+    for name in ["{ __typename }", "Missing"]:
+        response = await client.get(
+            "/graphql",
+            params={"query": "query Known { __typename }", "operationName": name},
+            headers={"accept": "text/event-stream"},
+        )
+
+        assert response.status_code == 400, name
+        (error,) = response.json()["errors"]
+        assert error["extensions"]["code"] == "BAD_REQUEST"
+        assert name in error["message"]

@@ -1,23 +1,41 @@
-import { useMutation, useQuery } from "@apollo/client";
+import { useMutation, useQuery, useSubscription } from "@apollo/client";
 
 import { ErrorView } from "./ErrorView";
-import { CART_PROMOTIONS, REDEEM } from "./operations";
-import type { CartPromotion, CartPromotionsData, Limit, RedeemData, Restrictions } from "./types";
+import { CART_PROMOTIONS, CART_PROMOTIONS_CHANGED, REDEEM } from "./operations";
+import type {
+  CartPromotion,
+  CartPromotionsChangedData,
+  CartPromotionsData,
+  Limit,
+  RedeemData,
+  Restrictions,
+} from "./types";
 
-/** The customer's cart promotions; their limits fill in when the deferred part arrives. */
+/**
+ * The customer's cart promotions, kept current. The query renders at once (limits fill in when
+ * the deferred part arrives). The subscription's messages carry the same objects with their
+ * ids, and Apollo writes them to the normalized cache: a count redeemed in another tab, at a
+ * POS or by anyone sharing a promotion-level limit changes here with no code of ours.
+ */
 export function CartPromotions({ customerId }: { customerId: string }) {
   const { data, error } = useQuery<CartPromotionsData>(CART_PROMOTIONS, {
+    variables: { customerId },
+  });
+  const live = useSubscription<CartPromotionsChangedData>(CART_PROMOTIONS_CHANGED, {
     variables: { customerId },
   });
   if (error) return <ErrorView error={error} />;
   if (!data) return <p className="placeholder">Loading promotions…</p>;
   if (data.cartPromotions.length === 0) return <p>No promotions for you yet.</p>;
   return (
-    <ul className="promotions">
-      {data.cartPromotions.map((promotion) => (
-        <PromotionRow key={promotion.id} promotion={promotion} customerId={customerId} />
-      ))}
-    </ul>
+    <>
+      {live.error && <ErrorView error={live.error} />}
+      <ul className="promotions">
+        {data.cartPromotions.map((promotion) => (
+          <PromotionRow key={promotion.id} promotion={promotion} customerId={customerId} />
+        ))}
+      </ul>
+    </>
   );
 }
 

@@ -43,6 +43,26 @@ export const CART_PROMOTIONS = gql`
   ${RESTRICTION_FIELDS}
 `;
 
+/**
+ * The same listing, kept current: the gateway sends it now, then again whenever a limit or
+ * counter it shows changes (another tab, a POS, a shared promotion-level limit). No `@defer`
+ * here: each message is the whole answer.
+ */
+export const CART_PROMOTIONS_CHANGED = gql`
+  subscription CartPromotionsChanged($customerId: ID!) {
+    cartPromotionsChanged(customerId: $customerId) {
+      id
+      promotionId
+      promotionName
+      promotionStatus
+      earnedStatus
+      validTill
+      restrictions { ...RestrictionFields }
+    }
+  }
+  ${RESTRICTION_FIELDS}
+`;
+
 /** Redeem, and get back the changed promotion: the cache updates every listing by itself. */
 export const REDEEM = gql`
   mutation Redeem($input: RedeemCartPromotionInput!) {

@@ -33,6 +33,8 @@ export type CartPromotion = {
 
 export type CartPromotionsData = { cartPromotions: CartPromotion[] };
 
+export type CartPromotionsChangedData = { cartPromotionsChanged: CartPromotion[] };
+
 export type RedeemData = {
   redeemCartPromotion:
     | { __typename: "Redemption"; redemptionId: string }

@@ -9,12 +9,13 @@ from typing import Any
 
 import asyncpg
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, get_operation_ast
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.streaming import HTTPStreamTransport
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -24,6 +25,7 @@ from gateway.auth.keys import KeyVerifier
 from gateway.auth.principal import DEVELOPMENT, Principal
 from gateway.context import Clock, Context, build_context
 from gateway.errors import GatewayError
+from gateway.http.middleware import origin_allowed
 from gateway.http.subscriptions.sse import PreferredSSETransport
 from gateway.http.subscriptions.stream import changed_only
 from gateway.http.subscriptions.ws import LiveWSHandler, TextWebSocketAdapter
@@ -73,6 +75,16 @@ class LiveView:
             return build_context(pool, settings, clock=clock, principal=principal)
 
         return LiveSession(self.live_hub, pool, fresh, clock, authorization)
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """A page on another origin may subscribe where CORS lets it query: the same origins.
+
+        strawberry asks only for a cross-origin handshake and refuses it by default (403), which
+        would keep every storefront on its own origin from subscribing. No cookie authenticates
+        a socket here (the key comes in ``connection_init``), so the list guards what CORS
+        guards for HTTP.
+        """
+        return origin_allowed(self.settings, origin)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """A WebSocket connection's context (its principal set by connection_init)."""
@@ -126,10 +138,15 @@ class LiveView:
         if not request_data.query:
             raise HTTPException(400, "No GraphQL query found in the request")
         try:
-            parse_document(request_data.query, self.settings.max_query_tokens)
+            document = parse_document(request_data.query, self.settings.max_query_tokens)
         except GraphQLError as error:
             # Answered as JSON, like any request that never starts: nothing to stream.
             return ExecutionResult(data=None, errors=[error])
+        name = request_data.operation_name
+        if not isinstance(name, str | None) or get_operation_ast(document, name) is None:
+            # As strawberry answers a query naming no operation of its document (a 400), rather
+            # than failing inside the stream.
+            raise HTTPException(400, CannotGetOperationTypeError(name).as_http_error_reason())
         ctx = LiveContext.wrap(context, self._session(request.state.pool))
         source = await super().execute_operation(  # type: ignore[misc]
             request, request_adapter, request_data, ctx, root_value, sub_response
