@@ -8,8 +8,9 @@
 - ``view``: strawberry's view running the operations; ``delivery``: ``@defer`` / ``@stream``
   answers streamed or merged, in the format of ``incremental``.
 
-App-wide: ``admission`` (the in-flight bound, its queue and paced refusals), ``body_limit``,
-``middleware`` (CORS, gzip), ``drain`` (SIGTERM behind a balancer), ``health`` (liveness,
+App-wide: ``admission`` (the in-flight bound, its queue and paced refusals; ``adaptive_bound``
+lowers it while the event loop runs late), ``body_limit``, ``middleware`` (CORS, and gzip through
+``compression``), ``drain`` (SIGTERM behind a balancer), ``health`` (liveness,
 readiness, metrics). Conventions: ``persisted_queries``, ``caching`` (Cache-Control),
 ``media_types``, ``errors`` and ``refusals`` (prebuilt 413, 429, 503). ``subscriptions``: the
 transports of subscriptions (graphql-transport-ws, GraphQL over SSE).
