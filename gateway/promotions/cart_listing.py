@@ -8,7 +8,7 @@ and programs are read for the whole list at once (one query each), only when ask
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gateway.auth.principal import Scope
 from gateway.promotions import inputs
@@ -19,9 +19,8 @@ from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.restrictions import RestrictionState
 
 
-@dataclass(frozen=True, slots=True)
-class ListedPromotion:
-    """One listed promotion, with what was read beside it."""
+class ListedPromotion(NamedTuple):
+    """One listed promotion, with what was read beside it (a tuple: a cart makes dozens)."""
 
     record: CartPromotionRecord
     restrictions_read: bool
