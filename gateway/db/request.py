@@ -16,6 +16,8 @@ from gateway.db.snapshot import ROW_MARK, SNAPSHOT, STANDBY, Snapshot, with_snap
 from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.metrics import POOL_IN_USE, POOL_WAITING
 
+PooledConnection = asyncpg.pool.PoolConnectionProxy
+
 
 @dataclass
 class RoundTrips:
@@ -83,6 +85,41 @@ class RequestDb:
             if task is not current:
                 task.cancel()
 
+    def _track(self) -> asyncio.Task[Any] | None:
+        """Note the current task as holding a connection (None: an outer call tracks it)."""
+        task = asyncio.current_task()
+        if task is None or task in self._working:
+            return None
+        self._working.add(task)
+        return task
+
+    async def _acquire(self, pool: asyncpg.Pool) -> PooledConnection:
+        POOL_WAITING.inc()
+        try:
+            # asyncio.timeout, not acquire(timeout=): that also bounds the release (a reset
+            # that does nothing here) and costs a coroutine per acquire.
+            async with asyncio.timeout(self._acquire_timeout_s):
+                conn = await pool.acquire()
+        except TimeoutError:
+            raise GatewayError(
+                ErrorCode.DATABASE_UNAVAILABLE, "database: no connection free in time, retry"
+            ) from None
+        except UNAVAILABLE_ERRORS:
+            raise GatewayError(
+                ErrorCode.DATABASE_UNAVAILABLE, "database: unavailable, retry shortly"
+            ) from None
+        finally:
+            POOL_WAITING.dec()
+        POOL_IN_USE.inc()
+        return conn
+
+    async def _release(self, pool: asyncpg.Pool, conn: PooledConnection) -> None:
+        POOL_IN_USE.dec()
+        # asyncpg's reset may find the connection broken and terminate it; the pool opens a
+        # new one when needed. What the request did before is already settled.
+        with contextlib.suppress(*LOST_CONNECTION_ERRORS):
+            await pool.release(conn)
+
     @asynccontextmanager
     async def connection(self, *, read_only: bool = False) -> AsyncIterator[CountingConnection]:
         """Hold one connection (for a transaction); its calls count as round trips too.
@@ -91,81 +128,90 @@ class RequestDb:
         through them directly is not checked against the writes the request must see (use
         ``fetch`` / ``fetchrow`` / ``fetchval``, which are).
         """
-        task = asyncio.current_task()
-        if task in self._working:
-            task = None  # a connection inside another: the outer one tracks the task
-        elif task is not None:
-            self._working.add(task)
+        task = self._track()
         pool = self._read_pool if read_only else self._pool
         try:
-            POOL_WAITING.inc()
-            try:
-                # asyncio.timeout, not acquire(timeout=): that also bounds the release (a reset
-                # that does nothing here) and costs a coroutine per acquire.
-                async with asyncio.timeout(self._acquire_timeout_s):
-                    conn = await pool.acquire()
-            except TimeoutError:
-                raise GatewayError(
-                    ErrorCode.DATABASE_UNAVAILABLE, "database: no connection free in time, retry"
-                ) from None
-            except UNAVAILABLE_ERRORS:
-                raise GatewayError(
-                    ErrorCode.DATABASE_UNAVAILABLE, "database: unavailable, retry shortly"
-                ) from None
-            finally:
-                POOL_WAITING.dec()
-            POOL_IN_USE.inc()
+            conn = await self._acquire(pool)
             try:
                 yield CountingConnection(conn, self.round_trips)
-            except asyncpg.exceptions.QueryCanceledError:
-                raise GatewayError(
-                    ErrorCode.TIMEOUT, "database: the query took too long and was cancelled"
-                ) from None
-            except LOST_CONNECTION_ERRORS:
-                # The connection's state is unknown (lost mid-operation): never pool it again.
-                # (When asyncpg noticed the loss itself, the proxy is already detached.)
-                with contextlib.suppress(asyncpg.exceptions.InterfaceError):
-                    conn.terminate()
-                raise GatewayError(
-                    ErrorCode.DATABASE_UNAVAILABLE, "database: connection lost, retry shortly"
-                ) from None
+            except _QUERY_FAILURES as exc:
+                raise _query_failure(conn, exc) from None
             finally:
-                POOL_IN_USE.dec()
-                # asyncpg's reset may find the connection broken and terminate it; the pool opens a
-                # new one when needed. What the request did before is already settled.
-                with contextlib.suppress(*LOST_CONNECTION_ERRORS):
-                    await pool.release(conn)
+                await self._release(pool, conn)
+        finally:
+            if task is not None:
+                self._working.discard(task)
+
+    async def _read(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
+        """``conn.<method>(query, *args)`` on a read connection: ``connection()`` unrolled.
+
+        Reads are most of a request's statements: a generator-based context manager and a
+        wrapper object per statement cost more than the rest of this bookkeeping.
+        """
+        task = self._track()
+        pool = self._read_pool
+        try:
+            conn = await self._acquire(pool)
+            try:
+                self.round_trips.count += 1
+                return await getattr(conn, method)(query, *args)
+            except _QUERY_FAILURES as exc:
+                raise _query_failure(conn, exc) from None
+            finally:
+                await self._release(pool, conn)
         finally:
             if task is not None:
                 self._working.discard(task)
 
     async def fetch(self, query: str, *args: Any) -> list[Record]:
         """Rows of ``query`` (one round trip; the replica unless a mutation is running)."""
-        async with self.connection(read_only=True) as conn:
-            if self._check_replica:
+        if self._check_replica:
+            async with self.connection(read_only=True) as conn:
                 return await self._fetch_checked(conn, query, args)
-            return await conn.fetch(query, *args)
+        rows: list[Record] = await self._read("fetch", query, args)
+        return rows
 
     async def fetchrow(self, query: str, *args: Any) -> Record | None:
         """The first row of ``query``, or None (one round trip; as ``fetch``)."""
-        async with self.connection(read_only=True) as conn:
-            if self._check_replica:
+        if self._check_replica:
+            async with self.connection(read_only=True) as conn:
                 rows = await self._fetch_checked(conn, query, args)
                 return rows[0] if rows else None
-            return await conn.fetchrow(query, *args)
+        row: Record | None = await self._read("fetchrow", query, args)
+        return row
 
     async def fetchval(self, query: str, *args: Any) -> Any:
         """The first value of the first row of ``query`` (one round trip; as ``fetch``)."""
-        async with self.connection(read_only=True) as conn:
-            if self._check_replica:
+        if self._check_replica:
+            async with self.connection(read_only=True) as conn:
                 rows = await self._fetch_checked(conn, query, args)
                 return rows[0][0] if rows else None
-            return await conn.fetchval(query, *args)
+        return await self._read("fetchval", query, args)
 
     async def execute(self, query: str, *args: Any) -> str:
         """Run ``query``, return its status (one round trip)."""
         async with self.connection() as conn:
             return await conn.execute(query, *args)
+
+
+# What a statement may fail with that ``_query_failure`` codes (others are the query's own).
+_QUERY_FAILURES: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.QueryCanceledError,
+    *LOST_CONNECTION_ERRORS,
+)
+
+
+def _query_failure(conn: Connection, exc: BaseException) -> GatewayError:
+    """The coded error for a statement that failed with ``exc`` on ``conn``."""
+    if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
+        return GatewayError(
+            ErrorCode.TIMEOUT, "database: the query took too long and was cancelled"
+        )
+    # The connection's state is unknown (lost mid-operation): never pool it again.
+    # (When asyncpg noticed the loss itself, the proxy is already detached.)
+    with contextlib.suppress(asyncpg.exceptions.InterfaceError):
+        conn.terminate()
+    return GatewayError(ErrorCode.DATABASE_UNAVAILABLE, "database: connection lost, retry shortly")
 
 
 class CountingConnection:
