@@ -106,13 +106,9 @@ def template_database(server_dsn: str) -> Iterator[str]:
 async def copy_template(server_dsn: str, template_database: str) -> str:
     """Create a copy of the template database; its name."""
     name = f"gateway_test_{os.getpid()}_{next(_names)}"
-    conn = await asyncpg.connect(server_dsn)
-    try:
-        version = int(await conn.fetchval("SHOW server_version_num"))
-        strategy = " STRATEGY FILE_COPY" if version >= 150000 else ""
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"{strategy}')
-    finally:
-        await conn.close()
+    # PostgreSQL 15+'s default strategy (WAL_LOG) copies this small template through the WAL;
+    # FILE_COPY forces two checkpoints per copy, 2-3x slower here (0.7 s against 1.7-2.7 s).
+    await _admin(server_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
     return name
 
 
