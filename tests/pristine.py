@@ -4,9 +4,12 @@ Starting ``gateway serve`` costs seconds (imports, migrations check, pool); a mo
 need the same configuration serves one database for all of them and restores its rows before
 each test. ``snapshot`` copies every table of ``public`` (and each sequence's position) into the
 ``pristine`` schema, which the gateway never reads; ``restore`` truncates the tables and copies
-the rows back in one transaction, with triggers and foreign keys off while it copies, then
-announces ``all`` on ``gateway_changes`` as any bulk write does, so a server's response cache
-forgets everything it had. The database is then what the template made it, row for row.
+the rows back in one transaction, with triggers and foreign keys off while it copies. The
+database is then what the template made it, row for row (the offer catalog's version too, so a
+catalog the server compiled for it is still right).
+
+Silent on purpose: no change notification, so a late one cannot wake the next test's
+subscriptions. Share a server this way only without a response cache (development's default).
 
 Example, in a module-scoped fixture then before each test::
 
@@ -47,7 +50,7 @@ async def snapshot(dsn: str) -> None:
 
 
 async def restore(dsn: str) -> None:
-    """Put back the rows and sequence positions ``snapshot`` saved; announce ``all``."""
+    """Put back the rows and sequence positions ``snapshot`` saved, notifying no one."""
     conn = await asyncpg.connect(dsn)
     try:
         tables = [row[0] for row in await conn.fetch(_TABLES)]
@@ -72,9 +75,5 @@ async def restore(dsn: str) -> None:
                     last_value,
                     name,
                 )
-            await conn.execute("SET LOCAL session_replication_role = origin")
-            await conn.execute(
-                "SELECT pg_notify('gateway_changes', pg_current_xact_id()::text || '/all')"
-            )
     finally:
         await conn.close()
