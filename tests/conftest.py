@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -112,12 +113,58 @@ async def copy_template(server_dsn: str, template_database: str) -> str:
     return name
 
 
+class DatabaseStock:
+    """Copies of the template made one test ahead, and dropped after their test, in a thread.
+
+    Copying (~0.5 s) and dropping (~0.3 s) wait on the server's disk, not on this process: done
+    while the previous test runs, a test's database is usually ready when it starts. One worker
+    thread does both, in order, with a loop of its own per statement.
+    """
+
+    def __init__(self, server_dsn: str, template_database: str) -> None:
+        self._server_dsn = server_dsn
+        self._template = template_database
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="database-stock")
+        self._next = self._worker.submit(self._copy)
+
+    def _copy(self) -> str:
+        return asyncio.run(copy_template(self._server_dsn, self._template))
+
+    def _drop(self, name: str) -> None:
+        asyncio.run(_admin(self._server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    async def take(self) -> str:
+        """The name of a fresh copy, now this caller's; the next copy starts at once."""
+        name = await asyncio.wrap_future(self._next)
+        self._next = self._worker.submit(self._copy)
+        return name
+
+    def give_back(self, name: str) -> None:
+        """Drop ``name`` in the background (before any later copy is handed out)."""
+        self._worker.submit(self._drop, name)
+
+    def close(self) -> None:
+        """Drop the copy made ahead; wait for every drop."""
+        self._drop(self._next.result())
+        self._worker.shutdown(wait=True)
+
+
+@pytest.fixture(scope="session")
+def database_stock(server_dsn: str, template_database: str) -> Iterator[DatabaseStock]:
+    """Fresh copies of the template, made ahead (``DatabaseStock``)."""
+    stock = DatabaseStock(server_dsn, template_database)
+    try:
+        yield stock
+    finally:
+        stock.close()
+
+
 @pytest.fixture
-async def database_dsn(server_dsn: str, template_database: str) -> AsyncIterator[str]:
+async def database_dsn(server_dsn: str, database_stock: DatabaseStock) -> AsyncIterator[str]:
     """DSN of a fresh database (migrated, with demo data) for this test only."""
-    name = await copy_template(server_dsn, template_database)
+    name = await database_stock.take()
     yield dsn_with_database(server_dsn, name)
-    await _admin(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    database_stock.give_back(name)
 
 
 @contextmanager
