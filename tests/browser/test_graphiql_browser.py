@@ -47,7 +47,7 @@ async def _wait_for_local_assets(base: str) -> None:
             page = await http.get(f"{base}/graphql", headers={"accept": "text/html"})
             if ASSETS_URL in page.text:
                 return
-            await asyncio.sleep(1)
+            await asyncio.sleep(0.2)
     pytest.fail(f"serve did not fetch GraphiQL's assets into {IDE_DIR} in {FETCH_TIMEOUT_S} s")
 
 
