@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -106,22 +107,64 @@ def template_database(server_dsn: str) -> Iterator[str]:
 async def copy_template(server_dsn: str, template_database: str) -> str:
     """Create a copy of the template database; its name."""
     name = f"gateway_test_{os.getpid()}_{next(_names)}"
-    conn = await asyncpg.connect(server_dsn)
-    try:
-        version = int(await conn.fetchval("SHOW server_version_num"))
-        strategy = " STRATEGY FILE_COPY" if version >= 150000 else ""
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"{strategy}')
-    finally:
-        await conn.close()
+    # PostgreSQL 15+'s default strategy (WAL_LOG) copies this small template through the WAL;
+    # FILE_COPY forces two checkpoints per copy, 2-3x slower here (0.7 s against 1.7-2.7 s).
+    await _admin(server_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
     return name
 
 
+class DatabaseStock:
+    """Copies of the template made one test ahead, and dropped after their test, in a thread.
+
+    Copying (~0.5 s) and dropping (~0.3 s) wait on the server's disk, not on this process: done
+    while the previous test runs, a test's database is usually ready when it starts. One worker
+    thread does both, in order, with a loop of its own per statement.
+    """
+
+    def __init__(self, server_dsn: str, template_database: str) -> None:
+        self._server_dsn = server_dsn
+        self._template = template_database
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="database-stock")
+        self._next = self._worker.submit(self._copy)
+
+    def _copy(self) -> str:
+        return asyncio.run(copy_template(self._server_dsn, self._template))
+
+    def _drop(self, name: str) -> None:
+        asyncio.run(_admin(self._server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    async def take(self) -> str:
+        """The name of a fresh copy, now this caller's; the next copy starts at once."""
+        name = await asyncio.wrap_future(self._next)
+        self._next = self._worker.submit(self._copy)
+        return name
+
+    def give_back(self, name: str) -> None:
+        """Drop ``name`` in the background (before any later copy is handed out)."""
+        self._worker.submit(self._drop, name)
+
+    def close(self) -> None:
+        """Drop the copy made ahead; wait for every drop."""
+        self._drop(self._next.result())
+        self._worker.shutdown(wait=True)
+
+
+@pytest.fixture(scope="session")
+def database_stock(server_dsn: str, template_database: str) -> Iterator[DatabaseStock]:
+    """Fresh copies of the template, made ahead (``DatabaseStock``)."""
+    stock = DatabaseStock(server_dsn, template_database)
+    try:
+        yield stock
+    finally:
+        stock.close()
+
+
 @pytest.fixture
-async def database_dsn(server_dsn: str, template_database: str) -> AsyncIterator[str]:
+async def database_dsn(server_dsn: str, database_stock: DatabaseStock) -> AsyncIterator[str]:
     """DSN of a fresh database (migrated, with demo data) for this test only."""
-    name = await copy_template(server_dsn, template_database)
+    name = await database_stock.take()
     yield dsn_with_database(server_dsn, name)
-    await _admin(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    database_stock.give_back(name)
 
 
 @contextmanager

@@ -16,7 +16,6 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +27,8 @@ from playwright.async_api import Browser, Page, Request, WebSocket
 from gateway.auth.keys import create_key
 from gateway.auth.principal import Scope
 from gateway.ide import ASSETS_URL, DEFAULT_QUERY
+from tests.conftest import demo_database
+from tests.pristine import restore, snapshot
 from tests.provision import require_tool
 from tests.serving import ROOT, running_gateway
 
@@ -38,13 +39,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 FETCH_TIMEOUT_S = 600
 
 
-@pytest.fixture
-def npm() -> str:
-    """npm (and node), which ``serve`` uses to fetch GraphiQL's assets."""
-    require_tool("node", "nodejs")
-    return require_tool("npm", "npm")
-
-
 async def _wait_for_local_assets(base: str) -> None:
     """Until ``serve`` has fetched the assets and the page loads them from this machine."""
     deadline = time.monotonic() + FETCH_TIMEOUT_S
@@ -53,14 +47,42 @@ async def _wait_for_local_assets(base: str) -> None:
             page = await http.get(f"{base}/graphql", headers={"accept": "text/html"})
             if ASSETS_URL in page.text:
                 return
-            await asyncio.sleep(1)
+            await asyncio.sleep(0.2)
     pytest.fail(f"serve did not fetch GraphiQL's assets into {IDE_DIR} in {FETCH_TIMEOUT_S} s")
 
 
+@pytest.fixture(scope="module")
+def served_module(
+    server_dsn: str, template_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """(base URL, database DSN) of a ``gateway serve`` that fetches GraphiQL's assets when
+    missing, one per module; its database is put back before each test."""
+    require_tool("node", "nodejs")  # serve fetches GraphiQL's assets with npm
+    require_tool("npm", "npm")
+    state = tmp_path_factory.mktemp("served")
+    with demo_database(server_dsn, template_database) as dsn:
+        asyncio.run(snapshot(dsn))
+        env = {
+            "DATABASE_URL": dsn,
+            "GATEWAY_DATA_DIR": str(state / "state"),
+            "GATEWAY_IDE_ASSETS_DIR": str(IDE_DIR),
+            "GATEWAY_IDE_FETCH": "true",
+        }
+        with running_gateway(env, log=state / "gateway.log") as (base, _process):
+            yield base, dsn
+
+
 @pytest.fixture
-async def api_key(database_dsn: str) -> str:
+async def served_ide(served_module: tuple[str, str]) -> str:
+    """The base URL of the module's ``gateway serve``, its database as the template made it."""
+    await restore(served_module[1])
+    return served_module[0]
+
+
+@pytest.fixture
+async def api_key(served_module: tuple[str, str], served_ide: str) -> str:
     """A real read key for every brand: GraphiQL must send it like any other client."""
-    conn = await asyncpg.connect(database_dsn)
+    conn = await asyncpg.connect(served_module[1])
     try:
         brands = [row["brand_id"] for row in await conn.fetch("SELECT brand_id FROM brands")]
         return await create_key(conn, "graphiql-browser-test", [Scope.READ], brands)
@@ -73,19 +95,6 @@ async def _editor(page: Page, selector: str) -> str:
     return str(
         await page.eval_on_selector(f"{selector} .CodeMirror", "e => e.CodeMirror.getValue()")
     )
-
-
-@pytest.fixture
-def served_ide(npm: str, database_dsn: str, tmp_path: Path) -> Iterator[str]:
-    """The base URL of a ``gateway serve`` that fetches GraphiQL's assets when missing."""
-    env = {
-        "DATABASE_URL": database_dsn,
-        "GATEWAY_DATA_DIR": str(tmp_path / "state"),
-        "GATEWAY_IDE_ASSETS_DIR": str(IDE_DIR),
-        "GATEWAY_IDE_FETCH": "true",
-    }
-    with running_gateway(env, log=tmp_path / "gateway.log") as (base, _process):
-        yield base
 
 
 async def test_graphiql_runs_the_default_query_offline(

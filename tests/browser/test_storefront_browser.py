@@ -28,6 +28,8 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, Request, WebSocket, expect
 
 from tests.clients.node import restriction_reads_held
+from tests.conftest import demo_database
+from tests.pristine import restore, snapshot
 from tests.provision import require_npm_project
 from tests.serving import ROOT, free_port, running_gateway, running_process
 
@@ -80,30 +82,56 @@ class Storefront:
         return [body.get("variables", {}) for op, body, _ in self.posts if op == name]
 
 
-@pytest.fixture
-def served(storefront_build: Path, database_dsn: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """(GraphQL URL, page origin): the gateway allows exactly the page's origin."""
+@pytest.fixture(scope="module")
+def served_module(
+    storefront_build: Path,
+    server_dsn: str,
+    template_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str, str]]:
+    """(GraphQL URL, page origin, database DSN), one gateway and one page server per module.
+
+    The gateway allows exactly the page's origin. Its database is put back before each test.
+    """
+    state = tmp_path_factory.mktemp("served")
     page_port = free_port()
     origin = f"http://127.0.0.1:{page_port}"
-    env = {
-        "DATABASE_URL": database_dsn,
-        "GATEWAY_DATA_DIR": str(tmp_path / "state"),
-        "GATEWAY_CORS_ORIGINS": origin,
-    }
     static = [sys.executable, "-m", "http.server", str(page_port), "--bind", "127.0.0.1"]
-    with (
-        running_gateway(env, log=tmp_path / "gateway.log") as (base, _gateway),
-        running_process(
-            [*static, "--directory", str(storefront_build)],
-            lambda: httpx.get(origin, timeout=1).status_code == 200,
-            log=tmp_path / "static.log",
-        ),
-    ):
-        issued = httpx.post(
-            f"{base}/graphql", json={"query": ISSUE, "variables": {"customerIds": [CUSTOMER]}}
+    with demo_database(server_dsn, template_database) as dsn:
+        asyncio.run(snapshot(dsn))
+        env = {
+            "DATABASE_URL": dsn,
+            "GATEWAY_DATA_DIR": str(state / "state"),
+            "GATEWAY_CORS_ORIGINS": origin,
+        }
+        with (
+            running_gateway(env, log=state / "gateway.log") as (base, _gateway),
+            running_process(
+                [*static, "--directory", str(storefront_build)],
+                lambda: httpx.get(origin, timeout=1).status_code == 200,
+                log=state / "static.log",
+            ),
+        ):
+            yield f"{base}/graphql", origin, dsn
+
+
+@pytest.fixture
+async def database_dsn(served_module: tuple[str, str, str]) -> str:
+    """The served database, put back as the template made it (replaces the suite's own)."""
+    await restore(served_module[2])
+    return served_module[2]
+
+
+@pytest.fixture
+async def served(served_module: tuple[str, str, str], database_dsn: str) -> tuple[str, str]:
+    """(GraphQL URL, page origin), the promotion issued to the customer on fresh demo data."""
+    graphql_url, origin, _dsn = served_module
+    async with httpx.AsyncClient() as http:
+        issued = await http.post(
+            graphql_url, json={"query": ISSUE, "variables": {"customerIds": [CUSTOMER]}}
         )
-        assert issued.json()["data"]["issueCartPromotion"]["issuedCustomerIds"] == [CUSTOMER]
-        yield f"{base}/graphql", origin
+    assert issued.json()["data"]["issueCartPromotion"]["issuedCustomerIds"] == [CUSTOMER]
+    return graphql_url, origin
 
 
 @pytest.fixture

@@ -1,13 +1,22 @@
-"""Fixtures for the real-client tests: the npm packages and a served gateway."""
+"""Fixtures for the real-client tests: the npm packages and a served gateway.
+
+One ``gateway serve`` per test module (starting one costs seconds), on a database of the module's
+own, put back as the template made it before each test (``tests/pristine.py``): every test sees
+the demo data untouched, whatever the tests before it redeemed. The server's memory (persisted
+queries registered by APQ) lasts for the module: each module has at most one APQ test.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.clients.node import HERE
+from tests.conftest import demo_database
+from tests.pristine import restore, snapshot
 from tests.provision import require_npm_project
 from tests.serving import running_gateway
 
@@ -18,9 +27,30 @@ def client_packages() -> Path:
     return require_npm_project(HERE)
 
 
+@pytest.fixture(scope="module")
+def served(
+    client_packages: Path,
+    server_dsn: str,
+    template_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str]]:
+    """(``/graphql`` URL, database DSN) of a real ``gateway serve`` (development mode)."""
+    state = tmp_path_factory.mktemp("served")
+    with demo_database(server_dsn, template_database) as dsn:
+        asyncio.run(snapshot(dsn))
+        env = {"DATABASE_URL": dsn, "GATEWAY_DATA_DIR": str(state / "state")}
+        with running_gateway(env, log=state / "gateway.log") as (base, _process):
+            yield f"{base}/graphql", dsn
+
+
 @pytest.fixture
-def graphql_url(client_packages: Path, database_dsn: str, tmp_path: Path) -> Iterator[str]:
-    """``/graphql`` of a real ``gateway serve`` (development mode) on this test's database."""
-    env = {"DATABASE_URL": database_dsn, "GATEWAY_DATA_DIR": str(tmp_path / "state")}
-    with running_gateway(env, log=tmp_path / "gateway.log") as (base, _process):
-        yield f"{base}/graphql"
+async def served_dsn(served: tuple[str, str]) -> str:
+    """DSN of the served database, its rows as the template made them."""
+    await restore(served[1])
+    return served[1]
+
+
+@pytest.fixture
+def graphql_url(served: tuple[str, str], served_dsn: str) -> str:
+    """``/graphql`` of the module's served gateway; its database put back for this test."""
+    return served[0]

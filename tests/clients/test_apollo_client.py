@@ -1,7 +1,8 @@
 """Apollo Client 3.14 (InMemoryCache, HttpLink) against a served gateway, from Node.
 
-Each test runs one scenario of ``apollo.mjs`` (real client, real HTTP, real server on this test's
-database) and asserts on what the client saw: the requests it made, what its cache returned.
+Each test runs one scenario of ``apollo.mjs`` (real client, real HTTP, real server on the demo
+data, put back before each test) and asserts on what the client saw: the requests it made, what
+its cache returned.
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ async def test_a_redemption_updates_every_cached_listing_without_update_code(
 
 
 async def test_deferred_restrictions_arrive_after_the_listing(
-    graphql_url: str, database_dsn: str
+    graphql_url: str, served_dsn: str
 ) -> None:
-    async with restriction_reads_held(database_dsn) as release:
+    async with restriction_reads_held(served_dsn) as release:
         report = await run_client("apollo.mjs", "defer", graphql_url, on_first_part=release)
 
     [request] = requests_named(report, "ListingDeferred")

@@ -44,9 +44,9 @@ async def test_a_redemption_updates_every_cached_listing_without_updaters(
 
 
 async def test_deferred_restrictions_arrive_after_the_listing_over_get(
-    graphql_url: str, database_dsn: str
+    graphql_url: str, served_dsn: str
 ) -> None:
-    async with restriction_reads_held(database_dsn) as release:
+    async with restriction_reads_held(served_dsn) as release:
         report = await run_client("urql.mjs", "defer", graphql_url, on_first_part=release)
 
     [request] = requests_named(report, "ListingDeferred")

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from tests.conftest import demo_database
 from tests.docs_pages import DOCS, blocks
 from tests.federation.node import HERE, accounts_sdl, compose, require_node_project
 from tests.http.multipart import merge_parts, parts
@@ -46,23 +48,21 @@ def _answers_graphql(url: str) -> Callable[[], bool]:
 
 
 @contextmanager
-def _hive_gateway(
+def _subgraphs(
     database_dsn: str,
     tmp_path: Path,
-    config: str = "",
     *,
     offers_env: dict[str, str] | None = None,
-    router_env: dict[str, str] | None = None,
     offers_headers: dict[str, str] | None = None,
-) -> Iterator[tuple[str, str]]:
-    """This gateway and the accounts subgraph composed behind Hive Gateway: (router, offers).
+) -> Iterator[tuple[str, Path]]:
+    """This gateway and the accounts subgraph, running, composed: (offers base URL, supergraph).
 
-    ``offers_env`` is added to this gateway's environment, ``router_env`` to Hive Gateway's;
-    ``offers_headers`` go with the request for this gateway's SDL. Both processes are stopped
-    (SIGTERM, then SIGKILL after 30 s) when the block ends, however it ends.
+    ``offers_env`` is added to this gateway's environment; ``offers_headers`` go with the request
+    for its SDL. Both processes are stopped (SIGTERM, then SIGKILL after 30 s) when the block
+    ends, however it ends.
     """
     require_node_project()
-    accounts_port, router_port = free_port(), free_port()
+    accounts_port = free_port()
     accounts_url = f"http://127.0.0.1:{accounts_port}/graphql"
     accounts = accounts_sdl(tmp_path)
 
@@ -94,25 +94,80 @@ def _hive_gateway(
             },
         )
         assert composed.returncode == 0, composed.stderr
-        router_url = f"http://127.0.0.1:{router_port}/graphql"
-        hive = ["node", "node_modules/.bin/hive-gateway"]
-        if config:
-            config_file = tmp_path / "gateway.config.mjs"
-            config_file.write_text(config)
-            hive += ["--config-path", str(config_file)]
-        hive += ["supergraph", str(supergraph), "--host", "127.0.0.1", "--port", str(router_port)]
-        with running_process(
-            hive,
-            _answers_graphql(router_url),
-            cwd=HERE,
-            env={**os.environ, **(router_env or {})},
-            log=tmp_path / "hive-gateway.log",
-        ):
-            yield router_url, f"{offers_base}/graphql"
+        yield offers_base, supergraph
 
 
-def test_a_federated_query_through_hive_gateway(database_dsn: str, tmp_path: Path) -> None:
-    with _hive_gateway(database_dsn, tmp_path) as (router_url, offers_url):
+@contextmanager
+def _router(
+    supergraph: Path, tmp_path: Path, config: str = "", router_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Hive Gateway on ``supergraph`` (with ``config`` when given): its /graphql URL.
+
+    ``router_env`` is added to its environment; stopped as the subgraphs are.
+    """
+    router_port = free_port()
+    router_url = f"http://127.0.0.1:{router_port}/graphql"
+    hive = ["node", "node_modules/.bin/hive-gateway"]
+    if config:
+        config_file = tmp_path / "gateway.config.mjs"
+        config_file.write_text(config)
+        hive += ["--config-path", str(config_file)]
+    hive += ["supergraph", str(supergraph), "--host", "127.0.0.1", "--port", str(router_port)]
+    with running_process(
+        hive,
+        _answers_graphql(router_url),
+        cwd=HERE,
+        env={**os.environ, **(router_env or {})},
+        log=tmp_path / "hive-gateway.log",
+    ):
+        yield router_url
+
+
+@contextmanager
+def _hive_gateway(
+    database_dsn: str,
+    tmp_path: Path,
+    config: str = "",
+    *,
+    offers_env: dict[str, str] | None = None,
+    router_env: dict[str, str] | None = None,
+    offers_headers: dict[str, str] | None = None,
+) -> Iterator[tuple[str, str]]:
+    """This gateway and the accounts subgraph composed behind Hive Gateway: (router, offers).
+
+    ``offers_env`` is added to this gateway's environment, ``router_env`` to Hive Gateway's;
+    ``offers_headers`` go with the request for this gateway's SDL. Every process is stopped
+    (SIGTERM, then SIGKILL after 30 s) when the block ends, however it ends.
+    """
+    with (
+        _subgraphs(
+            database_dsn, tmp_path, offers_env=offers_env, offers_headers=offers_headers
+        ) as (offers_base, supergraph),
+        _router(supergraph, tmp_path, config, router_env) as router_url,
+    ):
+        yield router_url, f"{offers_base}/graphql"
+
+
+@pytest.fixture(scope="module")
+def read_only_subgraphs(
+    server_dsn: str, template_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """The subgraphs in development mode, composed, for the tests that only read (one start
+    for the module): (offers base URL, supergraph)."""
+    state = tmp_path_factory.mktemp("subgraphs")
+    with (
+        demo_database(server_dsn, template_database) as dsn,
+        _subgraphs(dsn, state) as subgraphs,
+    ):
+        yield subgraphs
+
+
+def test_a_federated_query_through_hive_gateway(
+    read_only_subgraphs: tuple[str, Path], tmp_path: Path
+) -> None:
+    offers_base, supergraph = read_only_subgraphs
+    offers_url = f"{offers_base}/graphql"
+    with _router(supergraph, tmp_path) as router_url:
         answer = httpx.post(router_url, json={"query": SUPERGRAPH_QUERY}, timeout=30).json()
         direct = httpx.post(offers_url, json={"query": DIRECT_CART}).json()
 
@@ -142,8 +197,8 @@ DEFERRED_SUPERGRAPH_QUERY = """
 DEFER_STREAM = "export const gatewayConfig = { deferStream: true };\n"
 
 
-def test_defer_through_hive_gateway(database_dsn: str, tmp_path: Path) -> None:
-    with _hive_gateway(database_dsn, tmp_path, DEFER_STREAM) as (router_url, _):
+def test_defer_through_hive_gateway(read_only_subgraphs: tuple[str, Path], tmp_path: Path) -> None:
+    with _router(read_only_subgraphs[1], tmp_path, DEFER_STREAM) as router_url:
         response = httpx.post(
             router_url,
             json={"query": DEFERRED_SUPERGRAPH_QUERY},

@@ -40,7 +40,7 @@ def test_serve_fetches_the_assets_and_the_page_switches_to_them(
         deadline = time.monotonic() + FETCH_TIMEOUT_S
         page = first
         while ASSETS_URL not in page and time.monotonic() < deadline:
-            time.sleep(1)
+            time.sleep(0.2)
             page = httpx.get(f"{base}/graphql", headers=HTML, timeout=10).text
         asset = httpx.get(f"{base}{ASSETS_URL}/{ASSET}", timeout=10)
         process.send_signal(signal.SIGTERM)

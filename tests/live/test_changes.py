@@ -7,17 +7,20 @@ nothing; an expiresAt passing sends a new decision; a catalog change reaches off
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
+from tests.conftest import demo_database
 from tests.live.wire import ws_session
+from tests.pristine import restore, snapshot
 from tests.serving import running_gateway
 
 CART = """subscription ($id: ID!) { cartPromotionsChanged(customerId: $id) {
@@ -25,13 +28,34 @@ CART = """subscription ($id: ID!) { cartPromotionsChanged(customerId: $id) {
 OFFER = """subscription ($id: ID!) { personalizedOfferChanged(input: { customerId: $id }) {
   expiresAt offers { id offerId } } }"""
 
+# How long subscriptions of an earlier test may take to close on the server.
+QUIET_S = 10
+
+
+@pytest.fixture(scope="module")
+def served_module(
+    server_dsn: str, template_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """(``/graphql`` of a served gateway, its database's DSN), one for the module."""
+    state = tmp_path_factory.mktemp("served")
+    with demo_database(server_dsn, template_database) as dsn:
+        asyncio.run(snapshot(dsn))
+        env = {"DATABASE_URL": dsn, "GATEWAY_DATA_DIR": str(state / "state")}
+        with running_gateway(env, log=state / "gateway.log") as (base, _process):
+            yield f"{base}/graphql", dsn
+
 
 @pytest.fixture
-def served(database_dsn: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """(``/graphql`` of a served gateway, its database's DSN)."""
-    env = {"DATABASE_URL": database_dsn, "GATEWAY_DATA_DIR": str(tmp_path / "state")}
-    with running_gateway(env, log=tmp_path / "gateway.log") as (base, _process):
-        yield f"{base}/graphql", database_dsn
+async def served(served_module: tuple[str, str]) -> tuple[str, str]:
+    """The module's gateway as a fresh one: the demo data put back, no subscription left open
+    by an earlier test (its rounds would count in this test's)."""
+    url, dsn = served_module
+    await restore(dsn)
+    deadline = time.monotonic() + QUIET_S
+    while (open_now := _counter(await _metrics(url), "gateway_subscriptions_open")) != 0:
+        assert time.monotonic() < deadline, f"{open_now} subscriptions still open"
+        await asyncio.sleep(0.05)
+    return url, dsn
 
 
 async def _sql(dsn: str, statement: str) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,23 +13,46 @@ import pytest
 import websockets
 from websockets.typing import Origin
 
+from tests.conftest import demo_database
 from tests.live.wire import PROTOCOL, sse_stream, ws_session
+from tests.pristine import restore, snapshot
 from tests.serving import running_gateway
 
 CART = """subscription Cart($id: ID!) { cartPromotionsChanged(customerId: $id) {
   id promotionId restrictions { customer { remainingRedemption } } } }"""
 OFFER = """subscription Offer($id: ID!) { personalizedOfferChanged(input: { customerId: $id }) {
   expiresAt offers { id offerId } } }"""
+# How long subscriptions of an earlier test may take to close on the server.
+QUIET_S = 10
 REDEEM = """mutation Redeem($input: RedeemCartPromotionInput!) {
   redeemCartPromotion(input: $input) { __typename } }"""
 
 
+@pytest.fixture(scope="module")
+def served_module(
+    server_dsn: str, template_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """(``/graphql``, database DSN) of a real ``gateway serve`` (development mode, subscriptions
+    on), one for the module: starting one costs seconds."""
+    state = tmp_path_factory.mktemp("served")
+    with demo_database(server_dsn, template_database) as dsn:
+        asyncio.run(snapshot(dsn))
+        env = {"DATABASE_URL": dsn, "GATEWAY_DATA_DIR": str(state / "state")}
+        with running_gateway(env, log=state / "gateway.log") as (base, _process):
+            yield f"{base}/graphql", dsn
+
+
 @pytest.fixture
-def served(database_dsn: str, tmp_path: Path) -> Iterator[str]:
-    """``/graphql`` of a real ``gateway serve`` (development mode, subscriptions on)."""
-    env = {"DATABASE_URL": database_dsn, "GATEWAY_DATA_DIR": str(tmp_path / "state")}
-    with running_gateway(env, log=tmp_path / "gateway.log") as (base, _process):
-        yield f"{base}/graphql"
+async def served(served_module: tuple[str, str]) -> str:
+    """The module's gateway as a fresh one: the demo data put back, no subscription left open
+    by an earlier test (its rounds would count in this test's)."""
+    graphql_url, dsn = served_module
+    await restore(dsn)
+    deadline = time.monotonic() + QUIET_S
+    while (open_now := await _metric(graphql_url, "gateway_subscriptions_open")) != 0:
+        assert time.monotonic() < deadline, f"{open_now} subscriptions still open"
+        await asyncio.sleep(0.05)
+    return graphql_url
 
 
 def _remaining(message: dict[str, Any], promotion_id: str) -> str:
@@ -90,11 +114,15 @@ SHARED = """subscription ($id: ID!) { cartPromotionsChanged(customerId: $id) {
   promotionId restrictions { promotion { remainingRedemption } } } }"""
 
 
-async def _rounds(graphql_url: str) -> float:
+async def _metric(graphql_url: str, name: str) -> float:
     async with httpx.AsyncClient() as http:
         text = (await http.get(graphql_url.replace("/graphql", "/metrics"))).text
-    match = re.search(r"^gateway_subscription_rounds_total ([0-9.e+]+)$", text, re.MULTILINE)
+    match = re.search(rf"^{name} ([0-9.e+]+)$", text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
+
+
+async def _rounds(graphql_url: str) -> float:
+    return await _metric(graphql_url, "gateway_subscription_rounds_total")
 
 
 async def test_a_shared_limit_reaches_other_holders_who_show_it_and_wakes_no_one_else(
