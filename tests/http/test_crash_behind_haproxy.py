@@ -34,8 +34,8 @@ FROZEN_S = 0.3
 PROBES = 6
 
 
-def retried_by_haproxy(balancer: Balancer) -> int:
-    """Retries plus redispatches HAProxy made for the backend (``show stat``: wretr, wredis)."""
+def haproxy_stats(balancer: Balancer, svname: str) -> dict[str, str]:
+    """One row of HAProxy's ``show stat`` for the gateways backend (``BACKEND`` or a server)."""
     with socket.socket(socket.AF_UNIX) as sock:
         sock.connect(str(balancer.socket_path))
         sock.sendall(b"show stat\n")
@@ -46,9 +46,15 @@ def retried_by_haproxy(balancer: Balancer) -> int:
     header = lines[0].lstrip("# ").split(",")
     for line in lines[1:]:
         row = dict(zip(header, line.split(","), strict=False))
-        if row.get("pxname") == "gateways" and row.get("svname") == "BACKEND":
-            return int(row["wretr"] or 0) + int(row["wredis"] or 0)
-    raise AssertionError("no backend row in HAProxy's stats")
+        if row.get("pxname") == "gateways" and row.get("svname") == svname:
+            return row
+    raise AssertionError(f"no {svname} row in HAProxy's stats")
+
+
+def retried_by_haproxy(balancer: Balancer) -> int:
+    """Retries plus redispatches HAProxy made for the backend (``show stat``: wretr, wredis)."""
+    row = haproxy_stats(balancer, "BACKEND")
+    return int(row["wretr"] or 0) + int(row["wredis"] or 0)
 
 
 async def _start_together(
@@ -100,6 +106,8 @@ async def test_an_instance_killed_behind_haproxy_loses_and_doubles_no_acknowledg
                 for _ in range(PROBES)
             ]
             await asyncio.sleep(FROZEN_S)
+            # Requests HAProxy had sent to the frozen instance: those it must send again.
+            in_flight_on_a = int(haproxy_stats(balancer, "a")["scur"] or 0)
             processes["a"].send_signal(signal.SIGKILL)
             killed = await asyncio.to_thread(processes["a"].wait, 10)
             answered = [(await probe).status_code for probe in probes]
@@ -114,4 +122,7 @@ async def test_an_instance_killed_behind_haproxy_loses_and_doubles_no_acknowledg
     assert killed == -signal.SIGKILL
     assert answered == [200] * PROBES, answered
     await crash_writes.check_ledger(database_dsn, writes)
-    assert retried > 0, "HAProxy sent requests again after the instance died"
+    # On a loaded machine HAProxy may have marked the frozen instance down (checks every 200 ms)
+    # before any request reached it: then there was nothing to send again.
+    if in_flight_on_a > 0:
+        assert retried > 0, "HAProxy sent requests again after the instance died"
