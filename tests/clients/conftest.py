@@ -8,17 +8,15 @@ queries registered by APQ) lasts for the module: each module has at most one APQ
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.clients.node import HERE
-from tests.conftest import demo_database
-from tests.pristine import restore, snapshot
+from tests.pristine import restore
 from tests.provision import require_npm_project
-from tests.serving import running_gateway
+from tests.shared_server import served_demo
 
 
 @pytest.fixture(scope="session")
@@ -35,12 +33,8 @@ def served(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, str]]:
     """(``/graphql`` URL, database DSN) of a real ``gateway serve`` (development mode)."""
-    state = tmp_path_factory.mktemp("served")
-    with demo_database(server_dsn, template_database) as dsn:
-        asyncio.run(snapshot(dsn))
-        env = {"DATABASE_URL": dsn, "GATEWAY_DATA_DIR": str(state / "state")}
-        with running_gateway(env, log=state / "gateway.log") as (base, _process):
-            yield f"{base}/graphql", dsn
+    with served_demo(server_dsn, template_database, tmp_path_factory.mktemp("served")) as served:
+        yield served
 
 
 @pytest.fixture

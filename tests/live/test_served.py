@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,17 +10,13 @@ import pytest
 import websockets
 from websockets.typing import Origin
 
-from tests.conftest import demo_database
 from tests.live.wire import PROTOCOL, sse_stream, ws_session
-from tests.pristine import restore, snapshot
-from tests.serving import running_gateway
+from tests.shared_server import counter, fresh, metrics, served_demo
 
 CART = """subscription Cart($id: ID!) { cartPromotionsChanged(customerId: $id) {
   id promotionId restrictions { customer { remainingRedemption } } } }"""
 OFFER = """subscription Offer($id: ID!) { personalizedOfferChanged(input: { customerId: $id }) {
   expiresAt offers { id offerId } } }"""
-# How long subscriptions of an earlier test may take to close on the server.
-QUIET_S = 10
 REDEEM = """mutation Redeem($input: RedeemCartPromotionInput!) {
   redeemCartPromotion(input: $input) { __typename } }"""
 
@@ -34,25 +27,16 @@ def served_module(
 ) -> Iterator[tuple[str, str]]:
     """(``/graphql``, database DSN) of a real ``gateway serve`` (development mode, subscriptions
     on), one for the module: starting one costs seconds."""
-    state = tmp_path_factory.mktemp("served")
-    with demo_database(server_dsn, template_database) as dsn:
-        asyncio.run(snapshot(dsn))
-        env = {"DATABASE_URL": dsn, "GATEWAY_DATA_DIR": str(state / "state")}
-        with running_gateway(env, log=state / "gateway.log") as (base, _process):
-            yield f"{base}/graphql", dsn
+    with served_demo(server_dsn, template_database, tmp_path_factory.mktemp("served")) as served:
+        yield served
 
 
 @pytest.fixture
 async def served(served_module: tuple[str, str]) -> str:
     """The module's gateway as a fresh one: the demo data put back, no subscription left open
     by an earlier test (its rounds would count in this test's)."""
-    graphql_url, dsn = served_module
-    await restore(dsn)
-    deadline = time.monotonic() + QUIET_S
-    while (open_now := await _metric(graphql_url, "gateway_subscriptions_open")) != 0:
-        assert time.monotonic() < deadline, f"{open_now} subscriptions still open"
-        await asyncio.sleep(0.05)
-    return graphql_url
+    await fresh(*served_module)
+    return served_module[0]
 
 
 def _remaining(message: dict[str, Any], promotion_id: str) -> str:
@@ -115,10 +99,7 @@ SHARED = """subscription ($id: ID!) { cartPromotionsChanged(customerId: $id) {
 
 
 async def _metric(graphql_url: str, name: str) -> float:
-    async with httpx.AsyncClient() as http:
-        text = (await http.get(graphql_url.replace("/graphql", "/metrics"))).text
-    match = re.search(rf"^{name} ([0-9.e+]+)$", text, re.MULTILINE)
-    return float(match.group(1)) if match else 0.0
+    return counter(await metrics(graphql_url), name)
 
 
 async def _rounds(graphql_url: str) -> float:
