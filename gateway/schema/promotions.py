@@ -300,7 +300,11 @@ def _optional_id(value: str | None) -> strawberry.ID | None:
     return None if value is None else strawberry.ID(value)
 
 
-# The listing's arguments, shared by Query.cartPromotions and Customer.cartPromotions.
+# The listing's arguments, shared by Query.cartPromotions, Customer.cartPromotions and
+# Subscription.cartPromotionsChanged.
+CustomerIdArgument = Annotated[
+    strawberry.ID, strawberry.argument(description="The customer (1-128 characters).")
+]
 IncludeSupplementaryArgument = Annotated[
     bool,
     strawberry.argument(
@@ -346,9 +350,7 @@ class PromotionQueries:
     async def cart_promotions(
         self,
         info: Info,
-        customer_id: Annotated[
-            strawberry.ID, strawberry.argument(description="The customer (1-128 characters).")
-        ],
+        customer_id: CustomerIdArgument,
         include_supplementary: IncludeSupplementaryArgument = False,
         status: StatusFilterArgument = None,
     ) -> list[CartPromotion]:

@@ -21,6 +21,7 @@ from gateway.schema.info import Info, selected_names
 from gateway.schema.offers import PersonalizedOffersInput, PersonalizedOffersPayload
 from gateway.schema.promotions import (
     CartPromotion,
+    CustomerIdArgument,
     IncludeSupplementaryArgument,
     StatusFilterArgument,
 )
@@ -37,9 +38,7 @@ class Subscription:
     async def cart_promotions_changed(
         self,
         info: Info,
-        customer_id: Annotated[
-            strawberry.ID, strawberry.argument(description="The customer (1-128 characters).")
-        ],
+        customer_id: CustomerIdArgument,
         include_supplementary: IncludeSupplementaryArgument = False,
         status: StatusFilterArgument = None,
     ) -> AsyncGenerator[list[CartPromotion], None]:
