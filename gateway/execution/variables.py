@@ -314,63 +314,23 @@ def _enum(type_: GraphQLEnumType, nullable: bool) -> Convert:
     return enum
 
 
+# Values a built-in scalar takes as they are (anything else goes through its own coercion).
+_TAKEN_AS_IS: dict[Any, Callable[[Any], bool]] = {
+    GraphQLString: lambda value: type(value) is str,
+    GraphQLID: lambda value: type(value) is str,
+    GraphQLBoolean: lambda value: value is True or value is False,
+    GraphQLInt: lambda value: type(value) is int and _INT_MIN <= value <= _INT_MAX,
+    GraphQLFloat: lambda value: type(value) is float and isfinite(value),
+}
+
+
 def _scalar(type_: Any, nullable: bool) -> Convert:
     general = type_.coerce_input_value
+    as_is = _TAKEN_AS_IS.get(type_)
 
-    def checked(value: Any) -> Any:
-        try:
-            return general(value)
-        except Exception:  # graphql-core reports it, on the slow path
-            raise _Slow from None
-
-    if type_ is GraphQLString or type_ is GraphQLID:
-
-        def text(value: Any) -> Any:
-            if type(value) is str:
-                return value
-            if value is None:
-                if nullable:
-                    return None
-                raise _Slow
-            return checked(value)
-
-        return text
-    if type_ is GraphQLBoolean:
-
-        def boolean(value: Any) -> Any:
-            if value is True or value is False:
-                return value
-            if value is None and nullable:
-                return None
-            raise _Slow
-
-        return boolean
-    if type_ is GraphQLInt:
-
-        def int32(value: Any) -> Any:
-            if type(value) is int and _INT_MIN <= value <= _INT_MAX:
-                return value
-            if value is None:
-                if nullable:
-                    return None
-                raise _Slow
-            return checked(value)
-
-        return int32
-    if type_ is GraphQLFloat:
-
-        def finite(value: Any) -> Any:
-            if type(value) is float and isfinite(value):
-                return value
-            if value is None:
-                if nullable:
-                    return None
-                raise _Slow
-            return checked(value)
-
-        return finite
-
-    def other(value: Any) -> Any:
+    def scalar(value: Any) -> Any:
+        if as_is is not None and as_is(value):
+            return value
         if value is None:
             if nullable:
                 return None
@@ -380,4 +340,4 @@ def _scalar(type_: Any, nullable: bool) -> Convert:
         except Exception:  # graphql-core reports it, on the slow path
             raise _Slow from None
 
-    return other
+    return scalar
