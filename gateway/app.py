@@ -25,6 +25,7 @@ from gateway.http.admission import AdmissionMiddleware
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.drain import Drain
 from gateway.http.endpoint import graphql_endpoint
+from gateway.http.graphql_route import GraphQLRoute
 from gateway.http.health import healthz, metrics_endpoint, readyz
 from gateway.http.middleware import http_middleware
 from gateway.http.persisted_queries import AllowListError, PersistedQueries, load_allow_list
@@ -146,6 +147,7 @@ def create_app(
             Middleware(RequestIdMiddleware),
             *http_middleware(settings),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(GraphQLRoute, endpoint=graphql),
         ],
         lifespan=lifespan,
     )

@@ -6,7 +6,6 @@ A missing key (when keys are required) or an unknown one raises ``GatewayError``
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth.authenticate import authenticate
@@ -30,7 +29,7 @@ class Authentication:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = request_state(scope)
         state.principal = await authenticate(
-            Headers(scope=scope).get("authorization"),
+            state.headers.authorization,
             require_key=self.require_key,
             verifier=self.verifier,
             pool=state.pool,

@@ -30,10 +30,10 @@ from gateway.http.authentication import Authentication
 from gateway.http.deadline import Deadline
 from gateway.http.failures import Failures
 from gateway.http.ide_page import IdePage
-from gateway.http.media_types import first_header, prefers_graphql_response
+from gateway.http.media_types import prefers_graphql_response
 from gateway.http.rate_limit import RateLimit, TokenBuckets
 from gateway.http.replica_routing import ReplicaRouting
-from gateway.http.request_state import SCOPE_KEY, RequestState
+from gateway.http.request_state import SCOPE_KEY, RequestHeaders, RequestState
 from gateway.http.response_cache import ResponseCaching
 from gateway.http.response_headers import ResponseHeaders
 from gateway.http.view import GatewayGraphQL
@@ -58,10 +58,12 @@ class GraphQLEndpoint:
             await self.view(scope, receive, send)
             return
         lifespan = scope["state"]
+        headers = RequestHeaders.read(scope["headers"])
         scope[SCOPE_KEY] = RequestState(
             pool=lifespan["pool"],
+            headers=headers,
             read_pool=lifespan["read_pool"],
-            graphql_response=prefers_graphql_response(first_header(scope, b"accept")),
+            graphql_response=prefers_graphql_response(headers.accept),
             deadline=asyncio.get_running_loop().time() + self.timeout_s,
         )
         await self.pieces(scope, receive, send)
@@ -92,5 +94,6 @@ def graphql_endpoint(
         max_age_s=settings.http_max_age,
         keys_required=settings.keys_required,
     )
-    app = IdePage(app, view)
+    if view.graphql_ide:  # production serves no page: one layer less per request
+        app = IdePage(app, view)
     return GraphQLEndpoint(view, app, settings.request_timeout_s)

@@ -12,6 +12,7 @@ Example, in a piece::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import asyncpg
 from starlette.requests import ClientDisconnect
@@ -26,11 +27,44 @@ from gateway.http.caching import Freshness
 SCOPE_KEY = "gateway.request"
 
 
+class RequestHeaders(NamedTuple):
+    """The request headers the pieces read, each its first value (as ``Headers.get``) or ""."""
+
+    content_type: str
+    accept: str
+    authorization: str
+
+    @classmethod
+    def read(cls, raw: list[tuple[bytes, bytes]]) -> RequestHeaders:
+        """One pass over the scope's headers (lower-case names, as ASGI servers give them).
+
+        >>> RequestHeaders.read([(b"accept", b"*/*"), (b"accept", b"text/html")])
+        RequestHeaders(content_type='', accept='*/*', authorization='')
+        """
+        content_type = accept = authorization = b""
+        seen = 0  # the names met so far, as bits
+        for name, value in raw:
+            if name == b"content-type":
+                if not seen & 1:
+                    content_type, seen = value, seen | 1
+            elif name == b"accept":
+                if not seen & 2:
+                    accept, seen = value, seen | 2
+            elif name == b"authorization" and not seen & 4:
+                authorization, seen = value, seen | 4
+        return cls(
+            content_type.decode("latin-1"),
+            accept.decode("latin-1"),
+            authorization.decode("latin-1"),
+        )
+
+
 @dataclass(slots=True)
 class RequestState:
     """What the pieces of one request tell each other."""
 
     pool: asyncpg.Pool
+    headers: RequestHeaders
     read_pool: asyncpg.Pool  # the replica's, or the same pool
     # The client prefers application/graphql-response+json (GraphQL over HTTP's status codes).
     graphql_response: bool

@@ -8,14 +8,13 @@ stored once its last part is sent, when no part had errors; a hit sends every pa
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.cache.response_cache import ResponseCache, cache_key
 from gateway.cache.tags import CacheTags
 from gateway.context import Clock
+from gateway.http.answers import content_type, send_body
 from gateway.http.caching import Freshness
 from gateway.http.request_state import request_state
 
@@ -45,16 +44,13 @@ class ResponseCaching:
                 payload = await state.read_body(receive)
             else:
                 payload = Request(scope).url.query.encode()
-            headers = Headers(scope=scope)
-            mode = "\x00".join(
-                (self.env, headers.get("content-type", ""), headers.get("accept", ""))
-            )
+            headers = state.headers
+            mode = "\x00".join((self.env, headers.content_type, headers.accept))
             key = cache_key(method, payload, state.principal, mode)
             entry = cache.lookup(key, self.clock())
             if entry is not None:
                 state.cached_freshness = Freshness(True, entry.valid_until)
-                hit = Response(entry.body, media_type=entry.media_type)
-                await hit(scope, receive, send)
+                await send_body(send, 200, entry.body, entry.media_type)
                 return
             tags.active = True
         status = 0
@@ -68,7 +64,7 @@ class ResponseCaching:
             if message["type"] == "http.response.start":
                 cache.apply_writes(tags)
                 status = message["status"]
-                media_type = Headers(raw=message["headers"]).get("content-type", "application/json")
+                media_type = content_type(message["headers"]) or "application/json"
             elif key is not None and message["type"] == "http.response.body":
                 chunks.append(bytes(message.get("body", b"")))
                 if not message.get("more_body", False) and _storable(tags, status):

@@ -15,6 +15,8 @@ from gateway.http.caching import NO_STORE, VARY, Freshness, cache_control
 from gateway.http.media_types import GRAPHQL_RESPONSE_CONTENT_TYPE, JSON
 from gateway.http.request_state import RequestState, request_state
 
+_NO_STORE = (b"cache-control", NO_STORE.encode())
+
 
 class ResponseHeaders:
     """Sets the media type and ``Cache-Control`` of the next app's response.
@@ -35,10 +37,17 @@ class ResponseHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                value = self.cache_control(scope, message["status"], state)
+                if value == NO_STORE and not state.graphql_response:
+                    # The usual answer: one header more, without MutableHeaders' copies.
+                    raw = message["headers"] = list(message.get("headers", ()))
+                    if not any(name == b"cache-control" for name, _ in raw):
+                        raw.append(_NO_STORE)
+                        await send(message)
+                        return
                 headers = MutableHeaders(scope=message)
                 if state.graphql_response and headers.get("content-type") == JSON:
                     headers["content-type"] = GRAPHQL_RESPONSE_CONTENT_TYPE
-                value = self.cache_control(scope, message["status"], state)
                 headers["cache-control"] = value
                 if value != NO_STORE:
                     headers.add_vary_header(VARY)

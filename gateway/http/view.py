@@ -27,11 +27,12 @@ from strawberry.types.unset import UNSET
 
 from gateway.auth.keys import KeyVerifier
 from gateway.context import Clock, Context, build_context
+from gateway.http.answers import JsonAnswer
 from gateway.http.delivery import deliver
 from gateway.http.incremental import DeferSpecTransport
 from gateway.http.media_types import request_error_status
 from gateway.http.persisted_queries import PersistedQueries, PersistedQueryError
-from gateway.http.request_state import request_state
+from gateway.http.request_state import RequestState, request_state
 from gateway.ide import Ide
 from gateway.operation.assembly import build_schema
 from gateway.operation.error_codes import classify
@@ -77,14 +78,24 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope, receive)
-        response = await self._plain_post(request) if scope["method"] == "POST" else None
+        state = request_state(scope)
+        response: Response | JsonAnswer | None = None
+        if scope["method"] == "POST":
+            if state.body is None:  # else a piece read it, and ``receive`` replays it
+                await state.read_body(receive)
+                receive = state.replay(receive)
+            request = Request(scope, receive)
+            response = await self._plain_post(request, state)
+        else:
+            request = Request(scope, receive)
         if response is None:
             response = await self.run(request)
-        request_state(scope).streamed = isinstance(response, StreamingResponse)
+        state.streamed = isinstance(response, StreamingResponse)
         await response(scope, receive, send)
 
-    async def _plain_post(self, request: Request) -> Response | None:
+    async def _plain_post(
+        self, request: Request, state: RequestState
+    ) -> JsonAnswer | StreamingResponse | None:
         """The common request answered without strawberry's HTTP handling: one operation as a
         JSON POST, for a client reading JSON or multipart (a deferred answer's parts). None:
         anything else, for strawberry's ``run`` (the body read here stays readable there).
@@ -92,16 +103,17 @@ class GatewayGraphQL(GraphQL[Context, None]):
         The answer is the one ``run`` gives: the same context, ``schema.execute``, result
         processing and encoding (tests/http compare the two).
         """
-        headers = request.headers
-        media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        accept = headers.get("accept", "")
+        headers = state.headers
+        media_type = headers.content_type.split(";", 1)[0].strip().lower()
+        accept = headers.accept
         if (
             media_type != "application/json"
             or "event-stream" in accept
             or self.persisted_queries.only_known
+            or state.body is None
         ):
             return None
-        data = self.parse_json(await request.body())
+        data = self.parse_json(state.body)
         if not isinstance(data, dict) or not data.keys() <= _PLAIN_KEYS:
             return None
         query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
@@ -128,14 +140,13 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 result,
                 context,
                 accept=accept,
-                deadline=request_state(request.scope).deadline,
+                deadline=state.deadline,
                 report_round_trips=not self.settings.is_production,
             )
             if isinstance(result, ExperimentalIncrementalExecutionResults):
                 return self._multipart(request, result)
         body = await self.process_result(request, result)
-        status = request_state(request.scope).request_error_status
-        return Response(self.encode_json(body), status or 200, media_type="application/json")
+        return JsonAnswer(state.request_error_status or 200, self.encode_json(body))
 
     def _multipart(
         self, request: Request, result: ExperimentalIncrementalExecutionResults
