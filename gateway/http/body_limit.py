@@ -33,9 +33,17 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self.refusal.send(scope, send)
+        declared = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+                break
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                await self.refusal.send(scope, send)
+                return
+            # The server delivers no more than the declared length as this request's body.
+            await self.app(scope, receive, send)
             return
         seen = 0
         started = False

@@ -47,14 +47,19 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = next((v for k, v in scope["headers"] if k == HEADER), None)
-        rid = given.decode() if given is not None and _SANE.match(given) else new_request_id()
+        rid = None
+        for name, value in scope["headers"]:
+            if name == HEADER:
+                rid = value.decode() if _SANE.match(value) else None
+                break
+        if rid is None:
+            rid = new_request_id()
         token = request_id_var.set(rid)
+        header = (HEADER, rid.encode())
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (HEADER, rid.encode())]
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:

@@ -5,6 +5,7 @@ The 503 OVERLOADED refusal is checked the same way on a served gateway, in test_
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -83,3 +84,26 @@ def test_a_refusal_is_built_once_with_one_header_set_per_media_type() -> None:
     accept = [(b"accept", b"application/graphql-response+json")]
     assert refusal.headers_for({"headers": accept}) is refusal.graphql_headers
     assert refusal.headers_for({"headers": []}) is refusal.json_headers
+
+
+async def test_a_streamed_body_without_a_length_is_counted_and_refused_past_the_limit(
+    make_client: ClientFactory,
+) -> None:
+    # No Content-Length (the body comes in chunks): the limit is read off what arrives.
+    chunks = [b'{"query": "{ __typename }", "variables": {"pad": "', b"x" * 800, b"x" * 800, b'"}}']
+
+    async def streamed(parts: list[bytes]) -> AsyncIterator[bytes]:
+        for part in parts:
+            yield part
+
+    async with make_client(max_body_bytes=1024) as http:
+        json = {"content-type": "application/json"}
+        refused = await http.post("/graphql", content=streamed(chunks), headers=json)
+        hello = [b'{"query": ', b'"{ __typename }"}']
+        small = await http.post("/graphql", content=streamed(hello), headers=json)
+
+    assert "content-length" not in refused.request.headers
+    assert refused.status_code == 413
+    assert _code(refused) == "PAYLOAD_TOO_LARGE"
+    assert small.status_code == 200, small.text
+    assert small.json() == {"data": {"__typename": "Query"}, "extensions": {"sqlRoundTrips": 0}}
