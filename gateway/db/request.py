@@ -94,7 +94,7 @@ class RequestDb:
         return task
 
     async def _acquire(self, pool: asyncpg.Pool) -> PooledConnection:
-        POOL_WAITING.inc()
+        POOL_WAITING.value += 1
         try:
             # asyncio.timeout, not acquire(timeout=): that also bounds the release (a reset
             # that does nothing here) and costs a coroutine per acquire.
@@ -109,12 +109,12 @@ class RequestDb:
                 ErrorCode.DATABASE_UNAVAILABLE, "database: unavailable, retry shortly"
             ) from None
         finally:
-            POOL_WAITING.dec()
-        POOL_IN_USE.inc()
+            POOL_WAITING.value -= 1
+        POOL_IN_USE.value += 1
         return conn
 
     async def _release(self, pool: asyncpg.Pool, conn: PooledConnection) -> None:
-        POOL_IN_USE.dec()
+        POOL_IN_USE.value -= 1
         # asyncpg's reset may find the connection broken and terminate it; the pool opens a
         # new one when needed. What the request did before is already settled.
         with contextlib.suppress(*LOST_CONNECTION_ERRORS):

@@ -15,17 +15,15 @@ by the general path.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-from graphql import GraphQLID, GraphQLString
+from graphql import Undefined
 
 from gateway.execution.plan import FieldPlan, LeafPlan, ListPlan, ObjectPlan, Read
 
 # (run, source, frame) -> the object's answer
 ObjectCompleter = Callable[[Any, Any, Any], dict[str, Any]]
 PureCompleter = Callable[[Any], dict[str, Any]]
-
-_STRING_TYPES = frozenset((GraphQLString.name, GraphQLID.name))
 
 
 class Redo(Exception):
@@ -64,9 +62,28 @@ def pure_completer(plan: ObjectPlan) -> PureCompleter | None:
     return _compiled(writer, "pure")
 
 
-def object_completer(plan: ObjectPlan, general: Callable[..., Any]) -> ObjectCompleter:
+class ResolverPath(NamedTuple):
+    """The runner's steps for a resolver field, called by generated code around its inline
+    completion: ``call(run, field, source, frame)`` returns the resolver's value,
+    ``resolved(run, field, answer, frame, value)`` completes a value the generated code does not
+    expect (an awaitable, another class, a null in a non-null field), ``failed(run, field,
+    answer, frame, error)`` records what the resolver raised."""
+
+    call: Callable[..., Any]
+    resolved: Callable[..., Any]
+    failed: Callable[..., Any]
+
+
+def object_completer(
+    plan: ObjectPlan, general: Callable[..., Any], resolvers: ResolverPath | None = None
+) -> ObjectCompleter:
     """A function completing ``plan``: inline where it can, ``general(run, field, plan, source,
-    answer, frame)`` for a field it leaves to the runner."""
+    answer, frame)`` for a field it leaves to the runner.
+
+    With ``resolvers``, a resolver field whose completion is inline (a leaf, a pure object, a
+    list of either) calls its resolver through ``resolvers.call`` and completes the value
+    inline; the resolver is never called twice for one field.
+    """
     writer = _Writer()
     general_name = writer.bind("general_", general)
     plan_name = writer.bind("plan_", plan)
@@ -78,6 +95,9 @@ def object_completer(plan: ObjectPlan, general: Callable[..., Any]) -> ObjectCom
             writer.line(1, f"r[{field.key!r}] = {plan.type_name!r}")
             continue
         field_name = writer.bind("field_", field)
+        if resolvers is not None and field.read is Read.RESOLVER and _inline_completion(field):
+            _write_resolver_field(writer, field, field_name, resolvers)
+            continue
         if not _pure_field(field):
             writer.line(1, f"{general_name}(run, {field_name}, {plan_name}, s, r, frame)")
             continue
@@ -89,11 +109,24 @@ def object_completer(plan: ObjectPlan, general: Callable[..., Any]) -> ObjectCom
     return _compiled(writer, "complete")
 
 
-def _pure_field(field: FieldPlan) -> bool:
-    if field.read is Read.TYPENAME:
-        return True
-    if field.read is not Read.ATTRIBUTE:
-        return False
+def _write_resolver_field(
+    writer: _Writer, field: FieldPlan, field_name: str, resolvers: ResolverPath
+) -> None:
+    call = writer.bind("call_", resolvers.call)
+    resolved = writer.bind("resolved_", resolvers.resolved)
+    failed = writer.bind("failed_", resolvers.failed)
+    writer.line(1, "try:")
+    writer.line(2, f"v = {call}(run, {field_name}, s, frame)")
+    writer.line(1, "except Exception as e:")
+    writer.line(2, f"{failed}(run, {field_name}, r, frame, e)")
+    writer.line(1, "else:")
+    writer.line(2, "try:")
+    _write_value(writer, field, depth=3)
+    writer.line(2, "except Exception:")
+    writer.line(3, f"{resolved}(run, {field_name}, r, frame, v)")
+
+
+def _inline_completion(field: FieldPlan) -> bool:
     completion = field.completion
     if isinstance(completion, ListPlan):
         completion = completion.item
@@ -102,12 +135,24 @@ def _pure_field(field: FieldPlan) -> bool:
     return isinstance(completion, ObjectPlan) and completion.pure is not None
 
 
+def _pure_field(field: FieldPlan) -> bool:
+    if field.read is Read.TYPENAME:
+        return True
+    return field.read is Read.ATTRIBUTE and _inline_completion(field)
+
+
 def _write_pure_field(writer: _Writer, field: FieldPlan, parent: ObjectPlan, depth: int) -> None:
     key = repr(field.key)
     if field.read is Read.TYPENAME:
         writer.line(depth, f"r[{key}] = {parent.type_name!r}")
         return
     writer.line(depth, f"v = s.{field.attribute}")
+    _write_value(writer, field, depth)
+
+
+def _write_value(writer: _Writer, field: FieldPlan, depth: int) -> None:
+    """``r[key]`` set from ``v``, the field's value (raising Redo on a surprise)."""
+    key = repr(field.key)
     writer.line(depth, "if v is None:")
     writer.line(depth + 1, f"r[{key}] = None" if field.nullable else "raise Redo")
     writer.line(depth, "else:")
@@ -123,14 +168,38 @@ def _write_pure_field(writer: _Writer, field: FieldPlan, parent: ObjectPlan, dep
 def _value(writer: _Writer, completion: Any, name: str) -> str:
     """An expression completing the non-null ``name`` (raising Redo on a surprise)."""
     if isinstance(completion, LeafPlan):
-        serialize = writer.bind("serialize_", completion.serialize)
-        if completion.type_name in _STRING_TYPES:
-            return f"({name} if type({name}) is str else {serialize}({name}))"
-        return f"{serialize}({name})"
+        return _leaf(writer, completion, name)
     assert isinstance(completion, ObjectPlan) and completion.pure is not None
     origin = writer.bind("origin_", completion.origin)
     pure = writer.bind("pure_", completion.pure)
     return f"({pure}({name}) if type({name}) is {origin} else _redo())"
+
+
+def _leaf(writer: _Writer, leaf: LeafPlan, name: str) -> str:
+    """An expression serializing ``name`` as ``leaf`` does, with no call in the common case."""
+    serialize = writer.bind("serialize_", leaf.serialize)
+    inline = leaf.inline
+    if inline is None:
+        return f"{serialize}({name})"
+    if inline.kind == "plain":
+        cls = writer.bind("class_", inline.data)
+        return f"({name} if type({name}) is {cls} else {serialize}({name}))"
+    if inline.kind == "int32":
+        bounds = writer.bind("range_", inline.data)
+        return f"({name} if type({name}) is int and {name} in {bounds} else {serialize}({name}))"
+    result = writer.bind("c_", None)  # a name of its own for the walrus target
+    if inline.kind == "enum":
+        names = writer.bind("names_", inline.data)
+        return (
+            f"({result} if ({result} := {names}.get(id({name}))) is not None"
+            f" else {serialize}({name}))"
+        )
+    coerce = writer.bind("coerce_", inline.data)
+    undefined = writer.bind("undefined_", Undefined)
+    return (
+        f"({result} if ({result} := {coerce}({name})) is not None"
+        f" and {result} is not {undefined} else _redo())"
+    )
 
 
 def _compiled(writer: _Writer, name: str) -> Callable[..., Any]:

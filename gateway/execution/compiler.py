@@ -43,10 +43,10 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from gateway.execution import internals
-from gateway.execution.codegen import object_completer, pure_completer
+from gateway.execution.codegen import ResolverPath, object_completer, pure_completer
 from gateway.execution.deferral import deferring_completer, split_deferred
 from gateway.execution.inputs import Convert, converter
-from gateway.execution.leaves import serializer
+from gateway.execution.leaves import inline, serializer
 from gateway.execution.plan import (
     AbstractPlan,
     ArgumentsFromVariables,
@@ -72,6 +72,10 @@ _Detail = tuple[FieldNode, DeferUsage | None]
 _Fields = dict[str, list[_Detail]]
 # Selection sets to collect from, each with the ``@defer`` fragment it sits in.
 _Sets = tuple[tuple[SelectionSetNode, DeferUsage | None], ...]
+
+
+# How generated completers call and finish resolver fields (``gateway.execution.codegen``).
+_RESOLVER_PATH = ResolverPath(Run.call, Run.resolved, Run.failed)
 
 
 class Unsupported(Exception):
@@ -218,7 +222,7 @@ class _Compiler:
             object_type.is_type_of,
         )
         plan.pure = pure_completer(plan)
-        plan.complete = object_completer(plan, Run.field)
+        plan.complete = object_completer(plan, Run.field, _RESOLVER_PATH)
         return plan
 
     def _collect(
@@ -454,7 +458,7 @@ class _Compiler:
             item, item_nullable = self._completion(inner.of_type, details, running)
             return ListPlan(item, item_nullable), nullable
         if is_leaf_type(inner):
-            return LeafPlan(inner.name, serializer(inner)), nullable
+            return LeafPlan(inner.name, serializer(inner), inline(inner)), nullable
         selection_sets = tuple(
             (node.selection_set, usage) for node, usage in details if node.selection_set
         )

@@ -9,7 +9,7 @@ whose errors are the field's errors.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     GraphQLBoolean,
@@ -30,6 +30,35 @@ _PLAIN_CLASSES: dict[GraphQLLeafType, type] = {
     GraphQLBoolean: bool,
 }
 _INT_RANGE = range(-(2**31), 2**31)
+
+
+class Inline(NamedTuple):
+    """How generated code serializes a leaf in an expression (``gateway.execution.codegen``).
+
+    ``kind``: "plain" (``data``: the class output as it is), "int32", "enum" (``data``: names
+    by member id) or "coerce" (``data``: the type's own ``coerce_output_value``, its result
+    checked for null inline). Anything unexpected is redone by the general path, which calls
+    ``serializer``'s function and raises its errors.
+    """
+
+    kind: str
+    data: Any
+
+
+def inline(leaf_type: GraphQLLeafType) -> Inline:
+    """The inline form of ``leaf_type``'s serializer.
+
+    >>> inline(GraphQLString), inline(GraphQLInt).kind
+    (Inline(kind='plain', data=<class 'str'>), 'int32')
+    """
+    plain = _PLAIN_CLASSES.get(leaf_type)
+    if plain is not None:
+        return Inline("plain", plain)
+    if leaf_type is GraphQLInt:
+        return Inline("int32", _INT_RANGE)
+    if isinstance(leaf_type, GraphQLEnumType):
+        return Inline("enum", _names_by_member_id(leaf_type, _checked(leaf_type)))
+    return Inline("coerce", leaf_type.coerce_output_value)
 
 
 def serializer(leaf_type: GraphQLLeafType) -> Serialize:
@@ -78,12 +107,17 @@ def _enum_serializer(enum_type: GraphQLEnumType, general: Serialize) -> Serializ
     # By id: Enum members hash through a Python-level __hash__, and they live as long as their
     # class, so no other object can hold one of these ids. strawberry's enum types wrap a Python
     # Enum class (``wrapped_cls``: see ``gateway.execution.internals``).
-    names: dict[int, str] = {}
-    for member in getattr(enum_type, "wrapped_cls", ()):
-        names[id(member)] = general(member)
+    names = _names_by_member_id(enum_type, general)
 
     def by_member(value: Any) -> Any:
         name = names.get(id(value))
         return general(value) if name is None else name
 
     return by_member
+
+
+def _names_by_member_id(enum_type: GraphQLEnumType, general: Serialize) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for member in getattr(enum_type, "wrapped_cls", ()):
+        names[id(member)] = general(member)
+    return names

@@ -21,6 +21,8 @@ from graphql import (
     GraphQLOutputType,
 )
 
+from gateway.execution.leaves import Inline
+
 
 class Read(Enum):
     """How a field's value is read from its parent."""
@@ -41,6 +43,9 @@ class LeafPlan:
 
     type_name: str
     serialize: Callable[[Any], Any]
+    # How generated code serializes a value without a call to ``serialize``
+    # (``gateway.execution.leaves.inline``); None: it calls ``serialize``.
+    inline: Inline | None = None
 
 
 @dataclass(slots=True, eq=False)

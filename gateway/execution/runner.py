@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable
+from types import GeneratorType
 from typing import Any
 
 from graphql import (
@@ -41,7 +42,20 @@ from gateway.execution.plan import (
     Read,
 )
 
-_is_awaitable = inspect.isawaitable
+# Whether values of a class are awaitable, by class: ``inspect.isawaitable`` asks the Awaitable
+# ABC (a Python-level ``__instancecheck__``) for every resolver's value. Generators are asked
+# each time: a generator-based coroutine is awaitable by a flag of its own.
+_AWAITABLE_BY_CLASS: dict[type, bool] = {}
+
+
+def _is_awaitable(value: Any) -> bool:
+    kind = type(value)
+    known = _AWAITABLE_BY_CLASS.get(kind)
+    if known is None:
+        known = inspect.isawaitable(value)
+        if kind is not GeneratorType and len(_AWAITABLE_BY_CLASS) < 1024:
+            _AWAITABLE_BY_CLASS[kind] = known
+    return known
 
 
 class PlannedInfo(Info[Any, Any]):
@@ -196,27 +210,55 @@ class Run:
         if read is Read.TYPENAME:
             result[key] = parent.type_name
             return
+        if read is not Read.ATTRIBUTE:
+            try:
+                value = self.call(field_plan, source, frame)
+            except Exception as error:
+                self.failed(field_plan, result, frame, error)
+                return
+            self.resolved(field_plan, result, frame, value)
+            return
         try:
-            if read is Read.ATTRIBUTE:
-                value = getattr(source, field_plan.attribute)
-            else:
-                value = self._call(field_plan, source, frame)
-                if _is_awaitable(value):
-                    result[key] = None
-                    self.pending.append((value, field_plan, result, frame))
-                    return
+            value = getattr(source, field_plan.attribute)
             result[key] = self._complete_field(field_plan, value, result, frame)
         except _Null:
             if not field_plan.nullable:
                 raise
             result[key] = None
         except Exception as error:
-            self._error(error, field_plan, frame, key)
-            if not field_plan.nullable:
-                raise _Null from None
-            result[key] = None
+            self.failed(field_plan, result, frame, error)
 
-    def _call(self, field_plan: FieldPlan, source: Any, frame: _Frame | None) -> Any:
+    def resolved(
+        self, field_plan: FieldPlan, result: dict[str, Any], frame: _Frame | None, value: Any
+    ) -> None:
+        """Complete ``value``, what the field's resolver returned, into ``result`` (an awaitable
+        waits in ``pending``)."""
+        key = field_plan.key
+        try:
+            if _is_awaitable(value):
+                result[key] = None
+                self.pending.append((value, field_plan, result, frame))
+                return
+            result[key] = self._complete_field(field_plan, value, result, frame)
+        except _Null:
+            if not field_plan.nullable:
+                raise
+            result[key] = None
+        except Exception as error:
+            self.failed(field_plan, result, frame, error)
+
+    def failed(
+        self, field_plan: FieldPlan, result: dict[str, Any], frame: _Frame | None, error: Exception
+    ) -> None:
+        """Record ``error`` at the field; its null propagates when the field is non-null."""
+        key = field_plan.key
+        self._error(error, field_plan, frame, key)
+        if not field_plan.nullable:
+            raise _Null from None
+        result[key] = None
+
+    def call(self, field_plan: FieldPlan, source: Any, frame: _Frame | None) -> Any:
+        """The field's resolver called on ``source`` with its arguments (and ``info``)."""
         kwargs = dict(field_plan.static_arguments)
         if field_plan.arguments_from_variables is not None:
             kwargs.update(field_plan.arguments_from_variables(self.variables))
