@@ -200,6 +200,10 @@ def gateway_env(database_dsn: str, folder: Path, name: str) -> dict[str, str]:
         GATEWAY_LOAD_DEMO="false",
         GATEWAY_DRAIN_S=str(DRAIN_S),
         GATEWAY_LOG_LEVEL="WARNING",
+        # A fixed in-flight bound: one instance takes every client while the other is down,
+        # and on a loaded test machine its event loop runs late, which would lower an adaptive
+        # bound and answer 503 OVERLOADED to requests these tests expect HAProxy to deliver.
+        GATEWAY_ADMISSION_TARGET_LAG_MS="0",
     )
     return env
 
