@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.http.request_state import request_state
 
@@ -36,21 +36,18 @@ class Deadline:
         assert task is not None  # an ASGI call runs in a task
         cancelling = task.cancelling()
         expired = False
+        state = request_state(scope)
 
         def expire() -> None:
             nonlocal expired
+            if state.response_started:  # lifted: the answer is on its way
+                return
             expired = True
             task.cancel()
 
-        timer = asyncio.get_running_loop().call_at(request_state(scope).deadline, expire)
-
-        async def answering(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                timer.cancel()
-            await send(message)
-
+        timer = asyncio.get_running_loop().call_at(state.deadline, expire)
         try:
-            await self.app(scope, receive, answering)
+            await self.app(scope, receive, send)
         except asyncio.CancelledError:
             if expired and task.uncancel() <= cancelling:
                 raise TimeoutError from None

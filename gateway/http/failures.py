@@ -12,7 +12,7 @@ from __future__ import annotations
 from cross_web import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from gateway.errors import ErrorCode, GatewayError
@@ -33,20 +33,13 @@ class Failures:
         self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, receive, tracking)
+            await self.app(scope, receive, send)
             return
         except ClientDisconnect:
             return  # the client left before its request arrived: nobody to answer
         except (GatewayError, TimeoutError, HTTPException) as exc:
-            if started:
+            if request_state(scope).response_started:
                 raise
             response = self.answer(scope, exc)
         await response(scope, receive, send)

@@ -80,6 +80,9 @@ class RequestState:
     cached_freshness: Freshness | None = None  # a response cache hit's (Cache-Control)
     request_error_status: int | None = None  # a 4xx for a request that never executed
     streamed: bool = False  # the answer is a multipart or event stream
+    # Its response has started (set by ``response_headers`` as the first message passes):
+    # failures can no longer be answered, and the deadline no longer applies.
+    response_started: bool = False
     body: bytes | None = None  # the request body, once a piece has read it
 
     async def read_body(self, receive: Receive) -> bytes:

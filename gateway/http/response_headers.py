@@ -37,6 +37,7 @@ class ResponseHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                state.response_started = True
                 value = self.cache_control(scope, message["status"], state)
                 if value == NO_STORE and not state.graphql_response:
                     # The usual answer: one header more, without MutableHeaders' copies.
