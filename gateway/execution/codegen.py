@@ -159,7 +159,9 @@ def _write_value(writer: _Writer, field: FieldPlan, depth: int) -> None:
     completion = field.completion
     if isinstance(completion, ListPlan):
         writer.line(depth + 1, "if type(v) is not list: raise Redo")
-        writer.line(depth + 1, f"r[{key}] = [{_value(writer, completion.item, 'x')} for x in v]")
+        # An empty list (most of a cart's limit levels) without a comprehension's frame.
+        item = _value(writer, completion.item, "x")
+        writer.line(depth + 1, f"r[{key}] = [{item} for x in v] if v else []")
     else:
         assert completion is not None
         writer.line(depth + 1, f"r[{key}] = {_value(writer, completion, 'v')}")

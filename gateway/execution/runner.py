@@ -259,7 +259,8 @@ class Run:
 
     def call(self, field_plan: FieldPlan, source: Any, frame: _Frame | None) -> Any:
         """The field's resolver called on ``source`` with its arguments (and ``info``)."""
-        kwargs = dict(field_plan.static_arguments)
+        static = field_plan.static_arguments
+        kwargs = dict(static) if static else {}
         if field_plan.arguments_from_variables is not None:
             kwargs.update(field_plan.arguments_from_variables(self.variables))
         if field_plan.info_keyword is not None:
