@@ -1,4 +1,5 @@
-"""A whole answer sent as its two ASGI messages, and the media type read back from them.
+"""A whole answer sent as its two ASGI messages, the media type read back from them, and a
+streamed answer whose first part is sent before anything else is set up.
 
 What starlette's ``Response`` sends for a body and a media type (``content-length``, then
 ``content-type``), without building a ``Response`` and its ``MutableHeaders`` for each answer.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 Header = tuple[bytes, bytes]
@@ -55,3 +57,43 @@ def content_type(raw: list[Header]) -> str:
         if name == b"content-type":
             return value.decode("latin-1")
     return ""
+
+
+class FirstPartFirst(StreamingResponse):
+    """A ``StreamingResponse`` that sends its first chunk (a deferred answer's initial part) as
+    soon as it is made, then streams the rest as starlette does.
+
+    starlette opens a task group (the stream in one task, a watch for the client leaving in
+    another) before reading the first chunk, under uvicorn's ASGI 2.3: the first paint waited for
+    that set-up and a turn of the event loop. The later parts still stop when the client leaves.
+    """
+
+    _started = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the status, the headers and the first chunk, then stream the others."""
+        first = await anext(aiter(self.body_iterator), None)
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        self._started = True
+        if first is not None:
+            chunk = first.encode(self.charset) if isinstance(first, str) else bytes(first)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await super().__call__(scope, receive, send)
+
+    async def stream_response(self, send: Send) -> None:
+        """starlette's, without the start already sent."""
+        if not self._started:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": self.status_code,
+                    "headers": self.raw_headers,
+                }
+            )
+        async for chunk in self.body_iterator:
+            if not isinstance(chunk, bytes | memoryview):
+                chunk = chunk.encode(self.charset)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

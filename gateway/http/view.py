@@ -27,7 +27,7 @@ from strawberry.types.unset import UNSET
 
 from gateway.auth.keys import KeyVerifier
 from gateway.context import Clock, Context, build_context
-from gateway.http.answers import JsonAnswer
+from gateway.http.answers import FirstPartFirst, JsonAnswer
 from gateway.http.delivery import deliver
 from gateway.http.incremental import DeferSpecTransport
 from gateway.http.media_types import request_error_status
@@ -166,7 +166,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
         transport = self.multipart_transport_class()
         stream = transport.stream(data, self.encode_json_string)
-        return StreamingResponse(stream(), status_code=200, headers=dict(transport.headers))
+        return FirstPartFirst(stream(), status_code=200, headers=dict(transport.headers))
 
     async def run(  # type: ignore[override]
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET

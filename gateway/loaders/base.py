@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from aiodataloader import DataLoader
 
 KeyT = TypeVar("KeyT")
 ValueT = TypeVar("ValueT")
+ResultT = TypeVar("ResultT")
 
 
 class Loader(DataLoader[KeyT, ValueT]):
@@ -33,3 +34,41 @@ class Loader(DataLoader[KeyT, ValueT]):
         """The values for ``keys`` in order, under one shield (not one per key)."""
         load = super().load
         return asyncio.shield(asyncio.gather(*[load(key) for key in keys]))
+
+
+def then(
+    future: asyncio.Future[ValueT], transform: Callable[[ValueT], ResultT]
+) -> asyncio.Future[ResultT]:
+    """A future of ``transform(value)`` once ``future`` has its value; its failure passes on.
+
+    What an ``async def`` awaiting a load and returning a view of it gives, without a coroutine:
+    an executor awaiting several fields' values gathers futures as they are, but wraps each
+    coroutine in a task of its own (a deferred cart made three per promotion).
+
+    >>> async def main():
+    ...     loaded = asyncio.get_running_loop().create_future()
+    ...     doubled = then(loaded, lambda n: n * 2)
+    ...     loaded.set_result(21)
+    ...     return await doubled
+    >>> asyncio.run(main())
+    42
+    """
+    result: asyncio.Future[ResultT] = future.get_loop().create_future()
+
+    def settle(done: asyncio.Future[ValueT]) -> None:
+        if result.done():  # the awaiting field was cancelled
+            return
+        if done.cancelled():
+            result.cancel()
+            return
+        error = done.exception()
+        if error is not None:
+            result.set_exception(error)
+            return
+        try:
+            result.set_result(transform(done.result()))
+        except Exception as exc:
+            result.set_exception(exc)
+
+    future.add_done_callback(settle)
+    return result

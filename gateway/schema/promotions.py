@@ -7,6 +7,7 @@ every promotion of the request, and nothing when not selected.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -18,6 +19,7 @@ from gateway.auth.principal import Scope
 from gateway.auth.scoping import require_promotion_access
 from gateway.context import Context
 from gateway.identity import encode_global_id, global_id
+from gateway.loaders.base import then
 from gateway.promotions import inputs
 from gateway.promotions.cart_listing import ListedPromotion, list_cart
 from gateway.promotions.decision import RedemptionRequest
@@ -161,12 +163,14 @@ _LEVEL_SLOTS = {
 }
 
 
-async def load_restrictions(
+def load_restrictions(
     ctx: Context, customer_id: str, promotion_id: str
-) -> PromotionRestrictions | None:
+) -> asyncio.Future[PromotionRestrictions | None]:
     """The customer's view of a promotion's limits, through the request's batching loader."""
-    [states] = await ctx.loaders.promotions.restrictions.load(((customer_id, promotion_id, None),))
-    return PromotionRestrictions.from_states(states, customer_id, promotion_id)
+    loaded = ctx.loaders.promotions.restrictions.load(((customer_id, promotion_id, None),))
+    return then(
+        loaded, lambda found: PromotionRestrictions.from_states(found[0], customer_id, promotion_id)
+    )
 
 
 @strawberry.type(description="The supplementary loyalty program a promotion comes through.")
@@ -193,12 +197,11 @@ class SupplementaryCriteria:
         )
 
 
-async def load_criteria(ctx: Context, program_id: str | None) -> SupplementaryCriteria | None:
+def load_criteria(ctx: Context, program_id: str) -> asyncio.Future[SupplementaryCriteria | None]:
     """The supplementary program ``program_id``, through the request's batching loader."""
-    if program_id is None:
-        return None
-    program = await ctx.loaders.promotions.programs.load(program_id)
-    return SupplementaryCriteria.from_program(program)
+    return then(
+        ctx.loaders.promotions.programs.load(program_id), SupplementaryCriteria.from_program
+    )
 
 
 @strawberry.type(description="A cart promotion as one customer sees it.")
@@ -293,6 +296,8 @@ class CartPromotion(Node):
     def supplementary_criteria(self, info: Info) -> SupplementaryCriteria | None:
         if self.criteria_read:
             return self.read_criteria
+        if self.criteria_program_id is None:
+            return None
         return load_criteria(info.context, self.criteria_program_id)  # type: ignore[return-value]
 
 
