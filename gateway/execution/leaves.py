@@ -64,27 +64,37 @@ def inline(leaf_type: GraphQLLeafType) -> Inline:
 def serializer(leaf_type: GraphQLLeafType) -> Serialize:
     """How values of ``leaf_type`` are output; raises as graphql-core's completion does.
 
+    The function form of ``inline``: the same plain, int32 and enum shortcuts, then the type's
+    own coercion.
+
     >>> serializer(GraphQLString)("kettle")
     'kettle'
     >>> serializer(GraphQLInt)(True)
     1
     """
     general = _checked(leaf_type)
-    plain = _PLAIN_CLASSES.get(leaf_type)
-    if plain is not None:
+    kind, data = inline(leaf_type)
+    if kind == "plain":
 
         def identity(value: Any) -> Any:
-            return value if type(value) is plain else general(value)
+            return value if type(value) is data else general(value)
 
         return identity
-    if leaf_type is GraphQLInt:
+    if kind == "int32":
 
         def int32(value: Any) -> Any:
-            return value if type(value) is int and value in _INT_RANGE else general(value)
+            return value if type(value) is int and value in data else general(value)
 
         return int32
-    if isinstance(leaf_type, GraphQLEnumType):
-        return _enum_serializer(leaf_type, general)
+    if kind == "enum":
+        # By id: Enum members hash through a Python-level __hash__, and they live as long as
+        # their class, so no other object can hold one of these ids.
+
+        def by_member(value: Any) -> Any:
+            name = data.get(id(value))
+            return general(value) if name is None else name
+
+        return by_member
     return general
 
 
@@ -103,20 +113,9 @@ def _checked(leaf_type: GraphQLLeafType) -> Serialize:
     return coerce_checked
 
 
-def _enum_serializer(enum_type: GraphQLEnumType, general: Serialize) -> Serialize:
-    # By id: Enum members hash through a Python-level __hash__, and they live as long as their
-    # class, so no other object can hold one of these ids. strawberry's enum types wrap a Python
-    # Enum class (``wrapped_cls``: see ``gateway.execution.internals``).
-    names = _names_by_member_id(enum_type, general)
-
-    def by_member(value: Any) -> Any:
-        name = names.get(id(value))
-        return general(value) if name is None else name
-
-    return by_member
-
-
 def _names_by_member_id(enum_type: GraphQLEnumType, general: Serialize) -> dict[int, str]:
+    # strawberry's enum types wrap a Python Enum class (``wrapped_cls``: see
+    # ``gateway.execution.internals``).
     names: dict[int, str] = {}
     for member in getattr(enum_type, "wrapped_cls", ()):
         names[id(member)] = general(member)

@@ -7,7 +7,7 @@
 - ``authentication``, ``rate_limit``, ``deadline``, ``response_cache``, ``replica_routing``;
 - ``view``: strawberry's view running the operations; ``delivery``: ``@defer`` / ``@stream``
   answers streamed or merged, in the format of ``incremental``; ``answers``: a whole answer sent
-  as its two ASGI messages.
+  as its two ASGI messages, a streamed one with its first part first.
 
 App-wide: ``graphql_route`` (``/graphql`` past starlette's router), ``admission`` (the
 in-flight bound, its queue and paced refusals; ``adaptive_bound`` lowers it while the event loop

@@ -1,5 +1,5 @@
-"""A whole answer sent as its two ASGI messages, the media type read back from them, and a
-streamed answer whose first part is sent before anything else is set up.
+"""A whole answer sent as its two ASGI messages, and a streamed answer whose first part is sent
+before anything else is set up.
 
 What starlette's ``Response`` sends for a body and a media type (``content-length``, then
 ``content-type``), without building a ``Response`` and its ``MutableHeaders`` for each answer.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 Header = tuple[bytes, bytes]
 
@@ -47,18 +47,6 @@ class JsonAnswer(NamedTuple):
         await send_body(send, self.status, self.body, "application/json")
 
 
-def content_type(raw: list[Header]) -> str:
-    """The first ``content-type`` of an answer's raw headers, or "".
-
-    >>> content_type([(b"content-length", b"2"), (b"content-type", b"application/json")])
-    'application/json'
-    """
-    for name, value in raw:
-        if name == b"content-type":
-            return value.decode("latin-1")
-    return ""
-
-
 class FirstPartFirst(StreamingResponse):
     """A ``StreamingResponse`` that sends its first chunk (a deferred answer's initial part) as
     soon as it is made, then streams the rest as starlette does.
@@ -68,32 +56,17 @@ class FirstPartFirst(StreamingResponse):
     that set-up and a turn of the event loop. The later parts still stop when the client leaves.
     """
 
-    _started = False
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the status, the headers and the first chunk, then stream the others."""
         first = await anext(aiter(self.body_iterator), None)
-        await send(
-            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-        )
-        self._started = True
+        status, headers = self.status_code, self.raw_headers
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         if first is not None:
             chunk = first.encode(self.charset) if isinstance(first, str) else bytes(first)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await super().__call__(scope, receive, send)
 
-    async def stream_response(self, send: Send) -> None:
-        """starlette's, without the start already sent."""
-        if not self._started:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": self.status_code,
-                    "headers": self.raw_headers,
-                }
-            )
-        async for chunk in self.body_iterator:
-            if not isinstance(chunk, bytes | memoryview):
-                chunk = chunk.encode(self.charset)
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        async def after_start(message: Message) -> None:
+            if message["type"] != "http.response.start":  # sent already, above
+                await send(message)
+
+        await super().__call__(scope, receive, after_start)

@@ -41,21 +41,20 @@ class RequestHeaders(NamedTuple):
         >>> RequestHeaders.read([(b"accept", b"*/*"), (b"accept", b"text/html")])
         RequestHeaders(content_type='', accept='*/*', authorization='')
         """
-        content_type = accept = authorization = b""
-        seen = 0  # the names met so far, as bits
+        content_type: bytes | None = None
+        accept: bytes | None = None
+        authorization: bytes | None = None
         for name, value in raw:
-            if name == b"content-type":
-                if not seen & 1:
-                    content_type, seen = value, seen | 1
-            elif name == b"accept":
-                if not seen & 2:
-                    accept, seen = value, seen | 2
-            elif name == b"authorization" and not seen & 4:
-                authorization, seen = value, seen | 4
+            if name == b"content-type" and content_type is None:
+                content_type = value
+            elif name == b"accept" and accept is None:
+                accept = value
+            elif name == b"authorization" and authorization is None:
+                authorization = value
         return cls(
-            content_type.decode("latin-1"),
-            accept.decode("latin-1"),
-            authorization.decode("latin-1"),
+            (content_type or b"").decode("latin-1"),
+            (accept or b"").decode("latin-1"),
+            (authorization or b"").decode("latin-1"),
         )
 
 

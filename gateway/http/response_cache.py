@@ -14,8 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.cache.response_cache import ResponseCache, cache_key
 from gateway.cache.tags import CacheTags
 from gateway.context import Clock
-from gateway.http.answers import content_type, send_body
+from gateway.http.answers import send_body
 from gateway.http.caching import Freshness
+from gateway.http.media_types import first_header
 from gateway.http.request_state import request_state
 
 
@@ -64,7 +65,7 @@ class ResponseCaching:
             if message["type"] == "http.response.start":
                 cache.apply_writes(tags)
                 status = message["status"]
-                media_type = content_type(message["headers"]) or "application/json"
+                media_type = first_header(message, b"content-type") or "application/json"
             elif key is not None and message["type"] == "http.response.body":
                 chunks.append(bytes(message.get("body", b"")))
                 if not message.get("more_body", False) and _storable(tags, status):
