@@ -9,7 +9,9 @@ answer and errors: the generated code only ever takes the common case, never cha
 
 A selection set made only of such fields (recursively) also gets a "pure" function, called
 inline by its parents; it raises on anything unexpected and the parent's field is then redone
-by the general path.
+by the general path. A resolver that is a plain function of its parent alone (``called_inline``:
+a record's id, say) counts as such a field: it is called as an attribute is read, and called
+again by the general path when what it returned (or raised) is redone there.
 """
 
 from __future__ import annotations
@@ -116,7 +118,10 @@ def _write_resolver_field(
     resolved = writer.bind("resolved_", resolvers.resolved)
     failed = writer.bind("failed_", resolvers.failed)
     writer.line(1, "try:")
-    writer.line(2, f"v = {call}(run, {field_name}, s, frame)")
+    if field.called_inline:
+        writer.line(2, f"v = {_inline_call(writer, field)}")
+    else:
+        writer.line(2, f"v = {call}(run, {field_name}, s, frame)")
     writer.line(1, "except Exception as e:")
     writer.line(2, f"{failed}(run, {field_name}, r, frame, e)")
     writer.line(1, "else:")
@@ -138,7 +143,16 @@ def _inline_completion(field: FieldPlan) -> bool:
 def _pure_field(field: FieldPlan) -> bool:
     if field.read is Read.TYPENAME:
         return True
-    return field.read is Read.ATTRIBUTE and _inline_completion(field)
+    read_inline = field.read is Read.ATTRIBUTE or field.called_inline
+    return read_inline and _inline_completion(field)
+
+
+def _inline_call(writer: _Writer, field: FieldPlan) -> str:
+    """The call of a ``called_inline`` resolver on the parent ``s``."""
+    resolver = writer.bind("resolver_", field.resolver)
+    if field.takes_source:
+        return f"{resolver}(s)"
+    return f"{resolver}({field.source_keyword}=s)"
 
 
 def _write_pure_field(writer: _Writer, field: FieldPlan, parent: ObjectPlan, depth: int) -> None:
@@ -146,7 +160,10 @@ def _write_pure_field(writer: _Writer, field: FieldPlan, parent: ObjectPlan, dep
     if field.read is Read.TYPENAME:
         writer.line(depth, f"r[{key}] = {parent.type_name!r}")
         return
-    writer.line(depth, f"v = s.{field.attribute}")
+    if field.called_inline:
+        writer.line(depth, f"v = {_inline_call(writer, field)}")
+    else:
+        writer.line(depth, f"v = s.{field.attribute}")
     _write_value(writer, field, depth)
 
 

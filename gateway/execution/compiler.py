@@ -10,6 +10,7 @@ runs on graphql-core instead (counted in ``gateway_operations_total{path="fallba
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -213,13 +214,9 @@ class _Compiler:
         plans = tuple(
             self._field_plan(object_type, key, details, running) for key, details in fields.items()
         )
-        definition = internals.strawberry_definition(object_type)
-        origin = getattr(definition, "origin", None)
+        classes = _value_classes(object_type)
         plan = ObjectPlan(
-            object_type.name,
-            plans,
-            origin if isinstance(origin, type) else None,
-            object_type.is_type_of,
+            object_type.name, plans, classes[0] if classes else None, object_type.is_type_of
         )
         plan.pure = pure_completer(plan)
         plan.complete = object_completer(plan, Run.field, _RESOLVER_PATH)
@@ -366,6 +363,7 @@ class _Compiler:
             plan.source_keyword = resolver.root_parameter.name
         if resolver.info_parameter is not None:
             plan.info_keyword = resolver.info_parameter.name
+        plan.called_inline = _called_inline(plan, field_def, resolver.wrapped_func)
         plan.selection_is_static = not any(_reads_variables(n.selection_set) for n in plan.nodes)
         node = plan.nodes[0]
         if not field_def.args:
@@ -478,9 +476,33 @@ class _Compiler:
         for object_type in self.schema.get_possible_types(abstract):
             plan = self.object_plan(object_type, selection_sets, running)
             by_type[object_type.name] = plan
-            if plan.origin is not None:
-                type_names[plan.origin] = object_type.name
+            for cls in _value_classes(object_type):
+                type_names[cls] = object_type.name
         return AbstractPlan(abstract.name, by_type, type_names)
+
+
+def _called_inline(plan: FieldPlan, field_def: GraphQLField, function: Any) -> bool:
+    """Whether the resolver is a plain function of the parent alone: no arguments, no info,
+    neither a coroutine nor a generator."""
+    return (
+        not field_def.args
+        and plan.info_keyword is None
+        and plan.takes_source != (plan.source_keyword is not None)
+        and inspect.isfunction(function)
+        and not inspect.iscoroutinefunction(function)
+        and not inspect.isgeneratorfunction(function)
+        and not inspect.isasyncgenfunction(function)
+    )
+
+
+def _value_classes(object_type: GraphQLObjectType) -> tuple[type, ...]:
+    """The classes ``object_type``'s values are known to have: the domain record classes its
+    ``is_type_of`` lists as ``accepts`` (a type viewing records), else strawberry's class."""
+    accepts = getattr(object_type.is_type_of, "accepts", None)
+    if isinstance(accepts, tuple) and accepts:
+        return accepts
+    origin = getattr(internals.strawberry_definition(object_type), "origin", None)
+    return (origin,) if isinstance(origin, type) else ()
 
 
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -29,7 +29,12 @@ from gateway.promotions.listing import CartPromotionRecord
 from gateway.promotions.model import label
 from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.redeem import RedemptionOutcome, redeem
-from gateway.promotions.restrictions import RestrictionState, shown_amounts
+from gateway.promotions.shown_limits import (
+    LimitsByLevel,
+    ShownLimit,
+    limits_by_level,
+    shown_limit,
+)
 from gateway.schema.enums import (
     ApplicationMode,
     EarnedStatus,
@@ -42,10 +47,35 @@ from gateway.schema.enums import (
 )
 from gateway.schema.info import Info, selected_names
 from gateway.schema.node import Node
+from gateway.schema.views import viewing
+
+
+def _restriction_id(root: ShownLimit) -> strawberry.ID:
+    return strawberry.ID(
+        encode_global_id(
+            f"Restriction:{root.customer_id}/{root.promotion_id}/"
+            f"{_LEVEL_KPI_KEYS[id(root.level), id(root.kpi)]}{root.scope}"
+        )
+    )
+
+
+# "<level>/<kpi>/" of a Restriction id's key, by the members' ids (members are singletons and
+# hash through a Python-level __hash__).
+_LEVEL_KPI_KEYS = {
+    (id(level), id(kpi)): f"{label(level)}/{label(kpi)}/"
+    for level in RestrictionLevel
+    for kpi in RestrictionKpi
+}
 
 
 @strawberry.type(description="One limit on redeeming a promotion, and what is left of it.")
 class Restriction(Node):
+    """A view of ``gateway.promotions.shown_limits.ShownLimit``: resolvers return the record."""
+
+    id: strawberry.ID = strawberry.field(
+        resolver=_restriction_id,
+        description="Unique across the schema and stable across requests; opaque (do not parse).",
+    )
     level: RestrictionLevel = strawberry.field(description="What the limit is counted over.")
     kpi: RestrictionKpi = strawberry.field(description="What the limit counts.")
     max_limit: Decimal = strawberry.field(
@@ -57,52 +87,25 @@ class Restriction(Node):
     product_sku: str | None = strawberry.field(description="The product, at PRODUCT level.")
     category_id: str | None = strawberry.field(description="The category, at CATEGORY level.")
 
-    @classmethod
-    def from_state(
-        cls, state: RestrictionState, customer_id: str, promotion_id: str, cart_scope: str | None
-    ) -> Restriction:
-        """The GraphQL view of one limit, as ``customer_id`` sees it (in a cart, if given)."""
-        prefix = restriction_id_prefix(customer_id, promotion_id)
-        return cls.from_state_under(state, prefix, cart_scope or "")
+    is_type_of = viewing(ShownLimit)
 
-    @classmethod
-    def from_state_under(
-        cls, state: RestrictionState, id_prefix: str, cart_scope: str
-    ) -> Restriction:
-        """``from_state`` with the id's prefix made once for all of a promotion's limits
-        (``restriction_id_prefix``); ``cart_scope`` is "" for none."""
-        _, level, kpi, max_limit, used, product_sku, category_id = state
-        scope = cart_scope if level is RestrictionLevel.CART else product_sku or category_id or ""
-        shown_limit, remaining = shown_amounts(kpi, max_limit, used)
-        return cls(
-            id=strawberry.ID(
-                encode_global_id(id_prefix + _LEVEL_KPI_KEYS[id(level), id(kpi)] + scope)
-            ),
-            level=level,
-            kpi=kpi,
-            max_limit=shown_limit,
-            remaining_redemption=remaining,
-            product_sku=product_sku,
-            category_id=category_id,
+
+def _restrictions_id(root: LimitsByLevel) -> strawberry.ID:
+    return strawberry.ID(
+        global_id(
+            "PromotionRestrictions", root.customer_id, root.promotion_id, root.cart_scope or ""
         )
-
-
-def restriction_id_prefix(customer_id: str, promotion_id: str) -> str:
-    """What the ids of a customer's limits on a promotion start with, before encoding."""
-    return f"Restriction:{customer_id}/{promotion_id}/"
-
-
-# "<level>/<kpi>/" of a Restriction id's key, by the members' ids (members are singletons and
-# hash through a Python-level __hash__): made once instead of per limit.
-_LEVEL_KPI_KEYS = {
-    (id(level), id(kpi)): f"{label(level)}/{label(kpi)}/"
-    for level in RestrictionLevel
-    for kpi in RestrictionKpi
-}
+    )
 
 
 @strawberry.type(description="A promotion's limits, by level. Absent levels are empty lists.")
 class PromotionRestrictions(Node):
+    """A view of ``gateway.promotions.shown_limits.LimitsByLevel``."""
+
+    id: strawberry.ID = strawberry.field(
+        resolver=_restrictions_id,
+        description="Unique across the schema and stable across requests; opaque (do not parse).",
+    )
     cart: list[Restriction] = strawberry.field(description="Per cart (or transaction).")
     customer: list[Restriction] = strawberry.field(description="This customer's use.")
     promotion: list[Restriction] = strawberry.field(description="All customers together.")
@@ -113,64 +116,20 @@ class PromotionRestrictions(Node):
         description="Per category (REDEMPTION kpi only), for this customer."
     )
 
-    @classmethod
-    def from_states(
-        cls,
-        states: list[RestrictionState],
-        customer_id: str,
-        promotion_id: str,
-        cart_scope: str | None = None,
-    ) -> PromotionRestrictions | None:
-        """Group limits by level; None when the promotion has no limit.
-
-        Ids come from (customer, promotion, cart scope): a listing's and a mutation's view of the
-        same promotion share them, so a client's cache updates one object.
-        """
-        if not states:
-            return None
-        by_level: tuple[list[Restriction], ...] = ([], [], [], [], [])
-        from_state = Restriction.from_state_under
-        id_prefix = restriction_id_prefix(customer_id, promotion_id)
-        scope = cart_scope or ""
-        for state in states:
-            by_level[_LEVEL_SLOTS[id(state.level)]].append(from_state(state, id_prefix, scope))
-        cart, customer, promotion, product, category = by_level
-        return cls(
-            id=strawberry.ID(
-                global_id("PromotionRestrictions", customer_id, promotion_id, cart_scope or "")
-            ),
-            cart=cart,
-            customer=customer,
-            promotion=promotion,
-            product=product,
-            category=category,
-        )
+    is_type_of = viewing(LimitsByLevel)
 
 
-# Enum members hash through a Python-level __hash__; their ids are plain ints (members are
-# singletons), and a cart groups hundreds of limits.
-_LEVEL_SLOTS = {
-    id(level): slot
-    for slot, level in enumerate(
-        (
-            RestrictionLevel.CART,
-            RestrictionLevel.CUSTOMER,
-            RestrictionLevel.PROMOTION,
-            RestrictionLevel.PRODUCT,
-            RestrictionLevel.CATEGORY,
-        )
-    )
-}
+def as_restrictions(limits: LimitsByLevel | None) -> PromotionRestrictions | None:
+    """``limits`` as the type that views it, for a resolver's annotation (no object is built)."""
+    return cast(PromotionRestrictions | None, limits)
 
 
 def load_restrictions(
     ctx: Context, customer_id: str, promotion_id: str
-) -> asyncio.Future[PromotionRestrictions | None]:
+) -> asyncio.Future[LimitsByLevel | None]:
     """The customer's view of a promotion's limits, through the request's batching loader."""
     loaded = ctx.loaders.promotions.restrictions.load(((customer_id, promotion_id, None),))
-    return then(
-        loaded, lambda found: PromotionRestrictions.from_states(found[0], customer_id, promotion_id)
-    )
+    return then(loaded, lambda found: limits_by_level(found[0], customer_id, promotion_id))
 
 
 @strawberry.type(description="The supplementary loyalty program a promotion comes through.")
@@ -239,7 +198,7 @@ class CartPromotion(Node):
     # Read for the whole list at once when the query selects them (``read``): the two fields
     # below then answer without a query or a coroutine per promotion.
     restrictions_read: strawberry.Private[bool] = False
-    read_restrictions: strawberry.Private[PromotionRestrictions | None] = None
+    read_restrictions: strawberry.Private[LimitsByLevel | None] = None
     criteria_read: strawberry.Private[bool] = False
     read_criteria: strawberry.Private[SupplementaryCriteria | None] = None
 
@@ -269,7 +228,7 @@ class CartPromotion(Node):
         promotion = cls.from_record(listed.record)
         if listed.restrictions_read:
             promotion.restrictions_read = True
-            promotion.read_restrictions = PromotionRestrictions.from_states(
+            promotion.read_restrictions = limits_by_level(
                 listed.restrictions, promotion.customer_id, promotion.promotion_id
             )
         if listed.program_read:
@@ -283,7 +242,7 @@ class CartPromotion(Node):
     )
     def restrictions(self, info: Info) -> PromotionRestrictions | None:
         if self.restrictions_read:
-            return self.read_restrictions
+            return as_restrictions(self.read_restrictions)
         # Not read with the list: the executor awaits the returned coroutine.
         return load_restrictions(  # type: ignore[return-value]
             info.context, self.customer_id, self.promotion_id
@@ -433,8 +392,10 @@ class Redemption:
     async def restrictions(self, info: Info) -> PromotionRestrictions | None:
         held = self.cart_promotion
         if held is not None and held.restrictions_read:
-            return held.read_restrictions
-        return await load_restrictions(info.context, self.customer_id, self.promotion_id)
+            return as_restrictions(held.read_restrictions)
+        return as_restrictions(
+            await load_restrictions(info.context, self.customer_id, self.promotion_id)
+        )
 
 
 @strawberry.type(description="A redemption that was refused; nothing was counted.")
@@ -474,7 +435,7 @@ def _held_promotion(held: HeldPromotion | None) -> CartPromotion | None:
         return None
     promotion = CartPromotion.from_record(held.record)
     promotion.restrictions_read = True
-    promotion.read_restrictions = PromotionRestrictions.from_states(
+    promotion.read_restrictions = limits_by_level(
         held.restrictions, held.record.customer_id, held.record.promotion_id
     )
     return promotion
@@ -489,8 +450,11 @@ def _redeem_result(outcome: RedemptionOutcome) -> Redemption | RedemptionRejecte
             message=_REJECTION_MESSAGES[outcome.rejection],
             restriction=None
             if outcome.restriction is None
-            else Restriction.from_state(
-                outcome.restriction, request.customer_id, request.promotion_id, request.cart_id
+            else cast(
+                Restriction,
+                shown_limit(
+                    outcome.restriction, request.customer_id, request.promotion_id, request.cart_id
+                ),
             ),
             idempotency_key=request.idempotency_key,
             replayed=outcome.replayed,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Sequence
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 
@@ -26,10 +26,11 @@ from gateway.offers import feedback
 from gateway.promotions.listing import CartPromotionRecord
 from gateway.promotions.model import RestrictionKpi, RestrictionLevel, members_by_label
 from gateway.promotions.restrictions import RestrictionState
+from gateway.promotions.shown_limits import limits_by_level, shown_limit
 from gateway.schema.info import Info
 from gateway.schema.node import Node
 from gateway.schema.offers import OfferFulfillment
-from gateway.schema.promotions import CartPromotion, PromotionRestrictions, Restriction
+from gateway.schema.promotions import CartPromotion, Restriction, as_restrictions
 
 MAX_NODES = 100
 
@@ -151,15 +152,15 @@ async def _promotion_nodes(
     ):
         key = _key(keys, slot)
         if key.type_name == "PromotionRestrictions":
-            results[slot] = PromotionRestrictions.from_states(
-                found, customer_id, promotion_id, cart_scope
+            results[slot] = as_restrictions(
+                limits_by_level(found, customer_id, promotion_id, cart_scope)
             )
         else:
             state = _matching_limit(key, found)
             results[slot] = (
                 None
                 if state is None
-                else Restriction.from_state(state, customer_id, promotion_id, cart_scope)
+                else cast(Restriction, shown_limit(state, customer_id, promotion_id, cart_scope))
             )
 
 

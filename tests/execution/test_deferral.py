@@ -93,7 +93,7 @@ async def test_a_deferred_plan_says_what_comes_later() -> None:
 
     assert text.splitlines() == [
         "query on Query",
-        "  items: resolver -> [Item!]!",
+        "  items: resolver called inline -> [Item!]!",
         "    name: attribute .name -> String!",
         "    later (@defer x)",
         "      count: attribute .count -> Int!",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import pytest
 import strawberry
@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from gateway.operation.compiled import CompiledOperations
 from gateway.operation.error_codes import Stage, classify
 from gateway.operation.error_codes import coded as coded_as
+from gateway.schema.views import viewing
 from gateway.settings import Settings
 
 RESOLVER_CALLS: list[str] = []
@@ -91,6 +92,39 @@ class HeavyTag(Tag):
     """A subclass of a type implementing an interface."""
 
 
+class Reading(NamedTuple):
+    """A domain record, returned as it is for the ``Gauge`` type that views it."""
+
+    label: str
+    value: int
+
+
+ID_CALLS: list[str] = []
+
+
+def _reading_id(root: Reading) -> str:
+    ID_CALLS.append(root.label)
+    if root.value < 0:
+        raise ValueError("a negative reading has no id")
+    return f"reading-{root.label}"
+
+
+@strawberry.type
+class Gauge(Labelled):
+    """A view of ``Reading`` records: plain fields read the record, ``id`` is computed."""
+
+    id: str = strawberry.field(resolver=_reading_id)
+    value: int
+
+    is_type_of = viewing(Reading)
+
+
+def _readings() -> list[Gauge | None]:
+    # A record, one whose id raises, a null in a non-null field, a value of no viewed class.
+    values = [Reading("a", 1), Reading("b", -1), Reading(None, 2), ("c", 3), Reading("d", 4)]  # type: ignore[arg-type]
+    return cast(list[Gauge | None], values)
+
+
 def _tags() -> list[Tag]:
     return [
         Tag(label="new", colour=Colour.RED, parts=[Part(label="p", weight=1)]),
@@ -141,6 +175,18 @@ class Query:
     @strawberry.field
     def labelled(self) -> list[Labelled]:
         return list(_tags()[:2])
+
+    @strawberry.field
+    def gauges(self) -> list[Gauge | None]:
+        return _readings()
+
+    @strawberry.field
+    def gauge(self) -> Gauge:
+        return cast(Gauge, Reading("main", 7))
+
+    @strawberry.field
+    def readings(self) -> list[Labelled | None]:
+        return [_tags()[0], *_readings()]
 
     @strawberry.field
     def broken(self) -> list[Item | None]:
@@ -195,6 +241,10 @@ QUERIES = [
     # Types that implement an interface, directly and through it.
     "{ tags { label colour parts { label weight } __typename } }",
     "{ labelled { label __typename ... on Tag { colour parts { weight } } } }",
+    # Types viewing domain records: attributes read from the record, an id computed inline.
+    "{ gauges { id label value __typename } gauge { id value } }",
+    "{ gauges { value } gauge { label } }",
+    "{ readings { label __typename ... on Gauge { id value } ... on Tag { colour } } }",
 ]
 
 
@@ -302,10 +352,33 @@ def test_a_plan_reads_attributes_and_calls_resolvers_with_converted_arguments() 
 
     assert text.splitlines() == [
         "query on Query",
-        "  items: resolver -> [Item!]!",
+        "  items: resolver called inline -> [Item!]!",
         "    n: name: attribute .name -> String!",
-        "    shout: resolver -> String!",
+        "    shout: resolver called inline -> String!",
         "    parts: attribute .parts -> [Part!]!",
         "      label: attribute .label -> String!",
         "      double: resolver -> Int!",
     ]
+
+
+async def test_a_type_viewing_records_completes_them_without_calling_unselected_resolvers() -> None:
+    schema = strawberry.Schema(query=Query)
+    compiled = _compiled(schema)
+    query = "{ gauges { label value } }"
+    plan = compiled.plan_text("{ gauges { id value } }").splitlines()
+
+    ID_CALLS.clear()
+    result = await _run(schema, query)
+
+    assert "    id: resolver called inline -> String!" in plan
+    assert ID_CALLS == []
+    assert result.data == {
+        "gauges": [
+            {"label": "a", "value": 1},
+            {"label": "b", "value": -1},
+            None,
+            None,
+            {"label": "d", "value": 4},
+        ]
+    }
+    assert [e.path for e in result.errors or []] == [["gauges", 2, "label"], ["gauges", 3]]

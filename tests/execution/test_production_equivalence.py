@@ -29,7 +29,10 @@ from bench import first_part, scenarios
 from gateway.db import create_pool
 from gateway.ide.default_query import DEFAULT_QUERY
 from gateway.operation import compiled
-from gateway.schema.promotions import CartPromotion, Restriction
+from gateway.promotions import shown_limits
+from gateway.promotions.shown_limits import LimitsByLevel, ShownLimit
+from gateway.schema import promotions as promotion_types
+from gateway.schema.promotions import CartPromotion
 from gateway.settings import Settings
 from tests.conftest import copy_template
 from tests.docs_pages import ROOT
@@ -483,7 +486,6 @@ async def test_faults_in_resolvers_propagate_alike(
     # nested resolver, each at its path.
     original = CartPromotion.from_record
     original_listed = CartPromotion.from_listed
-    original_state = Restriction.from_state_under
     seen: dict[str, int] = {}
 
     def faulty(record: Any) -> CartPromotion:
@@ -500,20 +502,31 @@ async def test_faults_in_resolvers_propagate_alike(
             promotion.read_restrictions = RuntimeError("limits unreadable")  # type: ignore[assignment]
         return promotion
 
-    built: list[Restriction] = []
+    built: list[ShownLimit] = []
+    original_limits = shown_limits.limits_by_level
 
-    def faulty_state(state: Any, prefix: str, scope: str) -> Restriction:
-        restriction = original_state(state, prefix, scope)
-        built.append(restriction)
+    def faulty_limit(limit: ShownLimit) -> ShownLimit:
+        built.append(limit)
         if fault == "bad kpi" and len(built) % 2:
-            restriction.kpi = "sideways"  # type: ignore[assignment]
+            limit = limit._replace(kpi="sideways")  # type: ignore[arg-type]
         if fault == "restrictions null name" and len(built) % 3 == 0:
-            restriction.max_limit = None  # type: ignore[assignment]
-        return restriction
+            limit = limit._replace(max_limit=None)  # type: ignore[arg-type]
+        return limit
+
+    def faulty_limits(*args: Any) -> LimitsByLevel | None:
+        limits = original_limits(*args)
+        if limits is None:
+            return None
+        cart, customer, promotion, product, category = (
+            [faulty_limit(limit) for limit in level] for level in limits[:5]
+        )
+        return limits._replace(
+            cart=cart, customer=customer, promotion=promotion, product=product, category=category
+        )
 
     monkeypatch.setattr(CartPromotion, "from_record", faulty)
     monkeypatch.setattr(CartPromotion, "from_listed", faulty_listed)
-    monkeypatch.setattr(Restriction, "from_state_under", faulty_state)
+    monkeypatch.setattr(promotion_types, "limits_by_level", faulty_limits)
 
     for supplementary, merged in itertools.product((False, True), (False, True)):
         seen.clear()

@@ -412,11 +412,14 @@ fragment limit on Restriction { id level kpi maxLimit remainingRedemption produc
 
 
 async def test_a_listing_with_ids_reads_attributes_and_three_resolvers(gql: Gql) -> None:
-    # Ids are plain attributes: besides the listing, only the two fields read with the list
-    # (restrictions, supplementaryCriteria) call a resolver, which answers from what was read.
+    # Besides the listing, only the two fields read with the list (restrictions,
+    # supplementaryCriteria) go through the runner's resolver path, and answer from what was
+    # read; the limits' ids are functions of their records, called inline.
     plan = build_schema().compiled
     assert plan is not None
-    resolvers = [line for line in plan.plan_text(WITH_IDS).splitlines() if "resolver" in line]
+    lines = plan.plan_text(WITH_IDS).splitlines()
+    resolvers = [line for line in lines if "resolver" in line and "called inline" not in line]
+    inline = [line.split(":")[0].strip() for line in lines if "called inline" in line]
 
     result = await gql(WITH_IDS, {"customerId": "demo-loyal"}, now=NOW)
 
@@ -425,6 +428,7 @@ async def test_a_listing_with_ids_reads_attributes_and_three_resolvers(gql: Gql)
         "restrictions",
         "supplementaryCriteria",
     ]
+    assert inline == ["id"] * 6  # PromotionRestrictions.id, then each level's Restriction.id
     assert result.errors is None and result.data is not None
     assert len(result.data["cartPromotions"]) == 9
     assert result.extensions == {"sqlRoundTrips": 3}
