@@ -8,7 +8,6 @@ and programs are read for the whole list at once (one query each), only when ask
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import NamedTuple
 
 from gateway.auth.principal import Scope
 from gateway.promotions import inputs
@@ -19,16 +18,6 @@ from gateway.promotions.programs import LoyaltyProgramRecord
 from gateway.promotions.restrictions import RestrictionState
 
 
-class ListedPromotion(NamedTuple):
-    """One listed promotion, with what was read beside it (a tuple: a cart makes dozens)."""
-
-    record: CartPromotionRecord
-    restrictions_read: bool
-    restrictions: list[RestrictionState]
-    program_read: bool
-    program: LoyaltyProgramRecord | None
-
-
 async def list_cart(
     ctx: PromotionsRequest,
     customer_id: str,
@@ -37,11 +26,12 @@ async def list_cart(
     *,
     with_restrictions: bool,
     with_programs: bool,
-) -> list[ListedPromotion]:
+) -> list[CartPromotionRecord]:
     """The cart promotions ``customer_id`` sees, optionally only those with one of ``status``.
 
     An unknown customer sees none. The limits (``with_restrictions``) and supplementary
-    programs (``with_programs``) of every listed promotion are read in one query each.
+    programs (``with_programs``) of every listed promotion are read in one query each, and
+    come with each record (``CartPromotionRecord.with_reads``).
     """
     inputs.customer_id("customerId", customer_id)
     ctx.principal.require(Scope.READ, "cartPromotions")
@@ -72,8 +62,10 @@ async def list_cart(
         else []
     )
     pending_programs = loaders.programs.load_many(program_ids) if program_ids else None
-    states: list[list[RestrictionState]] = (
-        list(await pending_states) if pending_states is not None else [[] for _ in listed]
+    if pending_states is None and not with_programs:
+        return listed
+    states: list[list[RestrictionState] | None] = (
+        list(await pending_states) if pending_states is not None else [None] * len(listed)
     )
     programs: dict[str, LoyaltyProgramRecord | None] = (
         dict(zip(program_ids, await pending_programs, strict=True))
@@ -81,9 +73,7 @@ async def list_cart(
         else {}
     )
     return [
-        ListedPromotion(
-            record,
-            with_restrictions,
+        record.with_reads(
             found,
             with_programs,
             programs.get(record.criteria_program_id) if record.criteria_program_id else None,

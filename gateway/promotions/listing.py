@@ -23,6 +23,8 @@ from gateway.promotions.model import (
     PromotionStatus,
     members_by_label,
 )
+from gateway.promotions.programs import LoyaltyProgramRecord
+from gateway.promotions.restrictions import RestrictionState
 from gateway.promotions.status import earned_status, promotion_status
 
 _EARNED_TYPES = members_by_label(EarnedType)
@@ -110,6 +112,23 @@ class CartPromotionRecord(NamedTuple):
     # The next moment a status derived from ``now`` may change (a start, an end, a validTill);
     # None when none is ahead. Bounds how long a cached answer holds.
     changes_at: datetime | None = None
+    # What was read beside it, for the whole listing at once, when asked (``with_reads``): its
+    # limits (None: not read; empty: it has none) and its supplementary program.
+    limits: list[RestrictionState] | None = None
+    program_read: bool = False
+    program: LoyaltyProgramRecord | None = None
+
+    def with_reads(
+        self,
+        limits: list[RestrictionState] | None,
+        program_read: bool = False,
+        program: LoyaltyProgramRecord | None = None,
+    ) -> CartPromotionRecord:
+        """This record with what was read beside it (a copy: records are shared by the request's
+        loaders)."""
+        return _new_tuple(
+            CartPromotionRecord, (*self[:_LISTED_FIELDS], limits, program_read, program)
+        )
 
     @classmethod
     def from_row(cls, row: Record, now: datetime) -> CartPromotionRecord:
@@ -164,6 +183,11 @@ class CartPromotionRecord(NamedTuple):
             criteria_program_id,
             min(ahead, default=None),
         )
+
+
+_new_tuple = tuple.__new__
+# The fields a listing query fills (through changes_at); the reads beside it follow.
+_LISTED_FIELDS = 15
 
 
 async def fetch_cart_promotions(

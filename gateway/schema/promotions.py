@@ -21,7 +21,7 @@ from gateway.context import Context
 from gateway.identity import encode_global_id, global_id
 from gateway.loaders.base import then
 from gateway.promotions import inputs
-from gateway.promotions.cart_listing import ListedPromotion, list_cart
+from gateway.promotions.cart_listing import list_cart
 from gateway.promotions.decision import RedemptionRequest
 from gateway.promotions.held import HeldPromotion, fetch_held
 from gateway.promotions.issuance import MAX_CUSTOMERS_PER_ISSUE, EarnRequest, earn, issue
@@ -163,8 +163,36 @@ def load_criteria(ctx: Context, program_id: str) -> asyncio.Future[Supplementary
     )
 
 
+def _cart_promotion_id(root: CartPromotionRecord) -> strawberry.ID:
+    return strawberry.ID(global_id("CartPromotion", root.customer_id, root.promotion_id))
+
+
+def promotion_restrictions(root: CartPromotionRecord, info: Info) -> PromotionRestrictions | None:
+    """``CartPromotion.restrictions``: as read with the list, else through the request's loader."""
+    if root.limits is not None:  # read with the list
+        return as_restrictions(limits_by_level(root.limits, root.customer_id, root.promotion_id))
+    # Not read with the list: the executor awaits the returned future.
+    return load_restrictions(info.context, root.customer_id, root.promotion_id)  # type: ignore[return-value]
+
+
+def promotion_criteria(root: CartPromotionRecord, info: Info) -> SupplementaryCriteria | None:
+    """``CartPromotion.supplementaryCriteria``: as read with the list, else through the loader."""
+    if root.program_read:
+        return SupplementaryCriteria.from_program(root.program)
+    if root.criteria_program_id is None:
+        return None
+    return load_criteria(info.context, root.criteria_program_id)  # type: ignore[return-value]
+
+
 @strawberry.type(description="A cart promotion as one customer sees it.")
 class CartPromotion(Node):
+    """A view of ``gateway.promotions.listing.CartPromotionRecord``: resolvers return the record
+    (``as_cart_promotion``); its limits and program come with it when the listing read them."""
+
+    id: strawberry.ID = strawberry.field(
+        resolver=_cart_promotion_id,
+        description="Unique across the schema and stable across requests; opaque (do not parse).",
+    )
     promotion_id: strawberry.ID = strawberry.field(description="The promotion.")
     promotion_name: str = strawberry.field(description="Its name.")
     customer_id: strawberry.ID = strawberry.field(description="The customer it is listed for.")
@@ -194,70 +222,28 @@ class CartPromotion(Node):
         description="When the event that issued or earned it happened; null for tier and "
         "program promotions."
     )
-    criteria_program_id: strawberry.Private[str | None]
-    # Read for the whole list at once when the query selects them (``read``): the two fields
-    # below then answer without a query or a coroutine per promotion.
-    restrictions_read: strawberry.Private[bool] = False
-    read_restrictions: strawberry.Private[LimitsByLevel | None] = None
-    criteria_read: strawberry.Private[bool] = False
-    read_criteria: strawberry.Private[SupplementaryCriteria | None] = None
-
-    @classmethod
-    def from_record(cls, record: CartPromotionRecord) -> CartPromotion:
-        """The GraphQL view of a listed promotion."""
-        return cls(
-            id=strawberry.ID(global_id("CartPromotion", record.customer_id, record.promotion_id)),
-            promotion_id=strawberry.ID(record.promotion_id),
-            promotion_name=record.promotion_name,
-            customer_id=strawberry.ID(record.customer_id),
-            valid_till=record.valid_till,
-            earned_type=record.earned_type,
-            earned_status=record.earned_status,
-            promotion_status=record.promotion_status,
-            milestone_id=_optional_id(record.milestone_id),
-            target_group_id=_optional_id(record.target_group_id),
-            application_mode=record.application_mode,
-            custom_field_values=JSON(record.custom_field_values),
-            event_time=record.event_time,
-            criteria_program_id=record.criteria_program_id,
-        )
-
-    @classmethod
-    def from_listed(cls, listed: ListedPromotion) -> CartPromotion:
-        """The GraphQL view of a listed promotion, with what was read beside it."""
-        promotion = cls.from_record(listed.record)
-        if listed.restrictions_read:
-            promotion.restrictions_read = True
-            promotion.read_restrictions = limits_by_level(
-                listed.restrictions, promotion.customer_id, promotion.promotion_id
-            )
-        if listed.program_read:
-            promotion.criteria_read = True
-            promotion.read_criteria = SupplementaryCriteria.from_program(listed.program)
-        return promotion
-
-    @strawberry.field(
+    restrictions: PromotionRestrictions | None = strawberry.field(
+        resolver=promotion_restrictions,
         description="Its limits and what is left of them; null when it has no limit. "
-        "Loaded only when selected, for all listed promotions at once."
+        "Loaded only when selected, for all listed promotions at once.",
     )
-    def restrictions(self, info: Info) -> PromotionRestrictions | None:
-        if self.restrictions_read:
-            return as_restrictions(self.read_restrictions)
-        # Not read with the list: the executor awaits the returned coroutine.
-        return load_restrictions(  # type: ignore[return-value]
-            info.context, self.customer_id, self.promotion_id
-        )
-
-    @strawberry.field(
+    supplementary_criteria: SupplementaryCriteria | None = strawberry.field(
+        resolver=promotion_criteria,
         description="The supplementary program it comes through; null when it does not come "
-        "through one."
+        "through one.",
     )
-    def supplementary_criteria(self, info: Info) -> SupplementaryCriteria | None:
-        if self.criteria_read:
-            return self.read_criteria
-        if self.criteria_program_id is None:
-            return None
-        return load_criteria(info.context, self.criteria_program_id)  # type: ignore[return-value]
+
+    is_type_of = viewing(CartPromotionRecord)
+
+
+def as_cart_promotion(record: CartPromotionRecord) -> CartPromotion:
+    """``record`` as the type that views it, for a resolver's annotation (no object is built)."""
+    return cast(CartPromotion, record)
+
+
+def as_cart_promotions(records: list[CartPromotionRecord]) -> list[CartPromotion]:
+    """``records`` as the type that views them (the same list)."""
+    return cast(list[CartPromotion], records)
 
 
 def _optional_id(value: str | None) -> strawberry.ID | None:
@@ -298,7 +284,7 @@ async def list_cart_promotions(
         with_restrictions="restrictions" in selected,
         with_programs="supplementaryCriteria" in selected,
     )
-    return [CartPromotion.from_listed(item) for item in listed]
+    return as_cart_promotions(listed)
 
 
 @strawberry.type
@@ -390,9 +376,11 @@ class Redemption:
         "null when it has no limit. The same objects as cartPromotion.restrictions."
     )
     async def restrictions(self, info: Info) -> PromotionRestrictions | None:
-        held = self.cart_promotion
-        if held is not None and held.restrictions_read:
-            return as_restrictions(held.read_restrictions)
+        held = cast(CartPromotionRecord | None, self.cart_promotion)
+        if held is not None and held.limits is not None:
+            return as_restrictions(
+                limits_by_level(held.limits, held.customer_id, held.promotion_id)
+            )
         return as_restrictions(
             await load_restrictions(info.context, self.customer_id, self.promotion_id)
         )
@@ -433,12 +421,7 @@ def _held_promotion(held: HeldPromotion | None) -> CartPromotion | None:
     """The GraphQL view of a promotion read back after a write, its limits preloaded."""
     if held is None:
         return None
-    promotion = CartPromotion.from_record(held.record)
-    promotion.restrictions_read = True
-    promotion.read_restrictions = limits_by_level(
-        held.restrictions, held.record.customer_id, held.record.promotion_id
-    )
-    return promotion
+    return as_cart_promotion(held.record.with_reads(held.restrictions))
 
 
 def _redeem_result(outcome: RedemptionOutcome) -> Redemption | RedemptionRejected:

@@ -30,7 +30,7 @@ from gateway.promotions.shown_limits import limits_by_level, shown_limit
 from gateway.schema.info import Info
 from gateway.schema.node import Node
 from gateway.schema.offers import OfferFulfillment
-from gateway.schema.promotions import CartPromotion, Restriction, as_restrictions
+from gateway.schema.promotions import Restriction, as_cart_promotion, as_restrictions
 
 MAX_NODES = 100
 
@@ -141,7 +141,7 @@ async def _promotion_nodes(
         if record is None:
             continue
         if key.type_name == "CartPromotion":
-            results[slot] = CartPromotion.from_record(record)
+            results[slot] = as_cart_promotion(record)
         else:
             limits_wanted.append((slot, (record.customer_id, record.promotion_id, _scope(key))))
     if not limits_wanted:

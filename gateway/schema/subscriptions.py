@@ -24,6 +24,7 @@ from gateway.schema.promotions import (
     CustomerIdArgument,
     IncludeSupplementaryArgument,
     StatusFilterArgument,
+    as_cart_promotions,
 )
 
 
@@ -91,7 +92,7 @@ async def _listing(
         with_restrictions="restrictions" in selected,
         with_programs="supplementaryCriteria" in selected,
     )
-    listing = [CartPromotion.from_listed(item) for item in listed]
+    listing = as_cart_promotions(listed)
     if "restrictions" not in selected:
         # Only restrictions show the shared (PROMOTION-level) counters: another holder's
         # redemption cannot change this answer, so it need not wake it.

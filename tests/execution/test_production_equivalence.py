@@ -30,6 +30,7 @@ from gateway.db import create_pool
 from gateway.ide.default_query import DEFAULT_QUERY
 from gateway.operation import compiled
 from gateway.promotions import shown_limits
+from gateway.promotions.listing import CartPromotionRecord
 from gateway.promotions.shown_limits import LimitsByLevel, ShownLimit
 from gateway.schema import promotions as promotion_types
 from gateway.schema.promotions import CartPromotion
@@ -484,23 +485,17 @@ async def test_faults_in_resolvers_propagate_alike(
     # The same faults on both sides, every other promotion: nulls in non-null fields (the null
     # climbs to the nearest nullable parent), values a leaf cannot serialize, exceptions in a
     # nested resolver, each at its path.
-    original = CartPromotion.from_record
-    original_listed = CartPromotion.from_listed
+    original_listing = promotion_types.as_cart_promotions
     seen: dict[str, int] = {}
 
-    def faulty(record: Any) -> CartPromotion:
-        promotion = original(record)
-        nth = seen.setdefault(record.promotion_id, len(seen))
-        if nth % 2 == 1 and fault == "null name":
-            promotion.promotion_name = None  # type: ignore[assignment]
-        return promotion
-
-    def faulty_listed(listed: Any) -> CartPromotion:
-        promotion = original_listed(listed)
-        if fault == "restrictions raise" and seen[listed.record.promotion_id] % 2:
-            promotion.restrictions_read = True
-            promotion.read_restrictions = RuntimeError("limits unreadable")  # type: ignore[assignment]
-        return promotion
+    def faulty_listing(records: list[CartPromotionRecord]) -> list[CartPromotion]:
+        changed = []
+        for record in records:
+            nth = seen.setdefault(record.promotion_id, len(seen))
+            if nth % 2 == 1 and fault == "null name":
+                record = record._replace(promotion_name=None)  # type: ignore[arg-type]
+            changed.append(record)
+        return original_listing(changed)
 
     built: list[ShownLimit] = []
     original_limits = shown_limits.limits_by_level
@@ -514,6 +509,8 @@ async def test_faults_in_resolvers_propagate_alike(
         return limit
 
     def faulty_limits(*args: Any) -> LimitsByLevel | None:
+        if fault == "restrictions raise" and seen.get(args[2], 0) % 2:
+            raise RuntimeError("limits unreadable")
         limits = original_limits(*args)
         if limits is None:
             return None
@@ -524,8 +521,7 @@ async def test_faults_in_resolvers_propagate_alike(
             cart=cart, customer=customer, promotion=promotion, product=product, category=category
         )
 
-    monkeypatch.setattr(CartPromotion, "from_record", faulty)
-    monkeypatch.setattr(CartPromotion, "from_listed", faulty_listed)
+    monkeypatch.setattr(promotion_types, "as_cart_promotions", faulty_listing)
     monkeypatch.setattr(promotion_types, "limits_by_level", faulty_limits)
 
     for supplementary, merged in itertools.product((False, True), (False, True)):

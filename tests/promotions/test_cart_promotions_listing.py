@@ -14,7 +14,7 @@ import pytest
 from gateway.context import build_context
 from gateway.operation.assembly import build_schema
 from gateway.promotions.cart_listing import list_cart
-from gateway.schema.promotions import CartPromotion
+from gateway.schema.promotions import promotion_criteria, promotion_restrictions
 from gateway.settings import Settings
 from tests.conftest import Gql
 from tests.real_customers import copy_demo_customers
@@ -317,9 +317,7 @@ async def test_a_hundred_real_customers_share_one_listing_query(
     assert ctx.db.round_trips.count == 1
     assert len(alone) > 1
     for customer, listing in zip(customers, listings, strict=True):
-        assert [p.record.promotion_id for p in listing] == [p.record.promotion_id for p in alone], (
-            customer
-        )
+        assert [p.promotion_id for p in listing] == [p.promotion_id for p in alone], customer
 
 
 THROUGH_FRAGMENTS = """
@@ -369,26 +367,21 @@ async def test_promotions_listed_without_preloading_still_resolve_their_fields(
     pool: asyncpg.Pool, settings: Settings
 ) -> None:
     ctx = build_context(pool, settings, clock=lambda: NOW)
-    preloaded = [
-        CartPromotion.from_listed(p)
-        for p in await list_cart(
-            ctx, "demo-loyal", True, None, with_restrictions=True, with_programs=True
-        )
-    ]
-    bare = [
-        CartPromotion.from_listed(p)
-        for p in await list_cart(
-            ctx, "demo-loyal", True, None, with_restrictions=False, with_programs=False
-        )
-    ]
-    info = SimpleNamespace(context=ctx)
-    restrictions = CartPromotion.restrictions
-    criteria = CartPromotion.supplementary_criteria
+    preloaded = await list_cart(
+        ctx, "demo-loyal", True, None, with_restrictions=True, with_programs=True
+    )
+    bare = await list_cart(
+        ctx, "demo-loyal", True, None, with_restrictions=False, with_programs=False
+    )
+    info: Any = SimpleNamespace(context=ctx)
+    restrictions = promotion_restrictions
+    criteria = promotion_criteria
 
     async def resolved(value: Any) -> Any:  # a resolver returns a value or an awaitable
         return await value if inspect.isawaitable(value) else value
 
     assert [p.promotion_id for p in bare] == [p.promotion_id for p in preloaded]
+    assert all(p.limits is None and not p.program_read for p in bare)
     for plain, loaded in zip(bare, preloaded, strict=True):
         assert await resolved(restrictions(plain, info)) == restrictions(loaded, info)
         assert await resolved(criteria(plain, info)) == criteria(loaded, info)
@@ -428,7 +421,7 @@ async def test_a_listing_with_ids_reads_attributes_and_three_resolvers(gql: Gql)
         "restrictions",
         "supplementaryCriteria",
     ]
-    assert inline == ["id"] * 6  # PromotionRestrictions.id, then each level's Restriction.id
+    assert inline == ["id"] * 7  # CartPromotion.id, PromotionRestrictions.id, each Restriction.id
     assert result.errors is None and result.data is not None
     assert len(result.data["cartPromotions"]) == 9
     assert result.extensions == {"sqlRoundTrips": 3}
