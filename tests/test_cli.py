@@ -254,7 +254,7 @@ def test_plan_prints_how_an_operation_runs(tmp_path: Path) -> None:
         "query on Query",
         "  cartPromotions: resolver (arguments customer_id, include_supplementary, status "
         "converted once) -> [CartPromotion!]!",
-        "    id: attribute .id -> ID!",
+        "    id: resolver called inline -> ID!",
     ]
     assert schema.stdout.strip() == "runs on graphql-core: introspection"
 

@@ -7,6 +7,7 @@ The data flow: ``gateway.schema.promotions`` → ``gateway.loaders.promotions`` 
 - ``listing``, ``restrictions``, ``programs``, ``held``: what customers see, their limits, the
   programs a promotion comes through, a promotion as held after a write;
 - ``cart_listing``: one customer's listing, with limits and programs read for the whole list;
+- ``shown_limits``: limits as a customer is shown them, the records the API's limit types view;
 - ``status``, ``decision``: derived statuses, whether a redemption may go ahead;
 - ``redeem``, ``issuance``: redeeming, issuing and earning;
 - ``cart_listing``: one customer's listing, through the request's loaders;

@@ -8,6 +8,7 @@
 - ``info``: what resolvers receive as ``info`` and read of the query from it.
 - ``subscriptions``: ``cartPromotionsChanged`` and ``personalizedOfferChanged`` (``gateway.live``).
 - ``enums``: the domains' enums wrapped as GraphQL enums, with their descriptions.
+- ``views``: ``is_type_of`` for types whose values are the domain's records.
 
 Nothing here knows how operations execute: ``gateway.operation.assembly`` builds the executable
 schema from these types.

@@ -1,8 +1,9 @@
 """The ``Node`` interface: objects a client refetches by id (Relay global object identification).
 
-Implementing types keep ``id`` as a plain attribute, computed when the object is built, so the
-execution engine's short path completes it like any other attribute (strawberry.relay's ``Node``
-resolves ``id`` through a resolver per object instead). Ids are made by ``gateway.identity``.
+An implementing type either keeps ``id`` as a plain attribute, computed when the object is built,
+or, when it views a domain record (``gateway.schema.views``), computes it with a function of the
+record alone, which compiled plans call inline and only when ``id`` is selected. Ids are made by
+``gateway.identity``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Cart promotions: ``Query.cartPromotions`` and the issue / earn / redeem mutations.
 
-Scalar fields are plain attributes (no resolver call per field); ``restrictions`` and
-``supplementaryCriteria`` resolve through per-request loaders, so they cost one query each for
-every promotion of the request, and nothing when not selected.
+``CartPromotion``, ``PromotionRestrictions`` and ``Restriction`` are views over the domain's
+records (``gateway.schema.views``): resolvers return ``CartPromotionRecord`` and
+``gateway.promotions.shown_limits``'s tuples as they are, scalar fields read their attributes,
+and ids are computed by a function of the record only when a query selects them.
+``restrictions`` and ``supplementaryCriteria`` come with the records when the listing read them
+(one query each for the whole list), else through per-request loaders; nothing when not selected.
 """
 
 from __future__ import annotations
