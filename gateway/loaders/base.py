@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from aiodataloader import DataLoader
+from aiodataloader import DataLoader, dispatch_queue
+from aiodataloader import Loader as QueuedLoad
 
 KeyT = TypeVar("KeyT")
 ValueT = TypeVar("ValueT")
@@ -34,6 +35,20 @@ class Loader(DataLoader[KeyT, ValueT]):
         """The values for ``keys`` in order, under one shield (not one per key)."""
         load = super().load
         return asyncio.shield(asyncio.gather(*[load(key) for key in keys]))
+
+    def do_resolve_reject(self, key: KeyT, future: asyncio.Future[ValueT]) -> None:
+        """Queue ``key``; the first key of a batch schedules its dispatch.
+
+        As aiodataloader times it (the batch is dispatched two loop iterations after its first
+        key, so keys queued until then join it), but through two plain callbacks: aiodataloader
+        wraps the dispatch in a coroutine and a task of its own, besides the batch's task.
+        """
+        self._queue.append(QueuedLoad(key=key, future=future))
+        if len(self._queue) == 1:
+            if self.batch:
+                self.loop.call_soon(self.loop.call_soon, dispatch_queue, self)
+            else:
+                dispatch_queue(self)
 
 
 def then(
