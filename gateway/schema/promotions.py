@@ -135,35 +135,41 @@ def load_restrictions(
     return then(loaded, lambda found: limits_by_level(found[0], customer_id, promotion_id))
 
 
+def _criteria_id(root: LoyaltyProgramRecord) -> strawberry.ID:
+    return strawberry.ID(global_id("SupplementaryCriteria", root.program_id))
+
+
+def _loyalty_program_id(root: LoyaltyProgramRecord) -> strawberry.ID:
+    return strawberry.ID(root.program_id)
+
+
 @strawberry.type(description="The supplementary loyalty program a promotion comes through.")
 class SupplementaryCriteria:
+    """A view of ``gateway.promotions.programs.LoyaltyProgramRecord``."""
+
     id: strawberry.ID = strawberry.field(
-        description="Unique across the schema, one per program; opaque (do not parse)."
+        resolver=_criteria_id,
+        description="Unique across the schema, one per program; opaque (do not parse).",
     )
-    loyalty_program_id: strawberry.ID = strawberry.field(description="The loyalty program.")
+    loyalty_program_id: strawberry.ID = strawberry.field(
+        resolver=_loyalty_program_id, description="The loyalty program."
+    )
     program_type: ProgramType = strawberry.field(description="The kind of program.")
     partner_program_id: strawberry.ID | None = strawberry.field(
         description="The partner's program id, for a partner program."
     )
 
-    @classmethod
-    def from_program(cls, program: LoyaltyProgramRecord | None) -> SupplementaryCriteria | None:
-        """The GraphQL view of a program (None for none)."""
-        if program is None:
-            return None
-        return cls(
-            id=strawberry.ID(global_id("SupplementaryCriteria", program.program_id)),
-            loyalty_program_id=strawberry.ID(program.program_id),
-            program_type=program.program_type,
-            partner_program_id=_optional_id(program.partner_program_id),
-        )
+    is_type_of = viewing(LoyaltyProgramRecord)
 
 
-def load_criteria(ctx: Context, program_id: str) -> asyncio.Future[SupplementaryCriteria | None]:
+def as_criteria(program: LoyaltyProgramRecord | None) -> SupplementaryCriteria | None:
+    """``program`` as the type that views it (no object is built)."""
+    return cast(SupplementaryCriteria | None, program)
+
+
+def load_criteria(ctx: Context, program_id: str) -> asyncio.Future[LoyaltyProgramRecord | None]:
     """The supplementary program ``program_id``, through the request's batching loader."""
-    return then(
-        ctx.loaders.promotions.programs.load(program_id), SupplementaryCriteria.from_program
-    )
+    return ctx.loaders.promotions.programs.load(program_id)
 
 
 def _cart_promotion_id(root: CartPromotionRecord) -> strawberry.ID:
@@ -181,7 +187,7 @@ def promotion_restrictions(root: CartPromotionRecord, info: Info) -> PromotionRe
 def promotion_criteria(root: CartPromotionRecord, info: Info) -> SupplementaryCriteria | None:
     """``CartPromotion.supplementaryCriteria``: as read with the list, else through the loader."""
     if root.program_read:
-        return SupplementaryCriteria.from_program(root.program)
+        return as_criteria(root.program)
     if root.criteria_program_id is None:
         return None
     return load_criteria(info.context, root.criteria_program_id)  # type: ignore[return-value]

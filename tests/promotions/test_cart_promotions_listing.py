@@ -421,7 +421,8 @@ async def test_a_listing_with_ids_reads_attributes_and_three_resolvers(gql: Gql)
         "restrictions",
         "supplementaryCriteria",
     ]
-    assert inline == ["id"] * 7  # CartPromotion.id, PromotionRestrictions.id, each Restriction.id
+    # CartPromotion.id, PromotionRestrictions.id, each level's Restriction.id, then the program's
+    assert inline == ["id"] * 7 + ["id", "loyaltyProgramId"]
     assert result.errors is None and result.data is not None
     assert len(result.data["cartPromotions"]) == 9
     assert result.extensions == {"sqlRoundTrips": 3}
