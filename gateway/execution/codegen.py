@@ -69,11 +69,13 @@ class ResolverPath(NamedTuple):
     completion: ``call(run, field, source, frame)`` returns the resolver's value,
     ``resolved(run, field, answer, frame, value)`` completes a value the generated code does not
     expect (an awaitable, another class, a null in a non-null field), ``failed(run, field,
-    answer, frame, error)`` records what the resolver raised."""
+    answer, frame, error)`` records what the resolver raised; ``info(run, field, frame)`` is the
+    ``info`` a resolver without arguments is called with directly."""
 
     call: Callable[..., Any]
     resolved: Callable[..., Any]
     failed: Callable[..., Any]
+    info: Callable[..., Any]
 
 
 def object_completer(
@@ -120,6 +122,8 @@ def _write_resolver_field(
     writer.line(1, "try:")
     if field.called_inline:
         writer.line(2, f"v = {_inline_call(writer, field)}")
+    elif not field.static_arguments and field.arguments_from_variables is None:
+        writer.line(2, f"v = {_direct_call(writer, field, field_name, resolvers)}")
     else:
         writer.line(2, f"v = {call}(run, {field_name}, s, frame)")
     writer.line(1, "except Exception as e:")
@@ -145,6 +149,20 @@ def _pure_field(field: FieldPlan) -> bool:
         return True
     read_inline = field.read is Read.ATTRIBUTE or field.called_inline
     return read_inline and _inline_completion(field)
+
+
+def _direct_call(
+    writer: _Writer, field: FieldPlan, field_name: str, resolvers: ResolverPath
+) -> str:
+    """The call of a resolver without arguments on the parent ``s``, as ``Run.call`` makes it."""
+    resolver = writer.bind("resolver_", field.resolver)
+    passed = ["s"] if field.takes_source else []
+    if field.info_keyword is not None:
+        info = writer.bind("info_", resolvers.info)
+        passed.append(f"{field.info_keyword}={info}(run, {field_name}, frame)")
+    if field.source_keyword is not None:
+        passed.append(f"{field.source_keyword}=s")
+    return f"{resolver}({', '.join(passed)})"
 
 
 def _inline_call(writer: _Writer, field: FieldPlan) -> str:

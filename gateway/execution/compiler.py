@@ -76,7 +76,7 @@ _Sets = tuple[tuple[SelectionSetNode, DeferUsage | None], ...]
 
 
 # How generated completers call and finish resolver fields (``gateway.execution.codegen``).
-_RESOLVER_PATH = ResolverPath(Run.call, Run.resolved, Run.failed)
+_RESOLVER_PATH = ResolverPath(Run.call, Run.resolved, Run.failed, Run.info)
 
 
 class Unsupported(Exception):

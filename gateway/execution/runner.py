@@ -264,7 +264,7 @@ class Run:
         if field_plan.arguments_from_variables is not None:
             kwargs.update(field_plan.arguments_from_variables(self.variables))
         if field_plan.info_keyword is not None:
-            kwargs[field_plan.info_keyword] = self._info(field_plan, frame)
+            kwargs[field_plan.info_keyword] = self.info(field_plan, frame)
         if field_plan.source_keyword is not None:
             kwargs[field_plan.source_keyword] = source
         assert field_plan.resolver is not None
@@ -272,7 +272,7 @@ class Run:
             return field_plan.resolver(source, **kwargs)
         return field_plan.resolver(**kwargs)
 
-    def _info(self, field_plan: FieldPlan, frame: _Frame | None) -> Info[Any, Any]:
+    def info(self, field_plan: FieldPlan, frame: _Frame | None) -> Info[Any, Any]:
         """strawberry's ``Info``, made once per field of the plan and run.
 
         A field under a list shares one with every item: its ``path`` is the first item's.
