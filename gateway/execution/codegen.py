@@ -120,10 +120,11 @@ def _write_resolver_field(
     resolved = writer.bind("resolved_", resolvers.resolved)
     failed = writer.bind("failed_", resolvers.failed)
     writer.line(1, "try:")
-    if field.called_inline:
-        writer.line(2, f"v = {_inline_call(writer, field)}")
-    elif not field.static_arguments and field.arguments_from_variables is None:
-        writer.line(2, f"v = {_direct_call(writer, field, field_name, resolvers)}")
+    if not field.static_arguments and field.arguments_from_variables is None:
+        info = None
+        if field.info_keyword is not None:
+            info = f"{writer.bind('info_', resolvers.info)}(run, {field_name}, frame)"
+        writer.line(2, f"v = {_direct_call(writer, field, info)}")
     else:
         writer.line(2, f"v = {call}(run, {field_name}, s, frame)")
     writer.line(1, "except Exception as e:")
@@ -151,26 +152,16 @@ def _pure_field(field: FieldPlan) -> bool:
     return read_inline and _inline_completion(field)
 
 
-def _direct_call(
-    writer: _Writer, field: FieldPlan, field_name: str, resolvers: ResolverPath
-) -> str:
-    """The call of a resolver without arguments on the parent ``s``, as ``Run.call`` makes it."""
+def _direct_call(writer: _Writer, field: FieldPlan, info: str | None = None) -> str:
+    """The call of a resolver without arguments on the parent ``s``, as ``Run.call`` makes it
+    (``info``: the expression of its ``info``, when it takes one)."""
     resolver = writer.bind("resolver_", field.resolver)
     passed = ["s"] if field.takes_source else []
-    if field.info_keyword is not None:
-        info = writer.bind("info_", resolvers.info)
-        passed.append(f"{field.info_keyword}={info}(run, {field_name}, frame)")
+    if info is not None:
+        passed.append(f"{field.info_keyword}={info}")
     if field.source_keyword is not None:
         passed.append(f"{field.source_keyword}=s")
     return f"{resolver}({', '.join(passed)})"
-
-
-def _inline_call(writer: _Writer, field: FieldPlan) -> str:
-    """The call of a ``called_inline`` resolver on the parent ``s``."""
-    resolver = writer.bind("resolver_", field.resolver)
-    if field.takes_source:
-        return f"{resolver}(s)"
-    return f"{resolver}({field.source_keyword}=s)"
 
 
 def _write_pure_field(writer: _Writer, field: FieldPlan, parent: ObjectPlan, depth: int) -> None:
@@ -179,7 +170,7 @@ def _write_pure_field(writer: _Writer, field: FieldPlan, parent: ObjectPlan, dep
         writer.line(depth, f"r[{key}] = {parent.type_name!r}")
         return
     if field.called_inline:
-        writer.line(depth, f"v = {_inline_call(writer, field)}")
+        writer.line(depth, f"v = {_direct_call(writer, field)}")
     else:
         writer.line(depth, f"v = s.{field.attribute}")
     _write_value(writer, field, depth)

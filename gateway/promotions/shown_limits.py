@@ -85,16 +85,10 @@ def limits_by_level(
     if not states:
         return None
     by_level: tuple[list[ShownLimit], ...] = ([], [], [], [], [])
-    new = ShownLimit.__new__
     for state in states:
-        _, level, kpi, max_limit, used, product_sku, category_id = state
-        shown_max, remaining = shown_amounts(kpi, max_limit, used)
-        by_level[_LEVEL_SLOTS[id(level)]].append(
-            new(
-                ShownLimit, level, kpi, shown_max, remaining, product_sku, category_id,
-                customer_id, promotion_id, cart_scope,
-            )
-        )  # fmt: skip
+        by_level[_LEVEL_SLOTS[id(state.level)]].append(
+            shown_limit(state, customer_id, promotion_id, cart_scope)
+        )
     cart, customer, promotion, product, category = by_level
     return LimitsByLevel(
         cart, customer, promotion, product, category, customer_id, promotion_id, cart_scope

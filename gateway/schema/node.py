@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import strawberry
 
+# Node.id's description, repeated by the types that compute their id with a resolver.
+ID_DESCRIPTION = "Unique across the schema and stable across requests; opaque (do not parse)."
+
 
 @strawberry.interface(
     description="An object with a global id, which Query.node and Query.nodes refetch."
 )
 class Node:
-    id: strawberry.ID = strawberry.field(
-        description="Unique across the schema and stable across requests; opaque (do not parse)."
-    )
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)

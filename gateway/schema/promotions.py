@@ -21,7 +21,7 @@ from strawberry.scalars import JSON
 from gateway.auth.principal import Scope
 from gateway.auth.scoping import require_promotion_access
 from gateway.context import Context
-from gateway.identity import encode_global_id, global_id
+from gateway.identity import global_id
 from gateway.loaders.base import then
 from gateway.promotions import inputs
 from gateway.promotions.cart_listing import list_cart
@@ -49,26 +49,21 @@ from gateway.schema.enums import (
     RestrictionLevel,
 )
 from gateway.schema.info import Info, selected_names
-from gateway.schema.node import Node
+from gateway.schema.node import ID_DESCRIPTION, Node
 from gateway.schema.views import viewing
 
 
 def _restriction_id(root: ShownLimit) -> strawberry.ID:
     return strawberry.ID(
-        encode_global_id(
-            f"Restriction:{root.customer_id}/{root.promotion_id}/"
-            f"{_LEVEL_KPI_KEYS[id(root.level), id(root.kpi)]}{root.scope}"
+        global_id(
+            "Restriction",
+            root.customer_id,
+            root.promotion_id,
+            label(root.level),
+            label(root.kpi),
+            root.scope,
         )
     )
-
-
-# "<level>/<kpi>/" of a Restriction id's key, by the members' ids (members are singletons and
-# hash through a Python-level __hash__).
-_LEVEL_KPI_KEYS = {
-    (id(level), id(kpi)): f"{label(level)}/{label(kpi)}/"
-    for level in RestrictionLevel
-    for kpi in RestrictionKpi
-}
 
 
 @strawberry.type(description="One limit on redeeming a promotion, and what is left of it.")
@@ -77,7 +72,7 @@ class Restriction(Node):
 
     id: strawberry.ID = strawberry.field(
         resolver=_restriction_id,
-        description="Unique across the schema and stable across requests; opaque (do not parse).",
+        description=ID_DESCRIPTION,
     )
     level: RestrictionLevel = strawberry.field(description="What the limit is counted over.")
     kpi: RestrictionKpi = strawberry.field(description="What the limit counts.")
@@ -107,7 +102,7 @@ class PromotionRestrictions(Node):
 
     id: strawberry.ID = strawberry.field(
         resolver=_restrictions_id,
-        description="Unique across the schema and stable across requests; opaque (do not parse).",
+        description=ID_DESCRIPTION,
     )
     cart: list[Restriction] = strawberry.field(description="Per cart (or transaction).")
     customer: list[Restriction] = strawberry.field(description="This customer's use.")
@@ -200,7 +195,7 @@ class CartPromotion(Node):
 
     id: strawberry.ID = strawberry.field(
         resolver=_cart_promotion_id,
-        description="Unique across the schema and stable across requests; opaque (do not parse).",
+        description=ID_DESCRIPTION,
     )
     promotion_id: strawberry.ID = strawberry.field(description="The promotion.")
     promotion_name: str = strawberry.field(description="Its name.")
@@ -387,9 +382,7 @@ class Redemption:
     async def restrictions(self, info: Info) -> PromotionRestrictions | None:
         held = cast(CartPromotionRecord | None, self.cart_promotion)
         if held is not None and held.limits is not None:
-            return as_restrictions(
-                limits_by_level(held.limits, held.customer_id, held.promotion_id)
-            )
+            return promotion_restrictions(held, info)
         return as_restrictions(
             await load_restrictions(info.context, self.customer_id, self.promotion_id)
         )
